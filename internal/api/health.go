@@ -1,0 +1,32 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"bobbin/internal/apierr"
+)
+
+// Health is the answer of /health and /ready.
+type Health struct {
+	Result
+	Status string `json:"status"`
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	return encode(w, http.StatusOK, Health{success, "ok"})
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		return apierr.Unavailable.Retry(5 * time.Second)
+	}
+	return encode(w, http.StatusOK, Health{success, "ready"})
+}
+
+func newUUID() string { return uuid.NewString() }

@@ -1,0 +1,37 @@
+package api
+
+import (
+	"net/http"
+
+	"bobbin/internal/auth"
+)
+
+// routeTable is the whole API on one screen. A twin line serves both
+// <path>/jwt (sign-in token) and <path>/key (API key), at the level named.
+func (s *Server) routeTable() []Route {
+	return []Route{
+		// Operations
+		public("GET /health", s.health).io(nil, Health{}).doc("Liveness"),
+		public("GET /ready", s.ready).io(nil, Health{}).doc("Readiness: the database answers"),
+
+		// Signup, confirmation, sign-in
+		public("POST /signup", s.signup).io(SignupRequest{}, SignupResponse{}).status(http.StatusCreated).doc("Sign up with an email"),
+		public("POST /confirm/signup/{id}", s.confirmSignup).io(ConfirmSignupRequest{}, TokenResponse{}).doc("Confirm a signup and give consent"),
+		public("POST /signin", s.signin).io(SigninRequest{}, TokenResponse{}).doc("Sign in with a password"),
+		jwtOnly("POST /signout", auth.ReadNone, s.signout).status(http.StatusNoContent).doc("Revoke this token"),
+		twin("POST /signout/all", auth.User, s.signoutAll).status(http.StatusNoContent).doc("Revoke every token of the user"),
+
+		// Account
+		jwtGuest("GET /whoami", auth.ReadNone, s.whoamiJWT).io(nil, AccountResponse{}).doc("The signed-in account, problems reported"),
+		keyOnly("GET /whoami", auth.ReadNone, s.whoamiKey).io(nil, APIKeyResponse{}).doc("The API key in use"),
+		twin("GET /account", auth.ReadSome, s.getAccount).io(nil, AccountResponse{}).doc("Read the account"),
+		twin("PATCH /account", auth.WriteSome, s.patchAccount).io(AccountPatch{}, AccountResponse{}).limit(ImageBody).doc("Update the account"),
+		twin("POST /available/username", auth.ReadSome, s.availableUsername).io(UsernameRequest{}, UsernameAvailability{}).doc("200 when taken, 404 when free"),
+
+		// API keys
+		twin("POST /apikeys", auth.User, s.createKey).io(APIKeyRequest{}, APIKeyResponse{}).status(http.StatusCreated).doc("Create an API key; the secret is shown once"),
+		twin("GET /apikeys", auth.ReadSome, s.listKeys).io(nil, APIKeysResponse{}).doc("List own keys"),
+		twin("GET /apikeys/{id}", auth.ReadSome, s.getKey).io(nil, APIKeyResponse{}).doc("Read a key"),
+		twin("DELETE /apikeys/{id}", auth.User, s.deleteKey).status(http.StatusNoContent).doc("Delete a key"),
+	}
+}

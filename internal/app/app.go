@@ -1,0 +1,183 @@
+// Package app wires Bobbin together from a Config: the one place that
+// builds the store, keys, mailers and HTTP server, used by the binary and
+// by tests alike, so tests run what production runs.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"bobbin/internal/activity"
+	"bobbin/internal/api"
+	"bobbin/internal/auth"
+	"bobbin/internal/config"
+	"bobbin/internal/mail"
+	"bobbin/internal/password"
+	"bobbin/internal/store"
+	"bobbin/internal/vault"
+)
+
+// App is a built, migrated Bobbin.
+type App struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	DB       *store.DB
+	Server   *api.Server
+	Activity *activity.Recorder
+	Outbox   *mail.Outbox
+
+	stop    context.CancelFunc
+	stopped chan struct{}
+}
+
+// Options tune New for tests and tools.
+type Options struct {
+	HashParams *password.Params // default password.Default
+	Now        func() time.Time
+}
+
+// New builds the app: secrets, database, migrations, server. Background
+// work (counter flushes, pruning) starts here and ends in Close.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options) (*App, error) {
+	if err := cfg.EnsureSecrets(func(b []byte) error { _, err := rand.Read(b); return err }); err != nil {
+		return nil, err
+	}
+	v, err := vault.New(cfg.EncKey)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DBURL, v)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a, err := build(cfg, log, db, v, opt)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, opt Options) (*App, error) {
+	tokens, err := auth.NewTokens(v.SigningKey(), cfg.URL, cfg.Audience(), cfg.JWTExpiry)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := auth.NewSecretHasher(v.SecretKey())
+	if err != nil {
+		return nil, err
+	}
+	params := password.Default
+	if opt.HashParams != nil {
+		params = *opt.HashParams
+	}
+	outbox, err := mail.NewOutbox(filepath.Join(cfg.DataDir, "outbox"), cfg.MailFrom, log)
+	if err != nil {
+		return nil, err
+	}
+	var mailer mail.Mailer = outbox
+	if cfg.SMTPURL != "" {
+		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return nil, fmt.Errorf("config: BACKEND_SMTP_URL: %v", err)
+		}
+		mailer = smtp
+	}
+	rec := activity.New(db, log)
+	srv := api.NewServer(api.Deps{
+		Config: cfg, DB: db, Log: log, Tokens: tokens, Secrets: secrets,
+		Hasher: password.NewHasher(params, cfg.HashConcurrency, cfg.HashWait),
+		Mailer: mailer, Outbox: outbox, Activity: rec, Now: opt.Now,
+	})
+	bg, stop := context.WithCancel(context.Background())
+	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, stop: stop, stopped: make(chan struct{})}
+	go a.background(bg)
+	return a, nil
+}
+
+// background flushes counters and prunes expired rows until stopped.
+func (a *App) background(ctx context.Context) {
+	defer close(a.stopped)
+	flush := time.NewTicker(a.Config.FlushInterval)
+	prune := time.NewTicker(10 * time.Minute)
+	defer flush.Stop()
+	defer prune.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-flush.C:
+			if err := a.Activity.Flush(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("activity flush failed; will retry", "err", err)
+			}
+		case now := <-prune.C:
+			a.Server.SweepLimiters(now)
+			if err := a.DB.PruneSessions(ctx, now.UnixMilli()); err != nil && ctx.Err() == nil {
+				a.Log.Warn("pruning sessions failed", "err", err)
+			}
+			if err := a.DB.PruneAudit(ctx, now.Add(-a.Config.AuditRetention).UnixMilli()); err != nil && ctx.Err() == nil {
+				a.Log.Warn("pruning audit failed", "err", err)
+			}
+		}
+	}
+}
+
+// Close stops background work, flushes counters and closes the database.
+func (a *App) Close() error {
+	a.stop()
+	<-a.stopped
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := a.Activity.Flush(ctx)
+	return errors.Join(err, a.DB.Close())
+}
+
+// HTTPServer is the configured listener's server: timeouts and header limit.
+func (a *App) HTTPServer() *http.Server {
+	return &http.Server{
+		Addr:              a.Config.Addr(),
+		Handler:           a.Server,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve listens and serves until ctx ends, then shuts down gracefully:
+// stop accepting, finish requests in flight (bounded), flush, close.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	hs := a.HTTPServer()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	a.Log.Info("bobbin listening", "addr", ln.Addr().String(), "url", a.Config.URL, "db", a.DB.Dialect().String(),
+		"test_mode", a.Config.TestMode())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down", "grace", a.Config.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		a.Log.Warn("requests still running at the end of the grace period; closing them")
+		hs.Close()
+		err = nil
+	}
+	return err
+}

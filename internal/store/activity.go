@@ -1,0 +1,38 @@
+package store
+
+import "context"
+
+// UserActivity is what piled up for one user since the last flush.
+type UserActivity struct {
+	JWTCalls, KeyCalls int64
+	LastSeen           int64
+}
+
+// KeyActivity is what piled up for one key since the last flush.
+type KeyActivity struct {
+	Calls    int64
+	LastSeen int64
+}
+
+// FlushActivity adds the counters in one transaction. Rows deleted in the
+// meantime are skipped silently.
+func (db *DB) FlushActivity(ctx context.Context, users map[int64]UserActivity, keys map[string]KeyActivity) error {
+	if len(users) == 0 && len(keys) == 0 {
+		return nil
+	}
+	return db.Write(ctx, func(tx *Tx) error {
+		for id, a := range users {
+			if _, err := tx.Exec(ctx, `UPDATE users SET jwt_calls = jwt_calls + ?, key_calls = key_calls + ?,
+ last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END WHERE id = ?`, a.JWTCalls, a.KeyCalls, a.LastSeen, a.LastSeen, id); err != nil {
+				return err
+			}
+		}
+		for id, a := range keys {
+			if _, err := tx.Exec(ctx, `UPDATE apikeys SET calls = calls + ?,
+ last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END WHERE id = ?`, a.Calls, a.LastSeen, a.LastSeen, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

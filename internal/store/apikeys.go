@@ -1,0 +1,96 @@
+package store
+
+import "context"
+
+// APIKey is a decrypted key row. SecretHash is never shown to clients.
+type APIKey struct {
+	ID         string
+	UserID     int64
+	Name       string
+	Level      int
+	SecretHash []byte
+	ExpiresAt  int64
+	CreatedAt  int64
+	LastSeen   int64
+	Calls      int64
+}
+
+const keyColumns = "id, user_id, name_enc, level, secret_hash, expires_at, created_at, last_seen, calls"
+
+func (db *DB) scanKey(row interface{ Scan(...any) error }) (*APIKey, error) {
+	var k APIKey
+	var name string
+	if err := row.Scan(&k.ID, &k.UserID, &name, &k.Level, &k.SecretHash, &k.ExpiresAt, &k.CreatedAt, &k.LastSeen, &k.Calls); err != nil {
+		return nil, mapErr(err)
+	}
+	var err error
+	if k.Name, err = db.v.Decrypt("apikeys.name", name); err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// CreateKey stores a key; CreatedAt is set here.
+func (db *DB) CreateKey(ctx context.Context, q Querier, k *APIKey) error {
+	name, err := db.v.Encrypt("apikeys.name", k.Name)
+	if err != nil {
+		return err
+	}
+	if k.CreatedAt == 0 {
+		k.CreatedAt = Now()
+	}
+	_, err = q.Exec(ctx, "INSERT INTO apikeys (id, user_id, name_enc, level, secret_hash, expires_at, created_at) VALUES (?,?,?,?,?,?,?)",
+		k.ID, k.UserID, name, k.Level, k.SecretHash, k.ExpiresAt, k.CreatedAt)
+	return mapErr(err)
+}
+
+// KeyByID reads one key.
+func (db *DB) KeyByID(ctx context.Context, q Querier, id string) (*APIKey, error) {
+	return db.scanKey(q.QueryRow(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE id = ?", id))
+}
+
+// KeysByUser lists a user's keys, newest first.
+func (db *DB) KeysByUser(ctx context.Context, q Querier, userID int64) ([]*APIKey, error) {
+	rows, err := q.Query(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE user_id = ? ORDER BY created_at DESC, id", userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*APIKey{}
+	for rows.Next() {
+		k, err := db.scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// DeleteKey removes a key; ErrNotFound when it was already gone, so of
+// several parallel deletes exactly one succeeds.
+func (db *DB) DeleteKey(ctx context.Context, q Querier, id string) error {
+	res, err := q.Exec(ctx, "DELETE FROM apikeys WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// KeyPrincipal is what the auth layer reads for a Basic request.
+type KeyPrincipal struct {
+	Principal
+	KeyID      string
+	Level      int
+	SecretHash []byte
+	ExpiresAt  int64
+}
+
+// KeyPrincipalByID reads a key and its owner in one indexed read.
+func (db *DB) KeyPrincipalByID(ctx context.Context, id string) (KeyPrincipal, error) {
+	var p KeyPrincipal
+	err := db.QueryRow(ctx, `SELECT k.id, k.level, k.secret_hash, k.expires_at, u.id, u.username, u.role, u.status, u.consent
+ FROM apikeys k JOIN users u ON u.id = k.user_id WHERE k.id = ?`, id).Scan(&p.KeyID, &p.Level, &p.SecretHash, &p.ExpiresAt,
+		&p.UserID, &p.Username, &p.Role, &p.Status, &p.Consent)
+	return p, mapErr(err)
+}

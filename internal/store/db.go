@@ -1,0 +1,323 @@
+// Package store is Bobbin's persistence: one DB type over SQLite or
+// PostgreSQL, embedded migrations, and a file per table group holding that
+// table's queries. Queries are written once with `?` placeholders in SQL that
+// both engines accept; everything dialect-specific lives in this file and in
+// the migrations folders. Personal fields are encrypted here, on the way in
+// and out, so no caller can forget to.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite", pure Go
+
+	"bobbin/internal/vault"
+)
+
+// Dialect names the SQL engine.
+type Dialect int
+
+const (
+	SQLite Dialect = iota + 1
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a unique constraint refuses a write.
+var ErrConflict = errors.New("store: conflict")
+
+// DB is the database. Writes go through w: for SQLite that pool has one
+// connection, so writers queue in Go rather than meeting "database is
+// locked"; reads go through r, which has several.
+type DB struct {
+	w, r    *sql.DB
+	dialect Dialect
+	v       *vault.Vault
+
+	mu    sync.RWMutex
+	stmts map[stmtKey]*sql.Stmt
+}
+
+type stmtKey struct {
+	write bool
+	query string
+}
+
+// Open connects to url ("sqlite:<path>" or "postgres://...").
+func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
+	db := &DB{v: v, stmts: map[stmtKey]*sql.Stmt{}}
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		db.dialect = SQLite
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return nil, errors.New("store: empty sqlite path")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		// synchronous=FULL: an acknowledged write survives power loss too.
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
+			"&_pragma=synchronous(FULL)&_pragma=mmap_size(268435456)&_pragma=cache_size(-16000)&_txlock=immediate"
+		dsn := "file:" + path + "?" + pragmas
+		w, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		n := max(4, runtime.NumCPU()*2)
+		r.SetMaxOpenConns(n)
+		r.SetMaxIdleConns(n)
+		r.SetConnMaxLifetime(0)
+		db.w, db.r = w, r
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		db.dialect = Postgres
+		p, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		p.SetMaxOpenConns(max(8, runtime.NumCPU()*4))
+		p.SetMaxIdleConns(max(8, runtime.NumCPU()*4))
+		p.SetConnMaxIdleTime(5 * time.Minute)
+		db.w, db.r = p, p
+	default:
+		return nil, errors.New("store: database URL must start with sqlite: or postgres://")
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.w.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: cannot reach the %s database: %w", db.dialect, err)
+	}
+	return db, nil
+}
+
+// Dialect reports the engine.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Vault is the encryption in use.
+func (db *DB) Vault() *vault.Vault { return db.v }
+
+// Close closes statements and pools.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	for k, s := range db.stmts {
+		s.Close()
+		delete(db.stmts, k)
+	}
+	db.mu.Unlock()
+	var err error
+	if db.r != nil && db.r != db.w {
+		err = db.r.Close()
+	}
+	if db.w != nil {
+		err = errors.Join(err, db.w.Close())
+	}
+	return err
+}
+
+// Ping checks that reads and writes can be made: /ready uses it.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.r.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return err
+	}
+	if db.dialect == SQLite {
+		// A read-only or vanished file still answers reads from cache:
+		// a write-capable check is what /ready promises.
+		_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")
+		return err
+	}
+	return db.w.PingContext(ctx)
+}
+
+// rebind turns ? placeholders into $1.. for PostgreSQL.
+func (db *DB) rebind(q string) string {
+	if db.dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// stmt returns a statement prepared once per pool and query.
+func (db *DB) stmt(ctx context.Context, write bool, query string) (*sql.Stmt, error) {
+	k := stmtKey{write, query}
+	db.mu.RLock()
+	s := db.stmts[k]
+	db.mu.RUnlock()
+	if s != nil {
+		return s, nil
+	}
+	pool := db.r
+	if write {
+		pool = db.w
+	}
+	s, err := pool.PrepareContext(ctx, db.rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	if old := db.stmts[k]; old != nil {
+		db.mu.Unlock()
+		s.Close()
+		return old, nil
+	}
+	db.stmts[k] = s
+	db.mu.Unlock()
+	return s, nil
+}
+
+// Querier is what both *DB reads and a write transaction offer.
+type Querier interface {
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// QueryRow reads one row on the read pool.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := db.stmt(ctx, false, query)
+	if err != nil {
+		return db.r.QueryRowContext(ctx, db.rebind(query), args...) // carries the error to Scan
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// Query reads rows on the read pool.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := db.stmt(ctx, false, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// Exec writes outside a transaction on the write pool.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := db.stmt(ctx, true, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	db *DB
+	tx *sql.Tx
+}
+
+// cached returns a statement already prepared on the write pool, or nil.
+// A transaction never prepares on the pool itself: for SQLite the pool's
+// one connection is the transaction's, and waiting for it would deadlock.
+func (t *Tx) cached(query string) *sql.Stmt {
+	t.db.mu.RLock()
+	defer t.db.mu.RUnlock()
+	return t.db.stmts[stmtKey{true, query}]
+}
+
+// QueryRow reads inside the transaction.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := t.cached(query); s != nil {
+		return t.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, t.db.rebind(query), args...)
+}
+
+// Query reads rows inside the transaction.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := t.cached(query); s != nil {
+		return t.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, t.db.rebind(query), args...)
+}
+
+// Exec writes inside the transaction.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := t.cached(query); s != nil {
+		return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, t.db.rebind(query), args...)
+}
+
+// Write runs fn in a write transaction: committed when fn returns nil,
+// rolled back otherwise, so a failed request leaves no partial write.
+func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(&Tx{db: db, tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// insertID runs an INSERT ... RETURNING id and returns the id.
+func insertID(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, mapErr(err)
+}
+
+// mapErr turns driver errors into the package's sentinels.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") ||
+		strings.Contains(msg, "duplicate key value") {
+		return ErrConflict
+	}
+	return err
+}
+
+// Now is the store's clock in Unix milliseconds.
+func Now() int64 { return time.Now().UnixMilli() }

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+)
+
+// User is a decrypted account row.
+type User struct {
+	ID          int64
+	Username    string
+	Email       string
+	EHash       string
+	Initial     string
+	IHash       string
+	Bio         string
+	Data        map[string]any
+	Consent     int
+	Control     int
+	Compare     bool
+	Imperial    bool
+	Newsletter  bool
+	Language    string
+	Role        string
+	Status      int
+	Patron      int
+	Password    string // encoded hash; "" when none is set
+	MFAEnabled  bool
+	MFASecret   string
+	MFAScratch  []string // hashed scratch codes
+	MFALastStep int64
+	Img         string
+	JWTCalls    int64
+	KeyCalls    int64
+	LastSeen    int64
+	CreatedAt   int64
+	UpdatedAt   int64
+}
+
+const userColumns = `id, username, email_enc, ehash, initial_enc, ihash, bio_enc, data_enc, consent, control, compare,
+ imperial, newsletter, language, role, status, patron, password, mfa_enabled, mfa_secret_enc, mfa_scratch, mfa_last_step,
+ img, jwt_calls, key_calls, last_seen, created_at, updated_at`
+
+func (db *DB) scanUser(row interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var email, initial, bio, data, secret, scratch string
+	err := row.Scan(&u.ID, &u.Username, &email, &u.EHash, &initial, &u.IHash, &bio, &data, &u.Consent, &u.Control,
+		&u.Compare, &u.Imperial, &u.Newsletter, &u.Language, &u.Role, &u.Status, &u.Patron, &u.Password, &u.MFAEnabled,
+		&secret, &scratch, &u.MFALastStep, &u.Img, &u.JWTCalls, &u.KeyCalls, &u.LastSeen, &u.CreatedAt, &u.UpdatedAt)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	v := db.v
+	if u.Email, err = v.Decrypt("users.email", email); err != nil {
+		return nil, err
+	}
+	if u.Initial, err = v.Decrypt("users.initial", initial); err != nil {
+		return nil, err
+	}
+	if u.Bio, err = v.Decrypt("users.bio", bio); err != nil {
+		return nil, err
+	}
+	if u.MFASecret, err = v.Decrypt("users.mfa_secret", secret); err != nil {
+		return nil, err
+	}
+	plainData, err := v.Decrypt("users.data", data)
+	if err != nil {
+		return nil, err
+	}
+	u.Data = map[string]any{}
+	if plainData != "" {
+		if err := json.Unmarshal([]byte(plainData), &u.Data); err != nil {
+			return nil, err
+		}
+	}
+	if scratch != "" {
+		if err := json.Unmarshal([]byte(scratch), &u.MFAScratch); err != nil {
+			return nil, err
+		}
+	}
+	return &u, nil
+}
+
+// encrypted fields of a user, ready to write.
+type userEnc struct{ email, initial, bio, data, secret, scratch string }
+
+func (db *DB) encUser(u *User) (userEnc, error) {
+	var e userEnc
+	var err error
+	v := db.v
+	if e.email, err = v.Encrypt("users.email", u.Email); err != nil {
+		return e, err
+	}
+	if e.initial, err = v.Encrypt("users.initial", u.Initial); err != nil {
+		return e, err
+	}
+	if e.bio, err = v.Encrypt("users.bio", u.Bio); err != nil {
+		return e, err
+	}
+	if e.secret, err = v.Encrypt("users.mfa_secret", u.MFASecret); err != nil {
+		return e, err
+	}
+	if u.Data == nil {
+		u.Data = map[string]any{}
+	}
+	d, err := json.Marshal(u.Data)
+	if err != nil {
+		return e, err
+	}
+	if e.data, err = v.Encrypt("users.data", string(d)); err != nil {
+		return e, err
+	}
+	if len(u.MFAScratch) > 0 {
+		s, err := json.Marshal(u.MFAScratch)
+		if err != nil {
+			return e, err
+		}
+		e.scratch = string(s)
+	}
+	return e, nil
+}
+
+// CreateUser inserts u and sets u.ID. EHash and IHash are computed from
+// Email and Initial. A duplicate email or username is ErrConflict.
+func (db *DB) CreateUser(ctx context.Context, q Querier, u *User) error {
+	u.EHash = db.v.EHash(u.Email)
+	if u.Initial == "" {
+		u.Initial = u.Email
+	}
+	u.IHash = db.v.EHash(u.Initial)
+	if u.CreatedAt == 0 {
+		u.CreatedAt = Now()
+	}
+	u.UpdatedAt = u.CreatedAt
+	e, err := db.encUser(u)
+	if err != nil {
+		return err
+	}
+	id, err := insertID(ctx, q, `INSERT INTO users (username, lusername, email_enc, ehash, initial_enc, ihash, bio_enc, data_enc,
+ consent, control, compare, imperial, newsletter, language, role, status, patron, password, mfa_enabled, mfa_secret_enc,
+ mfa_scratch, mfa_last_step, img, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.initial, u.IHash, e.bio, e.data, u.Consent, u.Control,
+		u.Compare, u.Imperial, u.Newsletter, u.Language, u.Role, u.Status, u.Patron, u.Password, u.MFAEnabled, e.secret,
+		e.scratch, u.MFALastStep, u.Img, u.CreatedAt, u.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	u.ID = id
+	return nil
+}
+
+// SaveUser writes every mutable field of u and bumps UpdatedAt.
+func (db *DB) SaveUser(ctx context.Context, q Querier, u *User) error {
+	u.EHash = db.v.EHash(u.Email)
+	u.UpdatedAt = Now()
+	e, err := db.encUser(u)
+	if err != nil {
+		return err
+	}
+	res, err := q.Exec(ctx, `UPDATE users SET username=?, lusername=?, email_enc=?, ehash=?, bio_enc=?, data_enc=?, consent=?,
+ control=?, compare=?, imperial=?, newsletter=?, language=?, role=?, status=?, patron=?, password=?, mfa_enabled=?,
+ mfa_secret_enc=?, mfa_scratch=?, mfa_last_step=?, img=?, updated_at=? WHERE id=?`,
+		u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.bio, e.data, u.Consent, u.Control, u.Compare,
+		u.Imperial, u.Newsletter, u.Language, u.Role, u.Status, u.Patron, u.Password, u.MFAEnabled, e.secret, e.scratch,
+		u.MFALastStep, u.Img, u.UpdatedAt, u.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	return mustAffect(res)
+}
+
+// UserByID reads one user.
+func (db *DB) UserByID(ctx context.Context, q Querier, id int64) (*User, error) {
+	return db.scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+}
+
+// UserByUsername reads a user by username, case-insensitively.
+func (db *DB) UserByUsername(ctx context.Context, q Querier, username string) (*User, error) {
+	return db.scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE lusername = ?", strings.ToLower(username)))
+}
+
+// UserByEmail reads a user by email through its keyed hash.
+func (db *DB) UserByEmail(ctx context.Context, q Querier, email string) (*User, error) {
+	return db.scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE ehash = ?", db.v.EHash(email)))
+}
+
+// UsernameTaken reports whether a username (any case) is in use by
+// another user than except.
+func (db *DB) UsernameTaken(ctx context.Context, username string, except int64) (bool, error) {
+	var id int64
+	err := db.QueryRow(ctx, "SELECT id FROM users WHERE lusername = ?", strings.ToLower(username)).Scan(&id)
+	if err = mapErr(err); err == ErrNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return id != except, nil
+}
+
+// DeleteUser removes a user; everything owned goes with it (ON DELETE CASCADE).
+func (db *DB) DeleteUser(ctx context.Context, q Querier, id int64) error {
+	res, err := q.Exec(ctx, "DELETE FROM users WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// Principal is what the auth layer needs of a user on every request.
+type Principal struct {
+	UserID   int64
+	Username string
+	Role     string
+	Status   int
+	Consent  int
+}
+
+// SessionPrincipal reads the user behind a live session (a token's jti).
+// It is one indexed read; an expired or revoked session is ErrNotFound.
+func (db *DB) SessionPrincipal(ctx context.Context, jti string, now int64) (Principal, error) {
+	var p Principal
+	err := db.QueryRow(ctx, `SELECT u.id, u.username, u.role, u.status, u.consent FROM sessions s JOIN users u ON u.id = s.user_id
+ WHERE s.id = ? AND s.expires_at > ?`, jti, now).Scan(&p.UserID, &p.Username, &p.Role, &p.Status, &p.Consent)
+	return p, mapErr(err)
+}
+
+func mustAffect(res interface{ RowsAffected() (int64, error) }) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
