@@ -33,5 +33,23 @@ func (s *Server) routeTable() []Route {
 		twin("GET /apikeys", auth.ReadSome, s.listKeys).io(nil, APIKeysResponse{}).doc("List own keys"),
 		twin("GET /apikeys/{id}", auth.ReadSome, s.getKey).io(nil, APIKeyResponse{}).doc("Read a key"),
 		twin("DELETE /apikeys/{id}", auth.User, s.deleteKey).status(http.StatusNoContent).doc("Delete a key"),
+
+		// Measurement sets (sets.go)
+
+		// Patterns (patterns.go)
+
+		// Bookmarks (bookmarks.go)
+
+		// Images (images.go)
+
+		// Curated sets and option packs (curated.go, optionpacks.go)
+
+		// Account life: MFA, sign-in links, email change, consent, export, audit, profiles (issue 4 files)
+
+		// Newsletter subscribers (subscribers.go)
+
+		// Admin (admin.go)
+
+		// Info and operations (info.go)
 	}
 }
