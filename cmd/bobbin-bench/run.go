@@ -1,0 +1,474 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"bobbin/internal/password"
+)
+
+// benchCase is one measured workload.
+type benchCase struct {
+	name     string
+	label    string
+	needSets bool
+	signin   bool    // compared with one Argon2id hash, not with bare
+	target   float64 // CPU ratio to bare the issue asks for (0: none)
+	make     func(e *env) gen
+}
+
+// env is what the cases build their requests from.
+type env struct {
+	host  string
+	users []*benchUser
+	sets  bool
+}
+
+func (e *env) user(w, i int) *benchUser { return e.users[(w*7+i)%len(e.users)] }
+
+// perUser prebuilds one request per user and rotates over them.
+func perUser(e *env, f func(u *benchUser) *request) gen {
+	rs := make([]*request, len(e.users))
+	for i, u := range e.users {
+		rs[i] = f(u)
+	}
+	return func(w, i int) *request { return rs[(w*7+i)%len(rs)] }
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+var ok200, ok201 = statusIs(200), statusIs(201)
+
+func cases() []benchCase {
+	get := func(path string, key bool) func(e *env) gen {
+		return func(e *env) gen {
+			return perUser(e, func(u *benchUser) *request {
+				auth := u.bearer()
+				if key {
+					auth = u.basic()
+				}
+				return &request{buildRequest(e.host, "GET", strings.ReplaceAll(path, "{id}", strconv.FormatInt(u.setID, 10)), auth, nil), ok200}
+			})
+		}
+	}
+	return []benchCase{
+		{name: "health", label: "GET /health (no auth)", make: func(e *env) gen {
+			r := &request{buildRequest(e.host, "GET", "/health", "", nil), ok200}
+			return func(int, int) *request { return r }
+		}},
+		{name: "whoami-jwt", label: "GET /whoami/jwt", target: 3, make: get("/whoami/jwt", false)},
+		{name: "account-jwt", label: "GET /account/jwt", target: 3, make: get("/account/jwt", false)},
+		{name: "account-key", label: "GET /account/key", target: 3, make: get("/account/key", true)},
+		{name: "set-read-key", label: "GET /sets/{id}/key", target: 3, needSets: true, make: get("/sets/{id}/key", true)},
+		{name: "set-create-jwt", label: "POST /sets/jwt", target: 8, needSets: true, make: func(e *env) gen {
+			return perUser(e, func(u *benchUser) *request {
+				return &request{buildRequest(e.host, "POST", "/sets/jwt", u.bearer(), mustJSON(setBody(1))), ok201}
+			})
+		}},
+		{name: "set-update-key", label: "PATCH /sets/{id}/key", target: 8, needSets: true, make: func(e *env) gen {
+			return perUser(e, func(u *benchUser) *request {
+				body := mustJSON(map[string]any{"notes": "updated by bobbin-bench", "measies": map[string]any{"chest": 970}})
+				return &request{buildRequest(e.host, "PATCH", "/sets/"+strconv.FormatInt(u.setID, 10)+"/key", u.basic(), body), ok200}
+			})
+		}},
+		{name: "signin", label: "POST /signin", signin: true, make: func(e *env) gen {
+			return perUser(e, func(u *benchUser) *request {
+				return &request{buildRequest(e.host, "POST", "/signin", "", mustJSON(map[string]any{"username": u.email, "password": u.password})), ok200}
+			})
+		}},
+		{name: "mix", label: "mix 90% read / 10% write", make: mixGen},
+	}
+}
+
+// mixGen: 90 % reads and 10 % writes, by both methods. Without the sets
+// routes, the writes are account updates instead of set writes.
+func mixGen(e *env) gen {
+	var reads, writes []gen
+	for _, c := range cases() {
+		switch c.name {
+		case "whoami-jwt", "account-jwt", "account-key":
+			reads = append(reads, c.make(e))
+		case "set-read-key", "set-create-jwt", "set-update-key":
+			if !e.sets {
+				continue
+			}
+			if c.name == "set-read-key" {
+				reads = append(reads, c.make(e), func(w, i int) *request { // the same read by token
+					u := e.user(w, i)
+					return &request{buildRequest(e.host, "GET", "/sets/"+strconv.FormatInt(u.setID, 10)+"/jwt", u.bearer(), nil), ok200}
+				})
+			} else {
+				writes = append(writes, c.make(e))
+			}
+		}
+	}
+	if !e.sets {
+		for _, key := range []bool{false, true} {
+			writes = append(writes, perUser(e, func(u *benchUser) *request {
+				auth, path := u.bearer(), "/account/jwt"
+				if key {
+					auth, path = u.basic(), "/account/key"
+				}
+				return &request{buildRequest(e.host, "PATCH", path, auth, mustJSON(map[string]any{"bio": "bench bio"})), ok200}
+			}))
+		}
+	}
+	rngs := make([]*mrand.Rand, 1024)
+	for i := range rngs {
+		rngs[i] = mrand.New(mrand.NewPCG(uint64(i), 42))
+	}
+	return func(w, i int) *request {
+		r := rngs[w%len(rngs)]
+		if r.IntN(10) == 0 {
+			return writes[r.IntN(len(writes))](w, i)
+		}
+		return reads[r.IntN(len(reads))](w, i)
+	}
+}
+
+func caseNames() []string {
+	var out []string
+	for _, c := range cases() {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// sample is one timed run of one server.
+type sample struct {
+	load  loadResult
+	cpu   time.Duration
+	peak  int64 // highest VmRSS seen during the run
+	perRq time.Duration
+}
+
+// measure runs the load against a server and reads its CPU around it.
+func measure(o *options, c *child, conc int, g gen) (sample, error) {
+	before, err := procCPU(c.pid())
+	if err != nil {
+		return sample{}, err
+	}
+	var peak atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if rss, _, err := procRSS(c.pid()); err == nil && rss > peak.Load() {
+				peak.Store(rss)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	res := drive(c.addr, conc, o.duration, o.requests, g)
+	close(stop)
+	wg.Wait()
+	after, err := procCPU(c.pid())
+	if err != nil {
+		return sample{}, err
+	}
+	s := sample{load: res, cpu: after - before, peak: peak.Load()}
+	if res.n > 0 {
+		s.perRq = s.cpu / time.Duration(res.n)
+	}
+	return s, nil
+}
+
+func median[T int64 | float64 | time.Duration](v []T) T {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// hashCPU measures the CPU time of one Argon2id hash at Bobbin's default
+// parameters, in this process (median of n).
+func hashCPU(n int) time.Duration {
+	p := password.Default
+	salt := make([]byte, p.SaltLen)
+	rand.Read(salt)
+	var v []time.Duration
+	runtime.GC()
+	for range n {
+		t0 := selfCPU()
+		argon2.IDKey([]byte("correct horse battery staple"), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+		runtime.GC() // the server pays for collecting the 19 MiB too
+		v = append(v, selfCPU()-t0)
+	}
+	return median(v)
+}
+
+func run(ctx context.Context, o *options) error {
+	selected := map[string]bool{}
+	if o.cases != "all" {
+		for _, n := range strings.Split(o.cases, ",") {
+			n = strings.TrimSpace(n)
+			if !slices.Contains(caseNames(), n) {
+				return fmt.Errorf("--cases: unknown case %q (%s)", n, strings.Join(caseNames(), ", "))
+			}
+			selected[n] = true
+		}
+	}
+	tmp, err := os.MkdirTemp("", "bobbin-bench-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		fmt.Fprintln(os.Stderr, "keeping", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	bin := o.bobbin
+	if bin == "" {
+		fmt.Fprintln(os.Stderr, "building bobbin...")
+		if bin, err = buildBobbin(tmp); err != nil {
+			return err
+		}
+	}
+	dataDir := o.dataDir
+	if dataDir == "" {
+		dataDir = tmp + "/data"
+	}
+	hash := hashCPU(5)
+	fmt.Fprintf(os.Stderr, "one Argon2id hash (m=19 MiB, t=2, p=1) in this process: %v CPU\n", hash.Round(10*time.Microsecond))
+
+	bobbin, ready0, err := startBobbin(ctx, o, bin, dataDir)
+	if err != nil {
+		return err
+	}
+	defer bobbin.stop()
+	time.Sleep(500 * time.Millisecond)
+	idle0, _, _ := procRSS(bobbin.pid())
+	fmt.Fprintf(os.Stderr, "bobbin pid %d ready in %v, idle RSS %s\n", bobbin.pid(), ready0.Round(time.Millisecond), mib(idle0))
+	bare, err := startBare()
+	if err != nil {
+		return err
+	}
+	defer bare.stop()
+
+	// Seed the users the cases rotate over.
+	a := newAPI(bobbin.addr)
+	e := &env{host: bobbin.addr}
+	tag := strconv.FormatInt(time.Now().Unix(), 36)
+	t0 := time.Now()
+	for i := range o.users {
+		u, err := a.makeUser(tag, i)
+		if err != nil {
+			return fmt.Errorf("seeding users: %w", err)
+		}
+		e.users = append(e.users, u)
+	}
+	sets, why, err := a.probeSets(e.users[0])
+	if err != nil {
+		return err
+	}
+	e.sets = sets
+	if sets {
+		for i, u := range e.users[1:] {
+			if err := a.makeSet(u, i+1); err != nil {
+				return fmt.Errorf("seeding sets: %w", err)
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "seeded %d users with a token and a key%s in %v\n", len(e.users),
+		map[bool]string{true: " and a set", false: ""}[sets], time.Since(t0).Round(time.Millisecond))
+	if !sets {
+		fmt.Fprintf(os.Stderr, "set cases skipped: route not present (%s)\n", why)
+	}
+
+	type result struct {
+		c             benchCase
+		skipped       string
+		conc          int
+		bob, ref      []sample
+		ratios        []float64
+		errors, total int
+		firstErr      string
+	}
+	var results []*result
+	for _, c := range cases() {
+		if len(selected) > 0 && !selected[c.name] {
+			continue
+		}
+		r := &result{c: c, conc: o.concurrency}
+		if c.signin {
+			r.conc = o.signinConc
+		}
+		if c.needSets && !sets {
+			r.skipped = "skipped: route not present"
+		}
+		results = append(results, r)
+	}
+	bareReq := &request{buildRequest(bare.addr, "GET", "/", "", nil), ok200}
+	bareGen := func(int, int) *request { return bareReq }
+	gens := map[string]gen{}
+	for _, r := range results {
+		if r.skipped == "" {
+			gens[r.c.name] = r.c.make(e)
+		}
+	}
+	// Warm both servers (connections, caches, prepared statements).
+	measure(o, bare, o.concurrency, bareGen)
+	for round := 1; round <= o.rounds; round++ {
+		for _, r := range results {
+			if r.skipped != "" {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			ref, err := measure(o, bare, r.conc, bareGen)
+			if err != nil {
+				return err
+			}
+			bob, err := measure(o, bobbin, r.conc, gens[r.c.name])
+			if err != nil {
+				return err
+			}
+			r.ref, r.bob = append(r.ref, ref), append(r.bob, bob)
+			if ref.perRq > 0 {
+				r.ratios = append(r.ratios, float64(bob.perRq)/float64(ref.perRq))
+			}
+			r.errors += bob.load.errors
+			r.total += bob.load.n
+			if r.firstErr == "" {
+				r.firstErr = bob.load.firstErr
+			}
+			fmt.Fprintf(os.Stderr, "round %d %-16s %8.0f req/s  %7.1f µs/req  (bare %5.1f µs/req)  ratio %.2f  errors %d\n",
+				round, r.c.name, bob.load.rps(), us(bob.perRq), us(ref.perRq), float64(bob.perRq)/float64(max(ref.perRq, 1)), bob.load.errors)
+		}
+	}
+	_, hwm, _ := procRSS(bobbin.pid())
+	loadRSS := int64(0)
+	for _, r := range results {
+		for _, s := range r.bob {
+			loadRSS = max(loadRSS, s.peak)
+		}
+	}
+	if err := bobbin.stop(); err != nil {
+		return fmt.Errorf("stopping bobbin: %w", err)
+	}
+
+	// Start-up on the existing database, and idle RSS of a fresh process.
+	var readies []time.Duration
+	var idles []int64
+	for range o.restarts {
+		b, d, err := startBobbin(ctx, o, bin, dataDir)
+		if err != nil {
+			return err
+		}
+		readies = append(readies, d)
+		time.Sleep(time.Second)
+		rss, _, _ := procRSS(b.pid())
+		idles = append(idles, rss)
+		if err := b.stop(); err != nil {
+			return err
+		}
+	}
+
+	// The report, as Markdown.
+	fmt.Printf("Bobbin benchmark — %s, %d CPUs, GOMAXPROCS of the servers: default\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU())
+	fmt.Printf("rounds %d × %v per run, %d connections (sign-in: %d), %d users, data dir %s\n\n",
+		o.rounds, o.duration, o.concurrency, o.signinConc, len(e.users), map[bool]string{true: o.dataDir, false: "fresh"}[o.dataDir != ""])
+	fmt.Println("| case | req/s | p50 | p99 | server CPU/req | bare CPU/req | ÷ bare | target | errors |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+	for _, r := range results {
+		if r.skipped != "" {
+			fmt.Printf("| %s | %s | | | | | | | |\n", r.c.label, r.skipped)
+			continue
+		}
+		var rps []float64
+		var p50, p99, cpu, ref []time.Duration
+		for i := range r.bob {
+			rps = append(rps, r.bob[i].load.rps())
+			p50 = append(p50, r.bob[i].load.pct(0.50))
+			p99 = append(p99, r.bob[i].load.pct(0.99))
+			cpu = append(cpu, r.bob[i].perRq)
+			ref = append(ref, r.ref[i].perRq)
+		}
+		ratio := fmt.Sprintf("%.2f", median(r.ratios))
+		target := ""
+		switch {
+		case r.c.signin:
+			f := float64(median(cpu)) / float64(hash)
+			ratio = fmt.Sprintf("%.2f × hash", f)
+			target = verdict(f <= 1.15, "≤ 1.15 × hash")
+		case r.c.target > 0:
+			target = verdict(median(r.ratios) <= r.c.target, fmt.Sprintf("≤ %g", r.c.target))
+		}
+		conc := ""
+		if r.conc != o.concurrency {
+			conc = fmt.Sprintf(" (%d conn.)", r.conc)
+		}
+		fmt.Printf("| %s%s | %.0f | %s | %s | %.1f µs | %.1f µs | %s | %s | %d/%d |\n", r.c.label, conc, median(rps),
+			ms(median(p50)), ms(median(p99)), us(median(cpu)), us(median(ref)), ratio, target, r.errors, r.total)
+	}
+	fmt.Println()
+	fmt.Printf("- one Argon2id hash (m=19 MiB, t=2, p=1), measured in the bench process: %.1f ms CPU\n", float64(hash)/1e6)
+	fmt.Printf("- RSS: idle after first start %s; peak under load %s (VmHWM %s); idle after a restart on the existing database %s %s\n",
+		mib(idle0), mib(loadRSS), mib(hwm), mib(median(idles)), verdict(median(idles) <= 30<<20, "≤ 30 MiB"))
+	fmt.Printf("- start-up to a ready /ready on the existing database: %v (median of %d; runs %v) %s\n",
+		median(readies).Round(time.Millisecond), len(readies), roundAll(readies), verdict(median(readies) <= 300*time.Millisecond, "≤ 300 ms"))
+	for _, r := range results {
+		if r.errors > 0 {
+			fmt.Printf("- %s: %d errors, first: %s\n", r.c.name, r.errors, r.firstErr)
+		}
+		if r.skipped != "" {
+			fmt.Printf("- %s: %s\n", r.c.label, r.skipped)
+		}
+	}
+	return nil
+}
+
+func verdict(ok bool, target string) string {
+	if ok {
+		return "met (" + target + ")"
+	}
+	return "MISSED (" + target + ")"
+}
+
+func us(d time.Duration) float64 { return float64(d) / 1e3 }
+func ms(d time.Duration) string {
+	if d < 10*time.Millisecond {
+		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
+	}
+	return fmt.Sprintf("%.0f ms", float64(d)/1e6)
+}
+func roundAll(v []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(v))
+	for i, d := range v {
+		out[i] = d.Round(time.Millisecond)
+	}
+	return out
+}
