@@ -22,17 +22,25 @@ func (db *DB) FlushActivity(ctx context.Context, users map[int64]UserActivity, k
 	}
 	return db.Write(ctx, func(tx *Tx) error {
 		for id, a := range users {
-			if _, err := tx.Exec(ctx, `UPDATE users SET jwt_calls = jwt_calls + ?, key_calls = key_calls + ?,
- last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END WHERE id = ?`, a.JWTCalls, a.KeyCalls, a.LastSeen, a.LastSeen, id); err != nil {
+			if _, err := tx.Exec(ctx, sqlFlushUser, a.JWTCalls, a.KeyCalls, a.LastSeen, a.LastSeen, id); err != nil {
 				return err
 			}
+			// Counters only, but a cached user shows them: refresh it.
+			db.invalidate(tx, false, userStripe(id))
 		}
 		for id, a := range keys {
-			if _, err := tx.Exec(ctx, `UPDATE apikeys SET calls = calls + ?,
- last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END WHERE id = ?`, a.Calls, a.LastSeen, a.LastSeen, id); err != nil {
+			// Cached keys hold no counters: nothing to invalidate.
+			if _, err := tx.Exec(ctx, sqlFlushKey, a.Calls, a.LastSeen, a.LastSeen, id); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 }
+
+var (
+	sqlFlushUser = handledSQL(`UPDATE users SET jwt_calls = jwt_calls + ?, key_calls = key_calls + ?,
+ last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END WHERE id = ?`)
+	sqlFlushKey = handledSQL(`UPDATE apikeys SET calls = calls + ?,
+ last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END WHERE id = ?`)
+)

@@ -70,12 +70,15 @@ func (db *DB) KeysByUser(ctx context.Context, q Querier, userID int64) ([]*APIKe
 // DeleteKey removes a key; ErrNotFound when it was already gone, so of
 // several parallel deletes exactly one succeeds.
 func (db *DB) DeleteKey(ctx context.Context, q Querier, id string) error {
-	res, err := q.Exec(ctx, "DELETE FROM apikeys WHERE id = ?", id)
+	res, err := q.Exec(ctx, sqlDeleteKey, id)
+	db.invalidate(q, false, credStripe(id))
 	if err != nil {
 		return err
 	}
 	return mustAffect(res)
 }
+
+var sqlDeleteKey = handledSQL("DELETE FROM apikeys WHERE id = ?")
 
 // KeyPrincipal is what the auth layer reads for a Basic request.
 type KeyPrincipal struct {
@@ -86,9 +89,22 @@ type KeyPrincipal struct {
 	ExpiresAt  int64
 }
 
-// KeyPrincipalByID reads a key and its owner in one indexed read.
+// KeyPrincipalByID reads a key and its owner in one indexed read, or none
+// when cached (cache.go).
 func (db *DB) KeyPrincipalByID(ctx context.Context, id string) (KeyPrincipal, error) {
 	var p KeyPrincipal
+	if db.cache != nil {
+		k, err := db.cachedKey(ctx, id)
+		if err != nil {
+			return p, err
+		}
+		u, err := db.cachedUser(ctx, k.userID)
+		if err != nil {
+			return p, err
+		}
+		return KeyPrincipal{Principal: Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Status: u.Status, Consent: u.Consent},
+			KeyID: id, Level: k.level, SecretHash: k.secretHash, ExpiresAt: k.expiresAt}, nil
+	}
 	err := db.QueryRow(ctx, `SELECT k.id, k.level, k.secret_hash, k.expires_at, u.id, u.username, u.role, u.status, u.consent
  FROM apikeys k JOIN users u ON u.id = k.user_id WHERE k.id = ?`, id).Scan(&p.KeyID, &p.Level, &p.SecretHash, &p.ExpiresAt,
 		&p.UserID, &p.Username, &p.Role, &p.Status, &p.Consent)

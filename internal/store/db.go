@@ -56,7 +56,14 @@ type DB struct {
 
 	mu    sync.RWMutex
 	stmts map[stmtKey]*sql.Stmt
+	want  map[string]bool // write statements to prepare after the current transaction
+
+	cache *authCache // nil: no principal cache (PostgreSQL, or no shared map)
 }
+
+// maxStmts bounds the statement cache (queries are constants; this only
+// guards against a caller building SQL text dynamically).
+const maxStmts = 1024
 
 type stmtKey struct {
 	write bool
@@ -65,7 +72,7 @@ type stmtKey struct {
 
 // Open connects to url ("sqlite:<path>" or "postgres://...").
 func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
-	db := &DB{v: v, stmts: map[stmtKey]*sql.Stmt{}}
+	db := &DB{v: v, stmts: map[stmtKey]*sql.Stmt{}, want: map[string]bool{}}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		db.dialect = SQLite
@@ -97,6 +104,11 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 		r.SetMaxIdleConns(n)
 		r.SetConnMaxLifetime(0)
 		db.w, db.r = w, r
+		// The principal cache, with generations shared by every process
+		// on this file; without them, no cache (cache.go).
+		if g, err := openGens(path + "-authgen"); err == nil {
+			db.cache = newAuthCache(g)
+		}
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db.dialect = Postgres
 		p, err := sql.Open("pgx", url)
@@ -194,6 +206,12 @@ func (db *DB) stmt(ctx context.Context, write bool, query string) (*sql.Stmt, er
 	if write {
 		pool = db.w
 	}
+	db.mu.RLock()
+	full := len(db.stmts) >= maxStmts
+	db.mu.RUnlock()
+	if full {
+		return nil, errors.New("store: statement cache full")
+	}
 	s, err := pool.PrepareContext(ctx, db.rebind(query))
 	if err != nil {
 		return nil, err
@@ -240,22 +258,39 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	if err != nil {
 		return nil, err
 	}
-	return s.ExecContext(ctx, args...)
+	res, err := s.ExecContext(ctx, args...)
+	if mayRevoke(query) {
+		db.invalidate(db, true) // committed (or failed): either way, after
+	}
+	return res, err
 }
 
 // Tx is a write transaction.
 type Tx struct {
-	db *DB
-	tx *sql.Tx
+	db   *DB
+	tx   *sql.Tx
+	pend pending // cache generations to bump after the commit
 }
 
 // cached returns a statement already prepared on the write pool, or nil.
 // A transaction never prepares on the pool itself: for SQLite the pool's
 // one connection is the transaction's, and waiting for it would deadlock.
+// An unprepared statement runs as text this time and is prepared once the
+// transaction has ended (Write), so the next transaction finds it here.
+// It also notes statements that may revoke cached principals (cache.go).
 func (t *Tx) cached(query string) *sql.Stmt {
+	if mayRevoke(query) {
+		t.db.invalidate(t, true)
+	}
 	t.db.mu.RLock()
-	defer t.db.mu.RUnlock()
-	return t.db.stmts[stmtKey{true, query}]
+	s := t.db.stmts[stmtKey{true, query}]
+	t.db.mu.RUnlock()
+	if s == nil {
+		t.db.mu.Lock()
+		t.db.want[query] = true
+		t.db.mu.Unlock()
+	}
+	return s
 }
 
 // QueryRow reads inside the transaction.
@@ -289,11 +324,44 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(&Tx{db: db, tx: tx}); err != nil {
+	t := &Tx{db: db, tx: tx}
+	defer func() {
+		if v := recover(); v != nil {
+			tx.Rollback()
+			db.bump(t.pend)
+			panic(v)
+		}
+	}()
+	if err := fn(t); err != nil {
 		tx.Rollback()
+		db.bump(t.pend)
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	// Bump once the commit is done: a reader that starts after this sees
+	// the write (cache.go).
+	db.bump(t.pend)
+	db.prepareWanted(ctx)
+	return err
+}
+
+// prepareWanted prepares, on the write pool, the statements transactions
+// ran as text. The transaction has ended, so the pool's connection is free.
+func (db *DB) prepareWanted(ctx context.Context) {
+	db.mu.Lock()
+	if len(db.want) == 0 {
+		db.mu.Unlock()
+		return
+	}
+	var qs []string
+	for q := range db.want {
+		qs = append(qs, q)
+	}
+	clear(db.want)
+	db.mu.Unlock()
+	for _, q := range qs {
+		db.stmt(ctx, true, q) // a failure only means it runs as text again
+	}
 }
 
 // insertID runs an INSERT ... RETURNING id and returns the id.

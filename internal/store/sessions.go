@@ -14,9 +14,12 @@ func (db *DB) CreateSession(ctx context.Context, q Querier, jti string, userID, 
 
 // RevokeSession deletes one session.
 func (db *DB) RevokeSession(ctx context.Context, q Querier, jti string) error {
-	_, err := q.Exec(ctx, "DELETE FROM sessions WHERE id = ?", jti)
+	_, err := q.Exec(ctx, sqlRevokeSession, jti)
+	db.invalidate(q, false, credStripe(jti))
 	return err
 }
+
+var sqlRevokeSession = handledSQL("DELETE FROM sessions WHERE id = ?")
 
 // RevokeSessions deletes every session of a user except keep ("" keeps none).
 func (db *DB) RevokeSessions(ctx context.Context, q Querier, userID int64, keep string) error {

@@ -158,20 +158,31 @@ func (db *DB) SaveUser(ctx context.Context, q Querier, u *User) error {
 	if err != nil {
 		return err
 	}
-	res, err := q.Exec(ctx, `UPDATE users SET username=?, lusername=?, email_enc=?, ehash=?, bio_enc=?, data_enc=?, consent=?,
- control=?, compare=?, imperial=?, newsletter=?, language=?, role=?, status=?, patron=?, password=?, mfa_enabled=?,
- mfa_secret_enc=?, mfa_scratch=?, mfa_last_step=?, img=?, updated_at=? WHERE id=?`,
+	res, err := q.Exec(ctx, sqlSaveUser,
 		u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.bio, e.data, u.Consent, u.Control, u.Compare,
 		u.Imperial, u.Newsletter, u.Language, u.Role, u.Status, u.Patron, u.Password, u.MFAEnabled, e.secret, e.scratch,
 		u.MFALastStep, u.Img, u.UpdatedAt, u.ID)
+	db.invalidate(q, false, userStripe(u.ID)) // role, status, consent, ... may have changed
 	if err != nil {
 		return mapErr(err)
 	}
 	return mustAffect(res)
 }
 
-// UserByID reads one user.
+var sqlSaveUser = handledSQL(`UPDATE users SET username=?, lusername=?, email_enc=?, ehash=?, bio_enc=?, data_enc=?, consent=?,
+ control=?, compare=?, imperial=?, newsletter=?, language=?, role=?, status=?, patron=?, password=?, mfa_enabled=?,
+ mfa_secret_enc=?, mfa_scratch=?, mfa_last_step=?, img=?, updated_at=? WHERE id=?`)
+
+// UserByID reads one user. Outside a transaction it is answered from the
+// principal cache when fresh (cache.go); the copy returned is the caller's.
 func (db *DB) UserByID(ctx context.Context, q Querier, id int64) (*User, error) {
+	if d, ok := q.(*DB); ok && d == db && db.cache != nil {
+		u, err := db.cachedUser(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return u.clone(), nil
+	}
 	return db.scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 }
 
@@ -218,9 +229,24 @@ type Principal struct {
 }
 
 // SessionPrincipal reads the user behind a live session (a token's jti).
-// It is one indexed read; an expired or revoked session is ErrNotFound.
+// It is one indexed read, or none when cached (cache.go); an expired or
+// revoked session is ErrNotFound.
 func (db *DB) SessionPrincipal(ctx context.Context, jti string, now int64) (Principal, error) {
 	var p Principal
+	if db.cache != nil {
+		s, err := db.cachedSession(ctx, jti)
+		if err != nil {
+			return p, err
+		}
+		if s.expiresAt <= now {
+			return p, ErrNotFound
+		}
+		u, err := db.cachedUser(ctx, s.userID)
+		if err != nil {
+			return p, err
+		}
+		return Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Status: u.Status, Consent: u.Consent}, nil
+	}
 	err := db.QueryRow(ctx, `SELECT u.id, u.username, u.role, u.status, u.consent FROM sessions s JOIN users u ON u.id = s.user_id
  WHERE s.id = ? AND s.expires_at > ?`, jti, now).Scan(&p.UserID, &p.Username, &p.Role, &p.Status, &p.Consent)
 	return p, mapErr(err)

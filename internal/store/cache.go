@@ -1,0 +1,291 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// The principal cache keeps what every authenticated request reads — the
+// session behind a token, the API key, and the user — in memory, so an
+// authenticated read answers without a database read. It must never
+// outlive a revocation. How:
+//
+//   - Every entry carries the generations it was read under: a global one
+//     and one "stripe" for its user or credential. Lookups compare them with
+//     the current values; any difference is a miss.
+//   - A write that may revoke bumps generations AFTER its commit: known store
+//     functions bump only their user's or credential's stripe (SaveUser,
+//     RevokeSession, DeleteKey, ...); any other UPDATE, DELETE or upsert
+//     that names users, sessions or apikeys — written by any file of this
+//     package, now or later — bumps the global generation (see classify).
+//     A reader takes its generations BEFORE it reads the database, so a
+//     value read before a commit is stored under generations the commit's
+//     bump has already made stale.
+//   - The generations live in a file mapped into memory beside the SQLite
+//     database (gens_unix.go), shared by every Bobbin process on that file:
+//     `bobbin user disable` run beside a serving Bobbin reaches its cache.
+//   - Nothing negative is cached (an unknown key or session always reads
+//     the database), expiry is checked against the clock on every use, and
+//     PostgreSQL gets no cache at all: several replicas would not see each
+//     other's revocations (docs/performance.md).
+//
+// Edits made with a SQL tool behind Bobbin's back are not seen by a running
+// server until it restarts; use `bobbin user ...` for live changes.
+
+// Layout of the generation words: [0] reserved, [1] global, then stripes.
+const (
+	gensStripes = 1 << 13
+	gensWords   = 2 + gensStripes
+	gensBytes   = gensWords * 8
+)
+
+// Bounds on cached entries; when one is full, an eighth is dropped.
+const (
+	maxCachedUsers = 1 << 14
+	maxCachedCreds = 1 << 16
+)
+
+// gens are the generation words. The mapping is never undone: a cache hit
+// racing with DB.Close must not touch unmapped memory (64 KiB a database).
+type gens struct {
+	words []atomic.Uint64
+}
+
+func (g *gens) global() *atomic.Uint64         { return &g.words[1] }
+func (g *gens) stripe(h uint64) *atomic.Uint64 { return &g.words[2+h%gensStripes] }
+
+// Stripe hashes must agree between processes: fixed functions, no seeds.
+func userStripe(id int64) uint64 { return mix64(uint64(id) ^ 0x75736572) }
+
+func credStripe(s string) uint64 {
+	h := uint64(14695981039346656037) // FNV-1a
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return mix64(h)
+}
+
+func mix64(x uint64) uint64 { // splitmix64 finalizer
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// stamp is the pair of generations an entry was read under.
+type stamp struct{ global, stripe uint64 }
+
+type userEntry struct {
+	u  *User // never handed out: callers get a copy
+	st stamp
+}
+
+type sessEntry struct {
+	userID, expiresAt int64
+	st                stamp
+}
+
+type keyEntry struct {
+	userID     int64
+	level      int
+	secretHash []byte
+	expiresAt  int64
+	st         stamp
+}
+
+type authCache struct {
+	g        *gens
+	mu       sync.RWMutex
+	users    map[int64]userEntry
+	sessions map[string]sessEntry
+	keys     map[string]keyEntry
+}
+
+func newAuthCache(g *gens) *authCache {
+	return &authCache{g: g, users: map[int64]userEntry{}, sessions: map[string]sessEntry{}, keys: map[string]keyEntry{}}
+}
+
+func (c *authCache) stamp(stripe uint64) stamp {
+	return stamp{c.g.global().Load(), c.g.stripe(stripe).Load()}
+}
+
+func (c *authCache) fresh(s stamp, stripe uint64) bool { return s == c.stamp(stripe) }
+
+// put stores v under k, dropping an eighth of m first when it is full.
+func put[K comparable, V any](mu *sync.RWMutex, m map[K]V, limit int, k K, v V) {
+	mu.Lock()
+	if len(m) >= limit {
+		n := limit / 8
+		for old := range m {
+			delete(m, old)
+			if n--; n <= 0 {
+				break
+			}
+		}
+	}
+	m[k] = v
+	mu.Unlock()
+}
+
+// CacheEnabled reports whether the principal cache is on (SQLite with a
+// shared generation map).
+func (db *DB) CacheEnabled() bool { return db.cache != nil }
+
+// pending is what a write will bump once it has committed.
+type pending struct {
+	global  bool
+	stripes []uint64
+}
+
+// invalidate records that the write on q may revoke what stripes (or,
+// with global, anything) cached: inside a transaction after its commit,
+// otherwise (q is the DB, the write already committed) now.
+func (db *DB) invalidate(q Querier, global bool, stripes ...uint64) {
+	if db.cache == nil {
+		return
+	}
+	if tx, ok := q.(*Tx); ok {
+		tx.pend.global = tx.pend.global || global
+		tx.pend.stripes = append(tx.pend.stripes, stripes...)
+		return
+	}
+	db.bump(pending{global, stripes})
+}
+
+func (db *DB) bump(p pending) {
+	if db.cache == nil {
+		return
+	}
+	g := db.cache.g
+	for _, s := range p.stripes {
+		g.stripe(s).Add(1)
+	}
+	if p.global {
+		g.global().Add(1)
+	}
+}
+
+// handled lists the statements whose functions invalidate precisely (or
+// need not): classify leaves them alone.
+var handled = map[string]bool{}
+
+func handledSQL(q string) string {
+	handled[q] = true
+	return q
+}
+
+var classes sync.Map // query -> bool (may revoke)
+
+// mayRevoke reports whether a write statement not in handled could change
+// what the cache holds: an UPDATE, DELETE, REPLACE or upsert (or anything
+// unrecognised) naming users, sessions or apikeys. Plain INSERTs and
+// SELECTs cannot revoke anything (nothing negative is cached).
+func mayRevoke(query string) bool {
+	if handled[query] {
+		return false
+	}
+	if v, ok := classes.Load(query); ok {
+		return v.(bool)
+	}
+	q := strings.ToLower(strings.TrimSpace(query))
+	names := strings.Contains(q, "users") || strings.Contains(q, "sessions") || strings.Contains(q, "apikeys")
+	revoke := names
+	switch {
+	case strings.HasPrefix(q, "select"):
+		revoke = false
+	case strings.HasPrefix(q, "insert"):
+		revoke = names && (strings.Contains(q, "conflict") || strings.Contains(q, "replace"))
+	}
+	classes.Store(query, revoke)
+	return revoke
+}
+
+// cachedUser returns the cached user (shared: read it, never change it),
+// reading it on a miss.
+func (db *DB) cachedUser(ctx context.Context, id int64) (*User, error) {
+	c := db.cache
+	c.mu.RLock()
+	e, ok := c.users[id]
+	c.mu.RUnlock()
+	stripe := userStripe(id)
+	if ok && c.fresh(e.st, stripe) {
+		return e.u, nil
+	}
+	st := c.stamp(stripe) // before the read: see the package comment
+	u, err := db.scanUser(db.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	if err != nil {
+		return nil, err
+	}
+	put(&c.mu, c.users, maxCachedUsers, id, userEntry{u, st})
+	return u, nil
+}
+
+func (db *DB) cachedSession(ctx context.Context, jti string) (sessEntry, error) {
+	c := db.cache
+	c.mu.RLock()
+	e, ok := c.sessions[jti]
+	c.mu.RUnlock()
+	stripe := credStripe(jti)
+	if ok && c.fresh(e.st, stripe) {
+		return e, nil
+	}
+	e = sessEntry{st: c.stamp(stripe)}
+	err := db.QueryRow(ctx, "SELECT user_id, expires_at FROM sessions WHERE id = ?", jti).Scan(&e.userID, &e.expiresAt)
+	if err != nil {
+		return e, mapErr(err)
+	}
+	put(&c.mu, c.sessions, maxCachedCreds, jti, e)
+	return e, nil
+}
+
+func (db *DB) cachedKey(ctx context.Context, id string) (keyEntry, error) {
+	c := db.cache
+	c.mu.RLock()
+	e, ok := c.keys[id]
+	c.mu.RUnlock()
+	stripe := credStripe(id)
+	if ok && c.fresh(e.st, stripe) {
+		return e, nil
+	}
+	e = keyEntry{st: c.stamp(stripe)}
+	err := db.QueryRow(ctx, "SELECT user_id, level, secret_hash, expires_at FROM apikeys WHERE id = ?", id).
+		Scan(&e.userID, &e.level, &e.secretHash, &e.expiresAt)
+	if err != nil {
+		return e, mapErr(err)
+	}
+	put(&c.mu, c.keys, maxCachedCreds, id, e)
+	return e, nil
+}
+
+// clone copies a user deeply enough that the caller may change anything.
+func (u *User) clone() *User {
+	c := *u
+	c.Data, _ = deepCopy(u.Data).(map[string]any)
+	if u.MFAScratch != nil {
+		c.MFAScratch = append([]string(nil), u.MFAScratch...)
+	}
+	return &c
+}
+
+// deepCopy copies decoded JSON.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = deepCopy(e)
+		}
+		return s
+	}
+	return v
+}

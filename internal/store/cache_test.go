@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"bobbin/internal/vault"
+)
+
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	v, err := vault.New(strings.Repeat("k", 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "t.db"), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !db.CacheEnabled() {
+		t.Fatal("cache off on SQLite")
+	}
+	return db
+}
+
+func TestMayRevoke(t *testing.T) {
+	for _, c := range []struct {
+		q    string
+		want bool
+	}{
+		{"SELECT * FROM users WHERE id = ?", false},
+		{"  select id from sessions", false},
+		{"INSERT INTO sessions (id) VALUES (?)", false},
+		{"INSERT INTO sets (user_id) VALUES (?)", false},
+		{"UPDATE sets SET name_enc = ? WHERE id = ?", false},
+		{"DELETE FROM sets WHERE id = ?", false},
+		{"UPDATE users SET role = ? WHERE id = ?", true},
+		{"\n  update USERS set status = ?", true},
+		{"DELETE FROM sessions WHERE user_id = ?", true},
+		{"DELETE FROM apikeys WHERE user_id = ?", true},
+		{"INSERT INTO users (id) VALUES (?) ON CONFLICT (id) DO UPDATE SET role = excluded.role", true},
+		{"INSERT OR REPLACE INTO apikeys (id) VALUES (?)", true},
+		{"REPLACE INTO sessions (id) VALUES (?)", true},
+		{"WITH x AS (SELECT 1) UPDATE users SET status = 1", true},
+		{sqlSaveUser, false},      // invalidates its own user precisely
+		{sqlRevokeSession, false}, // its own session
+		{sqlDeleteKey, false},     // its own key
+		{sqlFlushUser, false},
+		{sqlFlushKey, false},
+	} {
+		if got := mayRevoke(c.q); got != c.want {
+			t.Errorf("mayRevoke(%q) = %v, want %v", c.q, got, c.want)
+		}
+	}
+}
+
+func newUser(t *testing.T, db *DB, name string) *User {
+	t.Helper()
+	u := &User{Username: name, Email: name + "@example.com", Role: "user", Status: 1, Consent: 1, Language: "en",
+		Data: map[string]any{"nested": map[string]any{"a": 1.0}, "list": []any{"x"}}}
+	ctx := context.Background()
+	if err := db.Write(ctx, func(tx *Tx) error { return db.CreateUser(ctx, tx, u) }); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// A caller may change what UserByID returned without changing the cache.
+func TestCachedUserIsACopy(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, db, "copy")
+	a, err := db.UserByID(ctx, db, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Role = "admin"
+	a.Data["nested"].(map[string]any)["a"] = 2.0
+	a.Data["list"].([]any)[0] = "y"
+	b, err := db.UserByID(ctx, db, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Role != "user" || b.Data["nested"].(map[string]any)["a"] != 1.0 || b.Data["list"].([]any)[0] != "x" {
+		t.Fatalf("cache changed through a returned copy: %+v", b)
+	}
+}
+
+func TestCachedSessionExpiryAndRollback(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, db, "sess")
+	if err := db.CreateSession(ctx, db, "jti1", u.ID, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SessionPrincipal(ctx, "jti1", 999); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SessionPrincipal(ctx, "jti1", 1000); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("expired cached session: %v", err)
+	}
+	// A rolled-back revocation changes nothing; a committed one is seen.
+	boom := errors.New("boom")
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := db.RevokeSession(ctx, tx, "jti1"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if _, err := db.SessionPrincipal(ctx, "jti1", 999); err != nil {
+		t.Fatalf("session gone after a rolled-back revoke: %v", err)
+	}
+	if err := db.Write(ctx, func(tx *Tx) error { return db.RevokeSession(ctx, tx, "jti1") }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SessionPrincipal(ctx, "jti1", 999); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("revoked session still answered: %v", err)
+	}
+}
+
+// Readers hammer a key while it is deleted: once DeleteKey has returned,
+// no read that starts afterwards may still find it.
+func TestCacheRevocationIsLinearizable(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, db, "race")
+	k := &APIKey{ID: "11111111-1111-4111-8111-111111111111", UserID: u.ID, Name: "k", Level: 4, SecretHash: []byte("h"), ExpiresAt: 1 << 50}
+	if err := db.CreateKey(ctx, db, k); err != nil {
+		t.Fatal(err)
+	}
+	var revoked atomic.Bool
+	var stale atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				after := revoked.Load()
+				_, err := db.KeyPrincipalByID(ctx, k.ID)
+				if after && err == nil {
+					stale.Add(1)
+				}
+			}
+		}()
+	}
+	for range 50 {
+		db.KeyPrincipalByID(ctx, k.ID)
+	}
+	if err := db.Write(ctx, func(tx *Tx) error { return db.DeleteKey(ctx, tx, k.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	revoked.Store(true)
+	for range 200 {
+		if _, err := db.KeyPrincipalByID(ctx, k.ID); err == nil {
+			t.Fatal("deleted key still found")
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if n := stale.Load(); n > 0 {
+		t.Fatalf("%d reads started after the delete returned still found the key", n)
+	}
+}
