@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -44,7 +45,20 @@ type Tokens struct {
 	issuer   string
 	audience string
 	ttl      time.Duration
+
+	// verified remembers tokens that passed every time-independent check
+	// (format, header, algorithm, signature, issuer, audience, claims), so
+	// a token seen again costs a map lookup and the time checks, not JSON
+	// decoding and an HMAC. The key is the whole token: a hit means the
+	// very bytes that were verified. Revocation is not decided here (the
+	// session behind the jti is checked on every request).
+	mu       sync.RWMutex
+	verified map[string]*Claims
 }
+
+// maxVerified bounds the verified-token memory (about 300 bytes a token);
+// when full, an eighth is dropped.
+const maxVerified = 1 << 14
 
 // NewTokens returns a signer/verifier. key must be at least 32 bytes (it
 // is copied); issuer is BACKEND_URL and audience BACKEND_URL + "/" +
@@ -66,6 +80,7 @@ func NewTokens(key []byte, issuer, audience string, ttl time.Duration) (*Tokens,
 		issuer:   issuer,
 		audience: audience,
 		ttl:      ttl,
+		verified: map[string]*Claims{},
 	}, nil
 }
 
@@ -119,8 +134,55 @@ func (t *Tokens) Issue(userID int64, username, role string, status int, jti stri
 // jwt.WithJSONNumber is not used: it only changes how numbers decode into
 // interface{} values, and Claims has none; the numeric fields decode into
 // int64/int/NumericDate directly.
+//
+// A token verified before is answered from memory after the same time
+// checks (exp, iat, nbf with Leeway) against now.
 func (t *Tokens) Verify(token string, now time.Time) (*Claims, error) {
-	if len(token) > MaxTokenLen || !isTokenChars(token) {
+	if len(token) > MaxTokenLen {
+		return nil, ErrInvalidToken
+	}
+	t.mu.RLock()
+	c := t.verified[token]
+	t.mu.RUnlock()
+	if c != nil {
+		if !timely(c, now) {
+			return nil, ErrInvalidToken
+		}
+		cp := *c
+		return &cp, nil
+	}
+	c, err := t.verify(token, now)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	if len(t.verified) >= maxVerified {
+		n := maxVerified / 8
+		for k := range t.verified {
+			delete(t.verified, k)
+			if n--; n <= 0 {
+				break
+			}
+		}
+	}
+	t.verified[token] = c
+	t.mu.Unlock()
+	cp := *c
+	return &cp, nil
+}
+
+// timely repeats the library's time checks: exp required and not passed,
+// iat and nbf (when present) not in the future, each with Leeway.
+func timely(c *Claims, now time.Time) bool {
+	if c.ExpiresAt == nil || c.IssuedAt == nil || !now.Before(c.ExpiresAt.Add(Leeway)) || now.Before(c.IssuedAt.Add(-Leeway)) {
+		return false
+	}
+	return c.NotBefore == nil || !now.Before(c.NotBefore.Add(-Leeway))
+}
+
+// verify runs every check of Verify on a token not seen before.
+func (t *Tokens) verify(token string, now time.Time) (*Claims, error) {
+	if !isTokenChars(token) {
 		return nil, ErrInvalidToken
 	}
 	head, rest, ok := strings.Cut(token, ".")
