@@ -58,6 +58,8 @@ type setup struct {
 	postgres bool
 	now      func() time.Time
 	dataDir  string
+	logOut   io.Writer
+	logLevel slog.Level
 }
 
 // WithEnv sets a configuration variable.
@@ -72,6 +74,12 @@ func WithClock(now func() time.Time) Option { return func(s *setup) { s.now = no
 
 // WithDataDir reuses a data folder (to test restarts).
 func WithDataDir(dir string) Option { return func(s *setup) { s.dataDir = dir } }
+
+// WithLogOutput sends the server's log to w at level, instead of to the
+// Env's buffer at debug level (benchmarks: a buffer would grow with b.N).
+func WithLogOutput(w io.Writer, level slog.Level) Option {
+	return func(s *setup) { s.logOut, s.logLevel = w, level }
+}
 
 // FastHash are Argon2id parameters for tests that sign in a lot; one test
 // file checks the production parameters separately.
@@ -101,6 +109,9 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if s.logOut != nil {
+		log = slog.New(slog.NewJSONHandler(s.logOut, &slog.HandlerOptions{Level: s.logLevel}))
+	}
 	a, err := app.New(context.Background(), cfg, log, app.Options{HashParams: &FastHash, Now: s.now})
 	if err != nil {
 		t.Fatal(err)

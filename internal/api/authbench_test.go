@@ -1,0 +1,122 @@
+package api_test
+
+import (
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"bobbin/internal/apitest"
+)
+
+// The auth layer's benchmarks: every authenticated request pays for it, so
+// its cost is the product's cost. Each case runs through the real handler
+// (routing, authentication, the handler, JSON, the log line) on a real
+// SQLite file and reports its time per request divided by a bare handler's
+// time measured in the same run ("x-bare"). They assert nothing about time:
+// go test -run '^$' -bench BenchmarkAuth ./internal/api
+
+var bareJSON = []byte(`{"result":"success","note":"` + string(make200()) + `"}` + "\n")
+
+func make200() []byte {
+	b := make([]byte, 200-len(`{"result":"success","note":""}`+"\n"))
+	for i := range b {
+		b[i] = 'x'
+	}
+	return b
+}
+
+// bareHandler is the reference: a plain handler answering a fixed 200-byte JSON.
+var bareHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(bareJSON)))
+	w.Write(bareJSON)
+})
+
+// serve runs one request through h and checks the status.
+func serve(b *testing.B, h http.Handler, method, path, auth string, want int) {
+	req := httptest.NewRequest(method, path, nil)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != want {
+		b.Fatalf("%s %s: status %d, want %d: %s", method, path, rec.Code, want, rec.Body)
+	}
+}
+
+// barePerOp times the bare handler for about half a second (median of
+// five slices) as the run's reference.
+func barePerOp(b *testing.B) time.Duration {
+	var per []time.Duration
+	for range 5 {
+		n, start := 0, time.Now()
+		for time.Since(start) < 100*time.Millisecond {
+			for range 100 {
+				serve(b, bareHandler, "GET", "/", "", 200)
+			}
+			n += 100
+		}
+		per = append(per, time.Since(start)/time.Duration(n))
+	}
+	slices.Sort(per)
+	return per[2]
+}
+
+func BenchmarkAuth(b *testing.B) {
+	e := apitest.New(b, apitest.WithLogOutput(io.Discard, slog.LevelInfo))
+	users := make([]*apitest.User, 4)
+	for i := range users {
+		users[i] = e.NewUser("user")
+	}
+	bearer := func(i int) string { return "Bearer " + users[i%len(users)].Token }
+	basic := func(i int) string {
+		u := users[i%len(users)]
+		return basicHeader(u.Key, u.Secret)
+	}
+	bare := barePerOp(b)
+	cases := []struct {
+		name, method, path string
+		auth               func(i int) string
+	}{
+		{"bare", "", "", nil},
+		{"health", "GET", "/health", nil},
+		{"whoami-jwt", "GET", "/whoami/jwt", bearer},
+		{"account-jwt", "GET", "/account/jwt", bearer},
+		{"account-key", "GET", "/account/key", basic},
+		{"whoami-key", "GET", "/whoami/key", basic},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			h := http.Handler(e.App.Server)
+			if c.name == "bare" {
+				h = bareHandler
+			}
+			i := 0
+			for b.Loop() {
+				auth := ""
+				if c.auth != nil {
+					auth = c.auth(i)
+				}
+				path := c.path
+				if path == "" {
+					path = "/"
+				}
+				serve(b, h, c.method+map[bool]string{true: "GET"}[c.method == ""], path, auth, 200)
+				i++
+			}
+			per := b.Elapsed() / time.Duration(b.N)
+			b.ReportMetric(float64(per)/float64(bare), "x-bare")
+		})
+	}
+}
+
+func basicHeader(key, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secret))
+}
