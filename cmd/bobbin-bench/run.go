@@ -155,10 +155,11 @@ func caseNames() []string {
 
 // sample is one timed run of one server.
 type sample struct {
-	load  loadResult
-	cpu   time.Duration
-	peak  int64 // highest VmRSS seen during the run
-	perRq time.Duration
+	load   loadResult
+	cpu    time.Duration
+	faults int64 // minor page faults during the run
+	peak   int64 // highest VmRSS seen during the run
+	perRq  time.Duration
 }
 
 // measure runs the load against a server and reads its CPU around it.
@@ -167,6 +168,7 @@ func measure(o *options, c *child, conc int, g gen) (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
+	faults0 := procFaults(c.pid())
 	var peak atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -193,7 +195,7 @@ func measure(o *options, c *child, conc int, g gen) (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
-	s := sample{load: res, cpu: after - before, peak: peak.Load()}
+	s := sample{load: res, cpu: after - before, peak: peak.Load(), faults: procFaults(c.pid()) - faults0}
 	if res.n > 0 {
 		s.perRq = s.cpu / time.Duration(res.n)
 	}
@@ -365,8 +367,9 @@ func run(ctx context.Context, o *options) error {
 			if r.firstErr == "" {
 				r.firstErr = bob.load.firstErr
 			}
-			fmt.Fprintf(os.Stderr, "round %d %-16s %8.0f req/s  %7.1f µs/req  (bare %5.1f µs/req)  ratio %.2f  errors %d\n",
-				round, r.c.name, bob.load.rps(), us(bob.perRq), us(ref.perRq), float64(bob.perRq)/float64(max(ref.perRq, 1)), bob.load.errors)
+			fmt.Fprintf(os.Stderr, "round %d %-16s %8.0f req/s  %7.1f µs/req  (bare %5.1f µs/req)  ratio %.2f  errors %d  page faults/req %.1f\n",
+				round, r.c.name, bob.load.rps(), us(bob.perRq), us(ref.perRq), float64(bob.perRq)/float64(max(ref.perRq, 1)), bob.load.errors,
+				float64(bob.faults)/float64(max(bob.load.n, 1)))
 		}
 	}
 	_, hwm, _ := procRSS(bobbin.pid())
