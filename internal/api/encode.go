@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"bobbin/internal/apierr"
@@ -40,18 +41,30 @@ type ErrorBody struct {
 	Error  string `json:"error"`
 }
 
-// encode writes v as JSON with status.
+// encodeBufs are reused answer buffers: encoding is on every request's path.
+var encodeBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// jsonType is shared by every answer (assigned, never appended to in place).
+var jsonType = []string{"application/json; charset=utf-8"}
+
+// encode writes v as JSON with status: the bytes of json.Marshal and a
+// newline, encoded into a pooled buffer.
 func encode(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	buf := encodeBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			encodeBufs.Put(buf)
+		}
+	}()
+	if err := json.NewEncoder(buf).Encode(v); err != nil { // Encode = Marshal + '\n'
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	h := w.Header()
+	h["Content-Type"] = jsonType
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
-	b = append(b, '\n')
-	_, err = w.Write(b)
-	if err != nil {
+	if _, err := w.Write(buf.Bytes()); err != nil {
 		return errWritten // the client left; nothing more to answer
 	}
 	return nil
@@ -177,11 +190,16 @@ func (t Stamp) MarshalJSON() ([]byte, error) {
 	if t == 0 {
 		return []byte("null"), nil
 	}
-	return []byte(`"` + t.String() + `"`), nil
+	b := make([]byte, 0, len(stampLayout)+2)
+	b = append(b, '"')
+	b = time.UnixMilli(int64(t)).UTC().AppendFormat(b, stampLayout)
+	return append(b, '"'), nil
 }
 
+const stampLayout = "2006-01-02T15:04:05.000Z"
+
 func (t Stamp) String() string {
-	return time.UnixMilli(int64(t)).UTC().Format("2006-01-02T15:04:05.000Z")
+	return time.UnixMilli(int64(t)).UTC().Format(stampLayout)
 }
 
 // parseID reads an integer id path value.

@@ -80,10 +80,10 @@ func (s *Server) Routes() []Route { return s.routes }
 // ServeHTTP adds the headers every answer carries and recovers panics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Cache-Control", "no-store")
+	h["X-Content-Type-Options"] = hNosniff
+	h["Referrer-Policy"] = hNoReferrer
+	h["X-Frame-Options"] = hDeny
+	h["Cache-Control"] = hNoStore
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -95,6 +95,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	s.mux.ServeHTTP(w, r)
 }
+
+// Values of the headers every answer carries, shared (a handler that sets
+// one replaces the slice; Add copies it, as its capacity is its length).
+var (
+	hNosniff    = []string{"nosniff"}
+	hNoReferrer = []string{"no-referrer"}
+	hDeny       = []string{"DENY"}
+	hNoStore    = []string{"no-store"}
+)
 
 var errPanic = &panicError{}
 
