@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"bobbin/internal/apierr"
-	"bobbin/internal/auth"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 )
@@ -321,6 +320,3 @@ func (s *Server) availableUsername(w http.ResponseWriter, r *http.Request) error
 	}
 	return encode(w, http.StatusOK, UsernameAvailability{success, name, false})
 }
-
-// callerLevelAtLeast reports whether the caller may act on another user's objects.
-func callerLevelAtLeast(c *Caller, l auth.Level) bool { return c.Level >= l }

@@ -143,7 +143,7 @@ func settings() []setting {
 			}
 			u, err := url.Parse(v)
 			if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-				return errors.New("must be smtp://user:pass@host:port or smtps://...")
+				return errors.New("must be an smtp:// or smtps:// URL with a host")
 			}
 			c.SMTPURL = v
 			return nil
