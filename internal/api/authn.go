@@ -53,6 +53,7 @@ func (s *Server) authenticate(r *http.Request, m Method, guest bool) (*Caller, e
 		c, err = s.authKey(r, creds, perr)
 	}
 	if err != nil {
+		s.Metrics.AuthFailure(string(m))
 		return nil, err
 	}
 	if p := accountProblem(c.Role, c.Status, c.Consent); p != nil {

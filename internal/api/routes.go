@@ -13,6 +13,8 @@ func (s *Server) routeTable() []Route {
 		// Operations
 		public("GET /health", s.health).io(nil, Health{}).doc("Liveness"),
 		public("GET /ready", s.ready).io(nil, Health{}).doc("Readiness: the database answers"),
+		public("GET /openapi.json", s.openapi).doc("This API as an OpenAPI 3.1 document"),
+		public("GET /docs", s.docs).doc("A page that renders /openapi.json"),
 
 		// Signup, confirmation, sign-in
 		public("POST /signup", s.signup).io(SignupRequest{}, SignupResponse{}).status(http.StatusCreated).doc("Sign up with an email"),

@@ -14,6 +14,7 @@ import (
 	"bobbin/internal/auth"
 	"bobbin/internal/config"
 	"bobbin/internal/mail"
+	"bobbin/internal/metrics"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 	"bobbin/internal/throttle"
@@ -31,14 +32,16 @@ type Deps struct {
 	Outbox   *mail.Outbox // where test-mode mail always goes
 	Activity *activity.Recorder
 	Images   ImageStore // may be nil until images are configured
+	Metrics  *metrics.Registry
 	Now      func() time.Time
 }
 
 // Server is the HTTP handler of the whole API.
 type Server struct {
 	Deps
-	mux    *http.ServeMux
-	routes []Route
+	mux        *http.ServeMux
+	routes     []Route
+	openapiDoc openapiCache
 
 	signinFailsAccount *throttle.Limiter
 	signinFailsAddress *throttle.Limiter
@@ -64,7 +67,13 @@ func NewServer(d Deps) *Server {
 		mailsRecipient:     throttle.New(c.MailsPerRecipient, c.MailWindow),
 		mailsAddress:       throttle.New(c.MailsPerAddress, c.MailWindow),
 	}
+	if s.Metrics == nil {
+		s.Metrics = metrics.New()
+	}
 	s.routes = s.routeTable()
+	if c.MetricsAddr == "" { // else served on its own listener (app.go)
+		s.routes = append(s.routes, public("GET /metrics", s.metrics).doc("Prometheus metrics"))
+	}
 	for _, rt := range s.routes {
 		for _, ep := range rt.Endpoints() {
 			s.mux.Handle(ep.Pattern(), s.endpoint(rt, ep))
@@ -202,4 +211,16 @@ type ImageStore interface {
 	Put(ctx context.Context, owner string, contentType string, data []byte) (string, error)
 	// DeleteOwner removes every image of an owner.
 	DeleteOwner(ctx context.Context, owner string) error
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	return s.Metrics.WriteText(w)
+}
+
+// MetricsHandler serves /metrics alone, for a separate listen address.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.handle(s.metrics))
+	return mux
 }

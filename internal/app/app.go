@@ -161,8 +161,19 @@ func (a *App) HTTPServer() *http.Server {
 // stop accepting, finish requests in flight (bounded), flush, close.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	hs := a.HTTPServer()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	var ms *http.Server
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("config: BACKEND_METRICS_ADDR: %v", err)
+		}
+		ms = &http.Server{Handler: a.Server.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
+		go func() { errc <- ms.Serve(mln) }()
+		defer ms.Close()
+	}
 	a.Log.Info("bobbin listening", "addr", ln.Addr().String(), "url", a.Config.URL, "db", a.DB.Dialect().String(),
 		"test_mode", a.Config.TestMode())
 	select {
