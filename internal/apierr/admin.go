@@ -12,5 +12,5 @@ var (
 	MFAEnabledInvalid = e(400, "mfaEnabledInvalid")
 	// 403
 	CannotChangeSelf       = e(403, "cannotChangeSelf")
-	CannotImpersonateAdmin = e(403, "cannotImpersonateAdmin")
+	CannotImpersonateStaff = e(403, "cannotImpersonateStaff")
 )
