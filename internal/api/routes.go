@@ -49,8 +49,17 @@ func (s *Server) routeTable() []Route {
 		// Account life: MFA, sign-in links, email change, consent, export, audit, profiles (issue 4 files)
 
 		// Newsletter subscribers (subscribers.go)
+		public("POST /subscriber", s.subscribe).io(SubscribeRequest{}, SubscribeResponse{}).doc("Subscribe to the newsletter; mails a confirmation link"),
+		public("PUT /subscriber", s.activateSubscriber).io(SubscriberActivation{}, Result{}).doc("Confirm a subscription with the id and ehash of its link"),
+		public("DELETE /subscriber/{ehash}", s.deleteSubscriber).status(http.StatusNoContent).doc("Unsubscribe"),
+		public("POST /ocunsub/{ehash}", s.oneClickUnsubscribe).io(nil, Result{}).doc("RFC 8058 one-click unsubscribe (form body List-Unsubscribe=One-Click)"),
 
 		// Admin (admin.go)
+		twin("POST /admin/search/users", auth.Support, s.adminSearchUsers).io(AdminSearchRequest{}, AdminUsersResponse{}).doc("Find users by username part, exact email or id"),
+		twin("GET /admin/user/{id}", auth.Support, s.adminGetUser).io(nil, AdminUserResponse{}).doc("A user with their sets, patterns and API keys"),
+		twin("GET /admin/subscribers", auth.Support, s.listSubscribers).io(nil, SubscribersResponse{}).doc("Every newsletter subscriber"),
+		twin("PATCH /admin/user/{id}", auth.Admin, s.adminPatchUser).io(AdminUserPatch{}, AdminUserChanged{}).doc("Change a user's role or status, or turn their MFA off"),
+		jwtOnly("GET /admin/impersonate/{id}", auth.Admin, s.adminImpersonate).io(nil, TokenResponse{}).doc("Sign in as a (non-staff) user for at most an hour"),
 
 		// Info and operations (info.go)
 	}
