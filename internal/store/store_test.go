@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -93,7 +94,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			errs <- db.Write(ctx, func(tx *Tx) error {
-				u := &User{Username: "u" + itoa(i), Email: "u" + itoa(i) + "@example.com", Language: "en", Role: "user"}
+				u := &User{Username: "u" + strconv.Itoa(i), Email: "u" + strconv.Itoa(i) + "@example.com", Language: "en", Role: "user"}
 				return db.CreateUser(ctx, tx, u)
 			})
 		}(i)
@@ -129,5 +130,3 @@ func TestDuplicateEmailIsConflict(t *testing.T) {
 		t.Fatalf("username case: want conflict, got %v", err)
 	}
 }
-
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/10)) + string(rune('0'+i%10))) }
