@@ -76,6 +76,13 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
+		// Create the file 0600 ourselves: SQLite gives the -wal and -shm
+		// files the database file's mode.
+		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		} else {
+			f.Close()
+		}
 		// synchronous=FULL: an acknowledged write survives power loss too.
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
 			"&_pragma=synchronous(FULL)&_pragma=mmap_size(268435456)&_pragma=cache_size(-16000)&_txlock=immediate"

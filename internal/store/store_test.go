@@ -130,3 +130,25 @@ func TestDuplicateEmailIsConflict(t *testing.T) {
 		t.Fatalf("username case: want conflict, got %v", err)
 	}
 }
+
+func TestSQLiteFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	v, _ := vault.New(strings.Repeat("s", 32))
+	db, err := Open(context.Background(), "sqlite:"+filepath.Join(dir, "p.db"), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"p.db", "p.db-wal"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			t.Fatalf("%s is %v", name, st.Mode().Perm())
+		}
+	}
+}
