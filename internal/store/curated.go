@@ -94,7 +94,7 @@ func curatedJSON(v any) (string, error) {
 	return string(b), err
 }
 
-// csetArgs are the writable columns' values, in csetColumns order after id
+// args are the writable columns' values, in csetColumns order after id
 // and before created_at.
 func (c *CuratedSet) args() ([]any, error) {
 	if c.Tags == nil {
