@@ -45,6 +45,29 @@ func (s *Server) routeTable() []Route {
 		// Images (images.go)
 
 		// Curated sets and option packs (curated.go, optionpacks.go)
+		public("GET /curated-sets", s.getCuratedSets).io(nil, CuratedSetsResponse{}).doc("List published curated sets"),
+		public("GET /curated-sets.json", s.getCuratedSetsJSON).io(nil, []CuratedSet{}).doc("Published curated sets as a JSON array"),
+		public("GET /curated-sets.yaml", s.getCuratedSetsYAML).io(nil, []CuratedSet{}).doc("Published curated sets as YAML"),
+		public("GET /curated-sets/{file}", s.getCuratedSetFile).io(nil, CuratedSetResponse{}).doc("Read a published curated set; {id}.json and {id}.yaml answer a document"),
+		twin("GET /curated-sets", auth.Curator, s.getCuratedSets).io(nil, CuratedSetsResponse{}).doc("List every curated set, unpublished too"),
+		twin("GET /curated-sets/{id}", auth.Curator, s.getCuratedSet).io(nil, CuratedSetResponse{}).doc("Read a curated set, unpublished too"),
+		twin("POST /curated-sets", auth.Curator, s.createCuratedSet).io(CuratedSetRequest{}, CuratedSetResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a curated set"),
+		twin("PATCH /curated-sets/{id}", auth.Curator, s.patchCuratedSet).io(CuratedSetRequest{}, CuratedSetResponse{}).limit(ImageBody).doc("Update a curated set; measies merge"),
+		twin("DELETE /curated-sets/{id}", auth.Curator, s.deleteCuratedSet).status(http.StatusNoContent).doc("Delete a curated set"),
+		twin("POST /curated-sets/{id}/clone", auth.WriteSome, s.cloneCuratedSet).io(CuratedCloneRequest{}, ClonedSetResponse{}).status(http.StatusCreated).doc("Copy a curated set into a set of one's own, in one language"),
+		twin("POST /curated-sets/suggest", auth.User, s.suggestCuratedSet).io(CuratedSetSuggestion{}, SubmissionResponse{}).limit(ImageBody).doc("Suggest a measurements set for curation"),
+		twin("GET /suggested-sets", auth.Curator, s.getSuggestedSets).io(nil, SuggestionsResponse{}).doc("List suggested curated sets"),
+		twin("DELETE /suggested-sets/{id}", auth.Curator, s.deleteSuggestedSet).status(http.StatusNoContent).doc("Remove a suggested curated set"),
+		public("GET /option-packs", s.getOptionPacks).io(nil, OptionPacksResponse{}).doc("List option packs"),
+		public("GET /option-packs.json", s.getOptionPacksJSON).io(nil, []OptionPack{}).doc("Option packs as a JSON array"),
+		public("GET /option-packs.yaml", s.getOptionPacksYAML).io(nil, []OptionPack{}).doc("Option packs as YAML"),
+		public("GET /option-packs/{file}", s.getOptionPackFile).io(nil, OptionPackResponse{}).doc("Read an option pack; {id}.json and {id}.yaml answer a document"),
+		twin("POST /option-packs", auth.Curator, s.createOptionPack).io(OptionPackRequest{}, OptionPackResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create an option pack"),
+		twin("PATCH /option-packs/{id}", auth.Curator, s.patchOptionPack).io(OptionPackRequest{}, OptionPackResponse{}).limit(ImageBody).doc("Update an option pack; null in options removes one"),
+		twin("DELETE /option-packs/{id}", auth.Curator, s.deleteOptionPack).status(http.StatusNoContent).doc("Delete an option pack"),
+		twin("POST /option-packs/suggest", auth.User, s.suggestOptionPack).io(OptionPackSuggestion{}, SubmissionResponse{}).doc("Suggest an option pack"),
+		twin("GET /suggested-packs", auth.Curator, s.getSuggestedPacks).io(nil, SuggestionsResponse{}).doc("List suggested option packs"),
+		twin("DELETE /suggested-packs/{id}", auth.Curator, s.deleteSuggestedPack).status(http.StatusNoContent).doc("Remove a suggested option pack"),
 
 		// Account life: MFA, sign-in links, email change, consent, export, audit, profiles (issue 4 files)
 
@@ -62,5 +85,6 @@ func (s *Server) routeTable() []Route {
 		jwtOnly("GET /admin/impersonate/{id}", auth.Admin, s.adminImpersonate).io(nil, TokenResponse{}).doc("Sign in as a (non-staff) user for at most an hour"),
 
 		// Info and operations (info.go)
+		public("GET /info/stats", s.stats).io(nil, StatsResponse{}).doc("Public counts and call totals"),
 	}
 }
