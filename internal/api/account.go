@@ -125,10 +125,14 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := caller(r)
 	ctx := r.Context()
-	if p.Confirm != nil || p.Email != nil {
-		return s.accountEmail(w, r, c, &p) // email change: account_email.go
-	}
 	u, err := s.DB.UserByID(ctx, s.DB, c.UserID)
+	if err != nil {
+		return err
+	}
+	oldUsername := u.Username
+	// Email change (account_email.go): validated here, written below with
+	// the other fields.
+	ec, err := s.emailChangeStep(r, c, u, &p)
 	if err != nil {
 		return err
 	}
@@ -225,8 +229,14 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		passwordChanged = true
 	}
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := s.completeEmailChange(ctx, tx, r, ec, u); err != nil {
+			return err
+		}
 		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
+				if ec != nil && !ec.start && strings.EqualFold(u.Username, oldUsername) {
+					return apierr.EmailTaken
+				}
 				return apierr.UsernameTaken
 			}
 			return err
@@ -239,14 +249,17 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 			if err := s.DB.DeleteConfirmations(ctx, tx, u.ID, store.ConfirmSigninLink, store.ConfirmEmailChange); err != nil {
 				return err
 			}
-			return s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "password.changed", ""))
+			if err := s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "password.changed", "")); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.startEmailChange(ctx, tx, r, ec, u)
 	})
 	if err != nil {
 		return err
 	}
-	return encode(w, http.StatusOK, AccountResponse{success, asAccount(u)})
+	s.emailChangeMail(ctx, ec, u)
+	return encode(w, http.StatusOK, accountPatchAnswer(u, ec))
 }
 
 // checkNewPassword applies the password rules of auth.md.

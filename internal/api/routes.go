@@ -70,6 +70,17 @@ func (s *Server) routeTable() []Route {
 		twin("DELETE /suggested-packs/{id}", auth.Curator, s.deleteSuggestedPack).status(http.StatusNoContent).doc("Remove a suggested option pack"),
 
 		// Account life: MFA, sign-in links, email change, consent, export, audit, profiles (issue 4 files)
+		twin("POST /account/mfa", auth.User, s.accountMFA).io(MFARequest{}, MFASetupResponse{}).doc("Start, confirm or turn off MFA (TOTP); confirm answers {account, scratchCodes}, off answers {account}"),
+		public("POST /signinlink", s.signinLink).io(SigninLinkRequest{}, SigninLinkResponse{}).doc("Mail a sign-in link; the same answer for unknown users"),
+		public("POST /signinlink/{id}/{check}", s.useSigninLink).io(SigninLinkUse{}, TokenResponse{}).doc("Sign in with a mailed link (once, before it expires)"),
+		public("GET /confirmations/{id}/{check}", s.getConfirmation).io(nil, ConfirmationResponse{}).doc("Is this confirmation live and its check right"),
+		jwtGuest("PATCH /consent", auth.WriteSome, s.patchConsent).io(ConsentRequest{}, TokenResponse{}).doc("Set consent 0-2; answers a fresh token"),
+		twin("GET /account/restrict", auth.User, s.restrictAccount).io(nil, Result{}).doc("Restrict the account (status -1)"),
+		twin("DELETE /account", auth.User, s.deleteAccount).io(nil, Result{}).doc("Delete the account and everything it owns"),
+		twin("GET /account/export", auth.ReadOnly, s.exportAccount).io(nil, ExportResponse{}).doc("Everything the account holds, decrypted, as one document"),
+		twin("GET /account/audit", auth.ReadOnly, s.accountAudit).io(nil, SecurityEventsResponse{}).doc("The account's recent security events, newest first"),
+		public("GET /users/{id}", s.publicProfile).io(nil, PublicProfileResponse{}).doc("Public profile by id, username or email"),
+		twin("GET /users/{id}", auth.ReadSome, s.readUser).io(nil, UserProfileResponse{}).doc("A user's profile and account: own, or level 6"),
 
 		// Newsletter subscribers (subscribers.go)
 		public("POST /subscriber", s.subscribe).io(SubscribeRequest{}, SubscribeResponse{}).doc("Subscribe to the newsletter; mails a confirmation link"),

@@ -49,6 +49,8 @@ type Server struct {
 	keyFailsAddress    *throttle.Limiter
 	mailsRecipient     *throttle.Limiter
 	mailsAddress       *throttle.Limiter
+
+	keyUses keyUseLog // when each key's use was last audited (account_life.go)
 }
 
 // NewServer builds the handler and registers every route of routes.go.
