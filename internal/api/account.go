@@ -3,12 +3,15 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"bobbin/internal/apierr"
+	"bobbin/internal/auth"
+	bmail "bobbin/internal/mail"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 )
@@ -129,58 +132,81 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	oldUsername := u.Username
+	oldUsername, oldEmail := u.Username, u.Email
 	// Email change (account_email.go): validated here, written below with
 	// the other fields.
 	ec, err := s.emailChangeStep(r, c, u, &p)
 	if err != nil {
 		return err
 	}
-	// Validate everything first, then write once: no partial writes.
+	// Validate everything first and record each change; the write applies
+	// them to the row read again inside the transaction, so a concurrent
+	// change (MFA, email, admin) is never overwritten with a stale copy.
+	var changes []func(*store.User)
+	set := func(f func(*store.User)) { changes = append(changes, f) }
+	if u.Email != oldEmail { // a case-only change, applied without confirmation
+		email := u.Email
+		set(func(x *store.User) { x.Email = email })
+	}
 	if p.Bio != nil {
 		if utf8.RuneCountInString(*p.Bio) > maxBio {
 			return apierr.BadRequest("bioTooLong")
 		}
-		u.Bio = *p.Bio
+		v := *p.Bio
+		set(func(x *store.User) { x.Bio = v })
 	}
 	if p.Consent != nil {
 		if *p.Consent < 0 || *p.Consent > 3 {
 			return apierr.ConsentInvalid
 		}
-		u.Consent = *p.Consent
+		v := *p.Consent
+		set(func(x *store.User) { x.Consent = v })
 	}
 	if p.Control != nil {
 		if *p.Control < 1 || *p.Control > 5 {
 			return apierr.ControlInvalid
 		}
-		u.Control = *p.Control
+		v := *p.Control
+		set(func(x *store.User) { x.Control = v })
 	}
 	if p.Compare != nil {
-		u.Compare = *p.Compare
+		v := *p.Compare
+		set(func(x *store.User) { x.Compare = v })
 	}
 	if p.Imperial != nil {
-		u.Imperial = *p.Imperial
+		v := *p.Imperial
+		set(func(x *store.User) { x.Imperial = v })
 	}
 	if p.Newsletter != nil {
-		u.Newsletter = *p.Newsletter
+		v := *p.Newsletter
+		set(func(x *store.User) { x.Newsletter = v })
 	}
 	if p.Language != nil {
 		if !languages[*p.Language] {
 			return apierr.UnsupportedLanguage
 		}
-		u.Language = *p.Language
+		v := *p.Language
+		set(func(x *store.User) { x.Language = v })
 	}
 	if p.Data != nil {
-		for k, v := range p.Data {
-			if v == nil {
-				delete(u.Data, k)
-			} else {
-				u.Data[k] = v
+		merge := func(x *store.User) {
+			if x.Data == nil {
+				x.Data = map[string]any{}
+			}
+			for k, v := range p.Data {
+				if v == nil {
+					delete(x.Data, k)
+				} else {
+					x.Data[k] = v
+				}
 			}
 		}
-		if b, _ := json.Marshal(u.Data); len(b) > maxDataJSON {
+		probe := &store.User{Data: maps.Clone(u.Data)}
+		merge(probe)
+		if b, _ := json.Marshal(probe.Data); len(b) > maxDataJSON {
 			return apierr.BadRequest("dataTooLarge")
 		}
+		set(merge)
 	}
 	if p.Username != nil {
 		name := strings.TrimSpace(*p.Username)
@@ -194,17 +220,22 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		if taken {
 			return apierr.UsernameTaken
 		}
-		u.Username = name
+		set(func(x *store.User) { x.Username = name })
 	}
 	if p.Img != nil {
 		img, err := s.acceptImage(ctx, "user-"+itoa(u.ID), *p.Img)
 		if err != nil {
 			return err
 		}
-		u.Img = img
+		set(func(x *store.User) { x.Img = img })
 	}
 	passwordChanged := false
 	if p.Password != nil {
+		// A password change revokes every other session: like key
+		// management, it needs the user level, not just writeSome.
+		if c.Level < auth.User {
+			return apierr.InsufficientAccessLevel
+		}
 		if err := s.checkNewPassword(*p.Password); err != nil {
 			return err
 		}
@@ -225,10 +256,22 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		u.Password = h
+		set(func(x *store.User) { x.Password = h })
 		passwordChanged = true
 	}
+	verifiedHash := u.Password
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		fresh, err := s.DB.LockUser(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if passwordChanged && fresh.Password != verifiedHash {
+			return apierr.AccountChanged // the password changed under us: try again
+		}
+		for _, f := range changes {
+			f(fresh)
+		}
+		*u = *fresh
 		if err := s.completeEmailChange(ctx, tx, r, ec, u); err != nil {
 			return err
 		}
@@ -259,6 +302,9 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.emailChangeMail(ctx, ec, u)
+	if passwordChanged {
+		s.sendMail(ctx, s.testRequest(p.Test), bmail.KindPasswordChanged, u.Language, u.Email, bmail.Data{Username: u.Username})
+	}
 	return encode(w, http.StatusOK, accountPatchAnswer(u, ec))
 }
 

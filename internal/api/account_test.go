@@ -242,3 +242,34 @@ func TestPersonalFieldsAreEncryptedAtRestAndNeverLogged(t *testing.T) {
 		}
 	}
 }
+
+func TestSigninWithoutConsentGivesAGuestTokenToFixIt(t *testing.T) {
+	e := apitest.New(t)
+	u := e.NewUser("user")
+	e.Do("PATCH", "/account/jwt", map[string]any{"consent": 0}, u.JWT()).Expect(t, 200, "")
+	r := e.Do("POST", "/signin", map[string]any{"username": u.Email, "password": u.Password}, apitest.None).Expect(t, 451, "consentLacking")
+	guest := apitest.Bearer(r.Str("token"))
+	if r.Str("token") == "" || r.Num("account.consent") != 0 {
+		t.Fatalf("451 answer: %s", r.Body)
+	}
+	// The token passes the guest routes only.
+	e.Do("GET", "/account/jwt", nil, guest).Expect(t, 451, "consentLacking")
+	e.Do("POST", "/apikeys/jwt", map[string]any{"name": "x", "level": 1, "expiresIn": 60}, guest).Expect(t, 451, "consentLacking")
+	e.Do("GET", "/whoami/jwt", nil, guest).Expect(t, 451, "consentLacking")
+	c := e.Do("PATCH", "/consent/jwt", map[string]any{"consent": 2}, guest).Expect(t, 200, "")
+	e.Do("GET", "/account/jwt", nil, apitest.Bearer(c.Str("token"))).Expect(t, 200, "")
+}
+
+func TestPasswordChangeNeedsUserLevelAndSendsANotice(t *testing.T) {
+	e := apitest.New(t)
+	u := e.NewUser("user")
+	k3, s3 := e.NewKey(u, 3)
+	e.Do("PATCH", "/account/key", map[string]any{"password": "another good password", "currentPassword": u.Password}, apitest.Basic(k3, s3)).Expect(t, 403, "insufficientAccessLevel")
+	e.Do("PATCH", "/account/key", map[string]any{"bio": "writeSome may do this"}, apitest.Basic(k3, s3)).Expect(t, 200, "")
+	before := len(e.Outbox())
+	e.Do("PATCH", "/account/key", map[string]any{"password": "another good password", "currentPassword": u.Password}, u.KeyAuth()).Expect(t, 200, "")
+	m, ok := e.LastMailTo(u.Email)
+	if !ok || len(e.Outbox()) != before+1 || m.Headers["X-Bobbin-Kind"][0] != "passwordChanged" {
+		t.Fatalf("no password-changed notice: %+v", m.Headers)
+	}
+}

@@ -112,9 +112,6 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 			return fail()
 		}
 	}
-	if u.Consent < 1 {
-		return apierr.ConsentLacking
-	}
 	if rehash {
 		if h, err := s.Hasher.Hash(ctx, req.Password); err == nil {
 			u.Password = h
@@ -136,6 +133,24 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
+	}
+	return answerSignin(w, token, u)
+}
+
+// ConsentLackingAnswer is the 451 of a sign-in without consent. Its token
+// passes only the guest routes (GET /whoami/jwt, PATCH /consent/jwt), so
+// the user can give consent again instead of being locked out.
+type ConsentLackingAnswer struct {
+	Result  string  `json:"result"`
+	Error   string  `json:"error"`
+	Token   string  `json:"token"`
+	Account Account `json:"account"`
+}
+
+// answerSignin answers a successful sign-in (password, link, ...).
+func answerSignin(w http.ResponseWriter, token string, u *store.User) error {
+	if u.Consent < 1 {
+		return encode(w, apierr.ConsentLacking.Status, ConsentLackingAnswer{"error", apierr.ConsentLacking.Code, token, asAccount(u)})
 	}
 	return encode(w, http.StatusOK, TokenResponse{success, token, asAccount(u)})
 }

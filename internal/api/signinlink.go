@@ -121,9 +121,6 @@ func (s *Server) useSigninLink(w http.ResponseWriter, r *http.Request) error {
 			return apierr.TooManyRequests.Retry(d)
 		}
 	}
-	if u.Consent < 1 {
-		return apierr.ConsentLacking
-	}
 	var token string
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		if err := s.DB.UseConfirmation(ctx, tx, conf.ID); err != nil {
@@ -160,5 +157,5 @@ func (s *Server) useSigninLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return encode(w, http.StatusOK, TokenResponse{success, token, asAccount(u)})
+	return answerSignin(w, token, u)
 }

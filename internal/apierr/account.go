@@ -8,4 +8,6 @@ var (
 	ConfirmInvalid      = e(400, "confirmInvalid")      // PATCH /account confirm is not "emailchange"
 	ConfirmationMissing = e(400, "confirmationMissing") // confirm:"emailchange" without confirmation
 	CheckMissing        = e(400, "checkMissing")        // confirm:"emailchange" without check
+	// 409
+	AccountChanged = e(409, "accountChanged") // the password changed while a PATCH was checking it
 )
