@@ -166,3 +166,10 @@ func (db *DB) DeleteSet(ctx context.Context, q Querier, id int64) error {
 	}
 	return mustAffect(res)
 }
+
+// UsernameOf reads a user's username (for public documents).
+func (db *DB) UsernameOf(ctx context.Context, userID int64) (string, error) {
+	var name string
+	err := db.QueryRow(ctx, "SELECT username FROM users WHERE id = ?", userID).Scan(&name)
+	return name, mapErr(err)
+}
