@@ -40,7 +40,9 @@ func makeFixture(t *testing.T, e *apitest.Env, u *apitest.User) dataFixture {
 	return f
 }
 
-func resourceOf(path string) string { return "/" + strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0] }
+func resourceOf(path string) string {
+	return "/" + strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0]
+}
 
 func (f dataFixture) path(rt api.Route, method string) string {
 	return strings.Replace(rt.Path, "{id}", f[resourceOf(rt.Path)], 1) + "/" + method

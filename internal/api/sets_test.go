@@ -293,3 +293,32 @@ func TestSetsEncryptedAtRest(t *testing.T) {
 		}
 	}
 }
+
+// Concurrent PATCHes of different names all land: the merge reads and
+// writes under the row's lock.
+func TestSetsConcurrentMerge(t *testing.T) { setsConcurrentMerge(t, apitest.New(t)) }
+
+func TestSetsConcurrentMergePostgres(t *testing.T) {
+	setsConcurrentMerge(t, apitest.New(t, apitest.WithPostgres()))
+}
+
+func setsConcurrentMerge(t *testing.T, e *apitest.Env) {
+	u := e.NewUser("user")
+	sid := dataID(e.Do("POST", "/sets/jwt", map[string]any{"name": "Race"}, u.JWT()).Expect(t, 201, "").Num("set.id"))
+	names := []string{"chest", "waist", "hips", "neck", "seat", "knee", "ankle", "wrist"}
+	done := make(chan *apitest.Resp, len(names))
+	for i, n := range names {
+		go func() {
+			done <- e.Do("PATCH", "/sets/"+sid+"/key", map[string]any{"measies": map[string]any{n: 100 + i}}, u.KeyAuth())
+		}()
+	}
+	for range names {
+		if r := <-done; r.Status != 200 {
+			t.Errorf("patch: %d %s", r.Status, r.Body)
+		}
+	}
+	g := e.Do("GET", "/sets/"+sid+"/jwt", nil, u.JWT()).Expect(t, 200, "")
+	if ms := g.Get("set.measies").(map[string]any); len(ms) != len(names) {
+		t.Fatalf("lost updates: %v", ms)
+	}
+}
