@@ -2,8 +2,8 @@
 // that, with an API key, creates a measurement set, makes it public and
 // reads it back as YAML, the way a CI job or a pattern tool would.
 //
-//	go run ./cmd/bobbin &                      # a local Bobbin, out of the box
-//	go run ./docs/examples/setdemo             # against http://localhost:3000
+//	go run ./cmd/bobbin                 # terminal 1: a local Bobbin, out of the box
+//	go run ./docs/examples/setdemo      # terminal 2: against http://localhost:3000
 //
 // With BOBBIN_KEY and BOBBIN_SECRET set it uses that key. Without them it
 // first makes a demo account the way a person would: sign up, follow the
