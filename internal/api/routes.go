@@ -37,12 +37,32 @@ func (s *Server) routeTable() []Route {
 		twin("DELETE /apikeys/{id}", auth.User, s.deleteKey).status(http.StatusNoContent).doc("Delete a key"),
 
 		// Measurement sets (sets.go)
+		twin("POST /sets", auth.WriteSome, s.createSet).io(SetRequest{}, SetResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a measurement set"),
+		twin("GET /sets", auth.ReadSome, s.listSets).io(nil, SetsResponse{}).doc("List own measurement sets"),
+		twin("GET /sets/{id}", auth.ReadSome, s.getSet).io(nil, SetResponse{}).doc("Read a set (own, or level 6)"),
+		twin("PATCH /sets/{id}", auth.WriteSome, s.patchSet).io(SetRequest{}, SetResponse{}).limit(ImageBody).doc("Update a set (own, or level 8); measies merge, null deletes"),
+		twin("DELETE /sets/{id}", auth.WriteSome, s.deleteSet).status(http.StatusNoContent).doc("Delete a set (own, or level 8)"),
+		twin("POST /sets/{id}/clone", auth.WriteSome, s.cloneSet).io(nil, SetResponse{}).status(http.StatusCreated).doc("Copy an own, public (or, level 8, any) set into the caller's account"),
+		public("GET /sets/{file}", s.publicSet).io(nil, SetDocument{}).doc("A public set as {id}.json or {id}.yaml"),
 
 		// Patterns (patterns.go)
+		twin("POST /patterns", auth.WriteSome, s.createPattern).io(PatternRequest{}, PatternResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a pattern"),
+		twin("GET /patterns", auth.ReadSome, s.listPatterns).io(nil, PatternsResponse{}).doc("List own patterns"),
+		twin("GET /patterns/{id}", auth.ReadSome, s.getPattern).io(nil, PatternResponse{}).doc("Read a pattern (own, or level 6)"),
+		twin("PATCH /patterns/{id}", auth.WriteSome, s.patchPattern).io(PatternRequest{}, PatternResponse{}).limit(ImageBody).doc("Update a pattern (own, or level 8); settings and data are replaced"),
+		twin("DELETE /patterns/{id}", auth.WriteSome, s.deletePattern).status(http.StatusNoContent).doc("Delete a pattern (own, or level 8)"),
+		twin("POST /patterns/{id}/clone", auth.WriteSome, s.clonePattern).io(nil, PatternResponse{}).status(http.StatusCreated).doc("Copy an own, public (or, level 8, any) pattern into the caller's account"),
+		public("GET /patterns/{file}", s.publicPattern).io(nil, PatternDocument{}).doc("A public pattern as {id}.json or {id}.yaml"),
 
 		// Bookmarks (bookmarks.go)
+		twin("POST /bookmarks", auth.WriteSome, s.createBookmark).io(BookmarkRequest{}, BookmarkResponse{}).status(http.StatusCreated).doc("Create a bookmark"),
+		twin("GET /bookmarks", auth.ReadSome, s.listBookmarks).io(nil, BookmarksResponse{}).doc("List own bookmarks"),
+		twin("GET /bookmarks/{id}", auth.ReadSome, s.getBookmark).io(nil, BookmarkResponse{}).doc("Read an own bookmark"),
+		twin("PATCH /bookmarks/{id}", auth.WriteSome, s.patchBookmark).io(BookmarkRequest{}, BookmarkResponse{}).doc("Change an own bookmark's title or url"),
+		twin("DELETE /bookmarks/{id}", auth.WriteSome, s.deleteBookmark).status(http.StatusNoContent).doc("Delete an own bookmark"),
 
 		// Images (images.go)
+		public("GET /images/{name}", s.getImage).doc("An uploaded image (PNG, JPEG or WebP), cacheable for good"),
 
 		// Curated sets and option packs (curated.go, optionpacks.go)
 		public("GET /curated-sets", s.getCuratedSets).io(nil, CuratedSetsResponse{}).doc("List published curated sets"),

@@ -18,6 +18,7 @@ import (
 	"bobbin/internal/api"
 	"bobbin/internal/auth"
 	"bobbin/internal/config"
+	"bobbin/internal/images"
 	"bobbin/internal/mail"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
@@ -95,15 +96,34 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 		mailer = smtp
 	}
 	rec := activity.New(db, log)
+	imgs, err := imageStore(cfg, db)
+	if err != nil {
+		return nil, err
+	}
 	srv := api.NewServer(api.Deps{
 		Config: cfg, DB: db, Log: log, Tokens: tokens, Secrets: secrets,
 		Hasher: password.NewHasher(params, cfg.HashConcurrency, cfg.HashWait),
-		Mailer: mailer, Outbox: outbox, Activity: rec, Now: opt.Now,
+		Mailer: mailer, Outbox: outbox, Activity: rec, Images: imgs, Now: opt.Now,
 	})
 	bg, stop := context.WithCancel(context.Background())
 	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, stop: stop, stopped: make(chan struct{})}
 	go a.background(bg)
 	return a, nil
+}
+
+// imageStore keeps uploaded images in files under <data dir>/images/ for
+// SQLite installs, and in the database for PostgreSQL installs, so that
+// stateless replicas behind one URL serve every image.
+func imageStore(cfg *config.Config, db *store.DB) (api.ImageStore, error) {
+	base := cfg.URL + "/images/"
+	if db.Dialect() == store.Postgres {
+		return images.NewDBStore(db, base), nil
+	}
+	fs, err := images.NewFileStore(filepath.Join(cfg.DataDir, "images"), base)
+	if err != nil {
+		return nil, fmt.Errorf("images: %w", err)
+	}
+	return fs, nil
 }
 
 // background flushes counters and prunes expired rows until stopped.
