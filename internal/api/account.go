@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -223,11 +224,15 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		set(func(x *store.User) { x.Username = name })
 	}
 	if p.Img != nil {
+		since := time.Now()
 		img, err := s.acceptImage(ctx, "user-"+itoa(u.ID), *p.Img)
 		if err != nil {
 			return err
 		}
 		set(func(x *store.User) { x.Img = img })
+		// Keep the avatar the saved row names; drop the replaced one, or
+		// this one if the write fails.
+		defer s.settleImages(ctx, "user-"+itoa(u.ID), since, img)
 	}
 	passwordChanged := false
 	if p.Password != nil {

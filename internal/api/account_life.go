@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -91,9 +90,14 @@ func (s *Server) restrictAccount(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	c := caller(r)
 	ctx := r.Context()
+	var owners []string
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		u, err := s.DB.LockUser(ctx, tx, c.UserID)
 		if err != nil {
+			return err
+		}
+		// Images live outside the rows that cascade: note their owners first.
+		if owners, err = s.DB.ImageOwnersOfUser(ctx, tx, u.ID); err != nil {
 			return err
 		}
 		return s.DB.DeleteAccount(ctx, tx, u.ID, u.EHash)
@@ -101,17 +105,10 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.onUserDeleted(ctx, c.UserID)
+	s.dropImages(ctx, owners...)
 	s.Log.Info("account deleted", "user", c.UserID)
 	return encode(w, http.StatusOK, success)
 }
-
-// onUserDeleted runs after a user's rows are gone, for what lives outside
-// the database. HOOK: the stored images of the user (avatar, set and
-// pattern images) are to be removed here once the image store has its
-// per-user removal (the data branch's s.dropImages); until then it does
-// nothing.
-func (s *Server) onUserDeleted(ctx context.Context, userID int64) {}
 
 // ---- Export ----
 

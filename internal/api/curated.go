@@ -433,20 +433,10 @@ func (s *Server) attachImage(r *http.Request, owner, value string, img *string, 
 		if uerr := s.DB.Write(ctx, undo); uerr != nil && !errors.Is(uerr, store.ErrNotFound) {
 			s.Log.ErrorContext(ctx, "removing a row after its image failed", "owner", owner, "err", uerr.Error())
 		}
-		s.dropImages(r, owner)
+		s.dropImages(r.Context(), owner)
 		return err
 	}
 	return nil
-}
-
-// dropImages removes the stored images of an owner, if images are stored.
-func (s *Server) dropImages(r *http.Request, owner string) {
-	if s.Images == nil {
-		return
-	}
-	if err := s.Images.DeleteOwner(r.Context(), owner); err != nil {
-		s.Log.WarnContext(r.Context(), "deleting images failed", "owner", owner, "err", err.Error())
-	}
 }
 
 func (s *Server) patchCuratedSet(w http.ResponseWriter, r *http.Request) error {
@@ -508,7 +498,7 @@ func (s *Server) deleteCuratedSet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	s.dropImages(r, "cset-"+itoa(id))
+	s.dropImages(r.Context(), "cset-"+itoa(id))
 	return noContent(w)
 }
 

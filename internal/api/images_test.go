@@ -208,3 +208,22 @@ func TestImagesAccountAvatar(t *testing.T) {
 	}
 	e.Do("PATCH", "/account/key", map[string]any{"img": dataURI("image/svg+xml", []byte("<svg/>"))}, u.KeyAuth()).Expect(t, 400, "imgInvalid")
 }
+
+func TestAvatarReplacedAndAccountDeletedLeaveNoImages(t *testing.T) {
+	e := apitest.New(t)
+	u := e.NewUser("user")
+	first := e.Do("PATCH", "/account/jwt", map[string]any{"img": dataURI("image/png", testPNG(t, 5))}, u.JWT()).Expect(t, 200, "").Str("account.img")
+	second := e.Do("PATCH", "/account/jwt", map[string]any{"img": dataURI("image/png", testPNG(t, 6))}, u.JWT()).Expect(t, 200, "").Str("account.img")
+	if first == second {
+		t.Fatal("same name for different images")
+	}
+	e.Do("GET", localPath(t, first), nil, apitest.None).Expect(t, 404, "")
+	e.Do("GET", localPath(t, second), nil, apitest.None).Expect(t, 200, "")
+	setImg := e.Do("POST", "/sets/jwt", map[string]any{"name": "s", "img": dataURI("image/png", testPNG(t, 7))}, u.JWT()).Expect(t, 201, "").Str("set.img")
+	e.Do("DELETE", "/account/jwt", nil, u.JWT()).Expect(t, 200, "")
+	e.Do("GET", localPath(t, second), nil, apitest.None).Expect(t, 404, "")
+	e.Do("GET", localPath(t, setImg), nil, apitest.None).Expect(t, 404, "")
+	if m, _ := filepath.Glob(filepath.Join(e.DataDir, "images", "*")); len(m) != 0 {
+		t.Fatalf("files left: %v", m)
+	}
+}

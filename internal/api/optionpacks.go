@@ -306,6 +306,6 @@ func (s *Server) deleteOptionPack(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	s.dropImages(r, "opack-"+itoa(id))
+	s.dropImages(r.Context(), "opack-"+itoa(id))
 	return noContent(w)
 }

@@ -176,7 +176,7 @@ func (s *Server) storeSuggestion(w http.ResponseWriter, r *http.Request, sg *sto
 	})
 	if err != nil {
 		if sg.Type == store.SuggestCuratedSet {
-			s.dropImages(r, "sugset-"+sg.ID)
+			s.dropImages(r.Context(), "sugset-"+sg.ID)
 		}
 		return err
 	}
@@ -211,7 +211,7 @@ func (s *Server) deleteSuggestion(w http.ResponseWriter, r *http.Request, typ st
 		return err
 	}
 	if typ == store.SuggestCuratedSet {
-		s.dropImages(r, "sugset-"+id.String())
+		s.dropImages(r.Context(), "sugset-"+id.String())
 	}
 	return noContent(w)
 }
