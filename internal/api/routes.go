@@ -15,6 +15,7 @@ func (s *Server) routeTable() []Route {
 		public("GET /ready", s.ready).io(nil, Health{}).doc("Readiness: the database answers"),
 		public("GET /openapi.json", s.openapi).doc("This API as an OpenAPI 3.1 document"),
 		public("GET /docs", s.docs).doc("A page that renders /openapi.json"),
+		public("GET /jwks.json", s.jwks).io(nil, JWKS{}).doc("Public keys that verify sign-in tokens (EdDSA mode; empty with HS256)"),
 
 		// Signup, confirmation, sign-in
 		public("POST /signup", s.signup).io(SignupRequest{}, SignupResponse{}).status(http.StatusCreated).doc("Sign up with an email"),

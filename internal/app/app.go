@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"bobbin/internal/activity"
@@ -71,7 +72,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options)
 }
 
 func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, opt Options) (*App, error) {
-	tokens, err := auth.NewTokens(v.SigningKey(), cfg.URL, cfg.Audience(), cfg.JWTExpiry)
+	tokens, err := newTokens(cfg, v)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +125,32 @@ func imageStore(cfg *config.Config, db *store.DB) (api.ImageStore, error) {
 		return nil, fmt.Errorf("images: %w", err)
 	}
 	return fs, nil
+}
+
+// newTokens builds the token signer of the configured mode. In EdDSA mode
+// the keys of the current and the previous version verify, so raising
+// BACKEND_JWT_KEY_VERSION rotates the key without signing anyone out.
+func newTokens(cfg *config.Config, v *vault.Vault) (*auth.Tokens, error) {
+	if cfg.JWTAlg != "EdDSA" {
+		return auth.NewTokens(v.SigningKey(), cfg.URL, cfg.Audience(), cfg.JWTExpiry)
+	}
+	key := func(version int) (auth.EdKey, error) {
+		k, err := v.Ed25519Key(version)
+		return auth.EdKey{ID: "v" + strconv.Itoa(version), Private: k}, err
+	}
+	cur, err := key(cfg.JWTKeyVersion)
+	if err != nil {
+		return nil, err
+	}
+	var accepted []auth.EdKey
+	if cfg.JWTKeyVersion > 1 {
+		prev, err := key(cfg.JWTKeyVersion - 1)
+		if err != nil {
+			return nil, err
+		}
+		accepted = append(accepted, prev)
+	}
+	return auth.NewEdDSATokens(cur, accepted, cfg.URL, cfg.Audience(), cfg.JWTExpiry)
 }
 
 // background flushes counters and prunes expired rows until stopped.

@@ -29,6 +29,8 @@ type Config struct {
 	EncKey          string // root secret; derived keys come from it
 	Instance        string
 	JWTExpiry       time.Duration
+	JWTAlg          string // HS256 | EdDSA
+	JWTKeyVersion   int    // EdDSA: the current key's version; the previous one still verifies
 	WebsiteURL      string
 	SMTPURL         string
 	MailFrom        string
@@ -132,6 +134,14 @@ func settings() []setting {
 			return nil
 		}},
 		{"BACKEND_JWT_EXPIRY", "jwt-expiry", "7d", "sign-in token lifetime (90m, 12h, 7d)", durationSetter(func(c *Config) *time.Duration { return &c.JWTExpiry })},
+		{"BACKEND_JWT_ALG", "jwt-alg", "HS256", "sign-in token algorithm: HS256 or EdDSA (Ed25519, published at /jwks.json)", func(c *Config, v string) error {
+			if v != "HS256" && v != "EdDSA" {
+				return errors.New("must be HS256 or EdDSA")
+			}
+			c.JWTAlg = v
+			return nil
+		}},
+		{"BACKEND_JWT_KEY_VERSION", "jwt-key-version", "1", "EdDSA key version; raise by one to rotate (tokens of the previous version stay valid)", intSetter(func(c *Config) *int { return &c.JWTKeyVersion }, 1)},
 		{"BACKEND_WEBSITE_URL", "website-url", "", "base of links in mails (default BACKEND_URL)", func(c *Config, v string) error {
 			c.WebsiteURL = v
 			return nil
