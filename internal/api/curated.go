@@ -311,11 +311,7 @@ func (s *Server) listCuratedSets(r *http.Request) ([]CuratedSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]CuratedSet, len(list))
-	for i, c := range list {
-		out[i] = asCuratedSet(c)
-	}
-	return out, nil
+	return asList(list, asCuratedSet), nil
 }
 
 func (s *Server) getCuratedSets(w http.ResponseWriter, r *http.Request) error {

@@ -155,11 +155,7 @@ func (s *Server) listOptionPacks(r *http.Request) ([]OptionPack, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]OptionPack, len(list))
-	for i, p := range list {
-		out[i] = asOptionPack(p)
-	}
-	return out, nil
+	return asList(list, asOptionPack), nil
 }
 
 func (s *Server) getOptionPacks(w http.ResponseWriter, r *http.Request) error {

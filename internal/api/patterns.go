@@ -175,10 +175,7 @@ func (s *Server) listPatterns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]Pattern, len(list))
-	for i, p := range list {
-		out[i] = asPattern(p)
-	}
+	out := asList(list, asPattern)
 	return encode(w, http.StatusOK, PatternsResponse{success, out})
 }
 

@@ -161,10 +161,7 @@ func (s *Server) listSets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]Set, len(sets))
-	for i, x := range sets {
-		out[i] = asSet(x)
-	}
+	out := asList(sets, asSet)
 	return encode(w, http.StatusOK, SetsResponse{success, out})
 }
 

@@ -217,9 +217,6 @@ func (s *Server) listSubscribers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]Subscriber, len(subs))
-	for i, sub := range subs {
-		out[i] = asSubscriber(sub)
-	}
+	out := asList(subs, asSubscriber)
 	return encode(w, http.StatusOK, SubscribersResponse{success, out})
 }
