@@ -35,7 +35,7 @@ type AdminUsersResponse struct {
 // AdminUserResponse is {result, user, sets, patterns, apikeys}.
 type AdminUserResponse struct {
 	Result
-	User     Account        `json:"user"`
+	User     Account   `json:"user"`
 	Sets     []Set     `json:"sets"`
 	Patterns []Pattern `json:"patterns"`
 	APIKeys  []APIKey  `json:"apikeys"`
