@@ -15,6 +15,7 @@ import (
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
+	"bobbin/internal/measure"
 	"bobbin/internal/store"
 )
 
@@ -98,50 +99,6 @@ func (p *CuratedNamesPatch) apply(name, notes *[6]string) error {
 		return apierr.NameEnMissing
 	}
 	return nil
-}
-
-// curatedMeasurements are the names of spec/measurements.txt.
-// TODO(integrator): one list with internal/measure once both branches land.
-var curatedMeasurements = map[string]bool{
-	"ankle": true, "biceps": true, "bustFront": true, "bustPointToUnderbust": true, "bustSpan": true,
-	"chest": true, "crossSeam": true, "crossSeamFront": true, "crotchDepth": true, "heel": true,
-	"head": true, "highBust": true, "highBustFront": true, "hips": true, "hpsToBust": true,
-	"hpsToWaistBack": true, "hpsToWaistFront": true, "inseam": true, "knee": true, "neck": true,
-	"seat": true, "seatBack": true, "shoulderSlope": true, "shoulderToElbow": true,
-	"shoulderToShoulder": true, "shoulderToWrist": true, "underbust": true, "upperLeg": true,
-	"waist": true, "waistBack": true, "waistToArmhole": true, "waistToFloor": true, "waistToHips": true,
-	"waistToKnee": true, "waistToSeat": true, "waistToUnderbust": true, "waistToUpperLeg": true,
-	"wrist": true,
-}
-
-// cleanMeasies keeps the known measurement names holding positive finite
-// numbers and drops everything else silently (api.md "measies").
-func cleanMeasies(m map[string]any) map[string]float64 {
-	out := make(map[string]float64, len(m))
-	for k, v := range m {
-		f, ok := v.(float64)
-		if ok && curatedMeasurements[k] && f > 0 && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			out[k] = f
-		}
-	}
-	return out
-}
-
-// mergeMeasies applies an update to stored measurements: null deletes a
-// name, anything else replaces it, and the result is cleaned.
-func mergeMeasies(stored map[string]float64, patch map[string]any) map[string]float64 {
-	m := make(map[string]any, len(stored)+len(patch))
-	for k, v := range stored {
-		m[k] = v
-	}
-	for k, v := range patch {
-		if v == nil {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-	}
-	return cleanMeasies(m)
 }
 
 // cleanTags trims tags and drops empty and repeated ones.
@@ -243,12 +200,12 @@ func (s *Server) curatedSetDocument(c *store.CuratedSet) CuratedSetDocument {
 // fields are left alone on update; measies merge (null deletes a name).
 type CuratedSetRequest struct {
 	CuratedNamesPatch
-	Tags      []string       `json:"tags"`
-	Measies   map[string]any `json:"measies"`
-	Height    *float64       `json:"height"`
-	Info      *string        `json:"info"`
-	Published *bool          `json:"published"`
-	Img       *string        `json:"img"`
+	Tags      []string                   `json:"tags"`
+	Measies   map[string]json.RawMessage `json:"measies"`
+	Height    *float64                   `json:"height"`
+	Info      *string                    `json:"info"`
+	Published *bool                      `json:"published"`
+	Img       *string                    `json:"img"`
 }
 
 // apply validates req and writes it into c (everything but img).
@@ -264,7 +221,7 @@ func (req *CuratedSetRequest) apply(c *store.CuratedSet, raw map[string]json.Raw
 		c.Tags = tags
 	}
 	if req.Measies != nil {
-		c.Measies = mergeMeasies(c.Measies, req.Measies)
+		c.Measies = measure.Merge(c.Measies, req.Measies)
 	}
 	if req.Height != nil {
 		h, err := cleanHeight(*req.Height)

@@ -466,34 +466,6 @@ func (db *DB) CreateCuratedClone(ctx context.Context, q Querier, c *CuratedClone
 	return nil
 }
 
-// SuggestionSource is what a curated-set suggestion needs of the set it names.
-type SuggestionSource struct {
-	UserID  int64
-	Public  bool
-	Measies map[string]any
-}
-
-// SuggestionSourceByID reads a set's owner, visibility and measurements.
-func (db *DB) SuggestionSourceByID(ctx context.Context, q Querier, id int64) (*SuggestionSource, error) {
-	var s SuggestionSource
-	var enc string
-	err := q.QueryRow(ctx, "SELECT user_id, public, measies_enc FROM sets WHERE id = ?", id).Scan(&s.UserID, &s.Public, &enc)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	plain, err := db.v.Decrypt("sets.measies", enc)
-	if err != nil {
-		return nil, err
-	}
-	if err := curatedUnmarshal(plain, &s.Measies); err != nil {
-		return nil, err
-	}
-	if s.Measies == nil {
-		s.Measies = map[string]any{}
-	}
-	return &s, nil
-}
-
 // curatedMarks is "?,?,...,?" with n marks.
 func curatedMarks(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
