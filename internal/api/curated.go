@@ -460,26 +460,6 @@ type CuratedCloneRequest struct {
 	Language string `json:"language"`
 }
 
-// ClonedSet is the set object of api.md, as made by a clone.
-type ClonedSet struct {
-	ID        int64              `json:"id"`
-	UserID    int64              `json:"userId"`
-	Name      string             `json:"name"`
-	Notes     string             `json:"notes"`
-	Public    bool               `json:"public"`
-	Imperial  bool               `json:"imperial"`
-	Measies   map[string]float64 `json:"measies"`
-	Img       string             `json:"img"`
-	CreatedAt Stamp              `json:"createdAt"`
-	UpdatedAt Stamp              `json:"updatedAt"`
-}
-
-// ClonedSetResponse is {result, set}.
-type ClonedSetResponse struct {
-	Result
-	Set ClonedSet `json:"set"`
-}
-
 // cloneCuratedSet makes a private regular set in the caller's account,
 // named and annotated in the language asked, English where that
 // language's text is empty. Its units follow the account's preference.
@@ -511,7 +491,7 @@ func (s *Server) cloneCuratedSet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	en := store.CuratedLangIndex("en")
-	set := &store.CuratedClone{UserID: cl.UserID, Name: c.Name[li], Notes: c.Notes[li], Imperial: u.Imperial,
+	set := &store.Set{UserID: cl.UserID, Name: c.Name[li], Notes: c.Notes[li], Imperial: u.Imperial,
 		Measies: c.Measies}
 	if set.Name == "" {
 		set.Name = c.Name[en]
@@ -519,12 +499,10 @@ func (s *Server) cloneCuratedSet(w http.ResponseWriter, r *http.Request) error {
 	if set.Notes == "" {
 		set.Notes = c.Notes[en]
 	}
-	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return s.DB.CreateCuratedClone(ctx, tx, set) }); err != nil {
+	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return s.DB.CreateSet(ctx, tx, set) }); err != nil {
 		return err
 	}
-	return encode(w, http.StatusCreated, ClonedSetResponse{created, ClonedSet{ID: set.ID, UserID: set.UserID,
-		Name: set.Name, Notes: set.Notes, Imperial: set.Imperial, Measies: set.Measies,
-		CreatedAt: Stamp(set.CreatedAt), UpdatedAt: Stamp(set.UpdatedAt)}})
+	return encode(w, http.StatusCreated, SetResponse{created, asSet(set)})
 }
 
 // splitFormat splits "12.json" into "12" and "json"; a name without a

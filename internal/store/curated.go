@@ -412,60 +412,6 @@ func (db *DB) DeleteSuggestion(ctx context.Context, q Querier, typ, id string) e
 	return mustAffect(res)
 }
 
-// The sets table belongs to the measurement-set routes. Two curated
-// features touch it: cloning a curated set writes a regular set, and a
-// curated-set suggestion reads the measurements of the set it names. Both
-// use that table's encryption exactly: name_enc, notes_enc and measies_enc
-// under the vault fields "sets.name", "sets.notes" and "sets.measies", the
-// measurements as the text of a JSON object.
-
-// CuratedClone is a regular set made from a curated set.
-type CuratedClone struct {
-	ID        int64
-	UserID    int64
-	Name      string
-	Notes     string
-	Imperial  bool
-	Measies   map[string]float64
-	CreatedAt int64
-	UpdatedAt int64
-}
-
-// CreateCuratedClone inserts a private set owned by c.UserID.
-func (db *DB) CreateCuratedClone(ctx context.Context, q Querier, c *CuratedClone) error {
-	if c.Measies == nil {
-		c.Measies = map[string]float64{}
-	}
-	m, err := curatedJSON(c.Measies)
-	if err != nil {
-		return err
-	}
-	v := db.v
-	name, err := v.Encrypt("sets.name", c.Name)
-	if err != nil {
-		return err
-	}
-	notes, err := v.Encrypt("sets.notes", c.Notes)
-	if err != nil {
-		return err
-	}
-	measies, err := v.Encrypt("sets.measies", m)
-	if err != nil {
-		return err
-	}
-	if c.CreatedAt == 0 {
-		c.CreatedAt = Now()
-	}
-	c.UpdatedAt = c.CreatedAt
-	id, err := insertID(ctx, q, `INSERT INTO sets (user_id, name_enc, notes_enc, public, imperial, measies_enc, img, created_at, updated_at)
- VALUES (?,?,?,?,?,?,?,?,?)`, c.UserID, name, notes, false, c.Imperial, measies, "", c.CreatedAt, c.UpdatedAt)
-	if err != nil {
-		return err
-	}
-	c.ID = id
-	return nil
-}
-
 // curatedMarks is "?,?,...,?" with n marks.
 func curatedMarks(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
