@@ -327,13 +327,13 @@ func (s *Server) cloneSet(w http.ResponseWriter, r *http.Request) error {
 // in millimetres (shoulderSlope in degrees) whatever units says; units is
 // the owner's display preference.
 type SetDocument struct {
-	Author       string             `json:"author" yaml:"author"`
-	Type         string             `json:"type" yaml:"type"`
-	About        string             `json:"about" yaml:"about"`
-	Name         string             `json:"name" yaml:"name"`
-	Notes        string             `json:"notes" yaml:"notes"`
-	Measurements map[string]float64 `json:"measurements" yaml:"measurements"`
-	Units        string             `json:"units" yaml:"units"`
+	Author       string             `json:"author"`
+	Type         string             `json:"type"`
+	About        string             `json:"about"`
+	Name         string             `json:"name"`
+	Notes        string             `json:"notes"`
+	Measurements map[string]float64 `json:"measurements"`
+	Units        string             `json:"units"`
 }
 
 // publicSet serves GET /sets/{id}.json and .yaml: public sets only; any
