@@ -77,14 +77,14 @@ type OptionPackRequest struct {
 // cleanDesign trims and lower-cases a design name.
 func cleanDesign(v *string) (string, error) {
 	if v == nil {
-		return "", apierr.PackDesignMissing
+		return "", apierr.DesignMissing
 	}
 	d := strings.ToLower(strings.TrimSpace(*v))
 	if d == "" {
-		return "", apierr.PackDesignMissing
+		return "", apierr.DesignMissing
 	}
 	if utf8.RuneCountInString(d) > maxPackDesign {
-		return "", apierr.PackDesignTooLong
+		return "", apierr.DesignTooLong
 	}
 	return d, nil
 }

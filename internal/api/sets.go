@@ -75,14 +75,14 @@ func objectName(v string, required bool) (string, error) {
 		return "", apierr.NameMissing
 	}
 	if utf8.RuneCountInString(v) > maxObjectName {
-		return "", apierr.DataNameTooLong
+		return "", apierr.NameTooLong
 	}
 	return v, nil
 }
 
 func objectNotes(v string) (string, error) {
 	if utf8.RuneCountInString(v) > maxObjectNotes {
-		return "", apierr.DataNotesTooLong
+		return "", apierr.NotesTooLong
 	}
 	return v, nil
 }

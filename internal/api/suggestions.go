@@ -69,10 +69,10 @@ type SuggestionsResponse struct {
 func suggestionText(name, notes string) (string, string, error) {
 	name, notes = strings.TrimSpace(name), strings.TrimSpace(notes)
 	if utf8.RuneCountInString(name) > maxCuratedName {
-		return "", "", apierr.SuggestNameTooLong
+		return "", "", apierr.NameTooLong
 	}
 	if utf8.RuneCountInString(notes) > maxCuratedNotes {
-		return "", "", apierr.SuggestNotesTooLong
+		return "", "", apierr.NotesTooLong
 	}
 	return name, notes, nil
 }
