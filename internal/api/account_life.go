@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -112,57 +111,17 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 
 // ---- Export ----
 
-// ExportedSet is a set in the export document.
-type ExportedSet struct {
-	ID        int64           `json:"id"`
-	UserID    int64           `json:"userId"`
-	Name      string          `json:"name"`
-	Notes     string          `json:"notes"`
-	Public    bool            `json:"public"`
-	Imperial  bool            `json:"imperial"`
-	Measies   json.RawMessage `json:"measies"`
-	Img       string          `json:"img"`
-	CreatedAt Stamp           `json:"createdAt"`
-	UpdatedAt Stamp           `json:"updatedAt"`
-}
-
-// ExportedPattern is a pattern in the export document.
-type ExportedPattern struct {
-	ID        int64           `json:"id"`
-	UserID    int64           `json:"userId"`
-	Design    string          `json:"design"`
-	Name      string          `json:"name"`
-	Notes     string          `json:"notes"`
-	Public    bool            `json:"public"`
-	Settings  json.RawMessage `json:"settings"`
-	Data      json.RawMessage `json:"data"`
-	Img       string          `json:"img"`
-	CreatedAt Stamp           `json:"createdAt"`
-	UpdatedAt Stamp           `json:"updatedAt"`
-}
-
-// ExportedBookmark is a bookmark in the export document.
-type ExportedBookmark struct {
-	ID        int64  `json:"id"`
-	UserID    int64  `json:"userId"`
-	Type      string `json:"type"`
-	Title     string `json:"title"`
-	URL       string `json:"url"`
-	CreatedAt Stamp  `json:"createdAt"`
-	UpdatedAt Stamp  `json:"updatedAt"`
-}
-
 // ExportDocument is everything an account holds, decrypted: the answer
 // of GET /account/export (no secrets: no password hash, MFA secret, scratch
 // codes or key hashes).
 type ExportDocument struct {
-	ExportedAt Stamp              `json:"exportedAt"`
-	Account    Account            `json:"account"`
-	APIKeys    []APIKey           `json:"apikeys"`
-	Sets       []ExportedSet      `json:"sets"`
-	Patterns   []ExportedPattern  `json:"patterns"`
-	Bookmarks  []ExportedBookmark `json:"bookmarks"`
-	Audit      []SecurityEvent    `json:"audit"`
+	ExportedAt Stamp           `json:"exportedAt"`
+	Account    Account         `json:"account"`
+	APIKeys    []APIKey        `json:"apikeys"`
+	Sets       []Set           `json:"sets"`
+	Patterns   []Pattern       `json:"patterns"`
+	Bookmarks  []Bookmark      `json:"bookmarks"`
+	Audit      []SecurityEvent `json:"audit"`
 }
 
 // ExportResponse is {result, data}.
@@ -182,40 +141,24 @@ func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc := ExportDocument{ExportedAt: Stamp(s.Now().UnixMilli()), Account: asAccount(u), APIKeys: []APIKey{},
-		Sets: []ExportedSet{}, Patterns: []ExportedPattern{}, Bookmarks: []ExportedBookmark{}}
 	keys, err := s.DB.KeysByUser(ctx, s.DB, id)
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
-		doc.APIKeys = append(doc.APIKeys, asAPIKey(k))
-	}
-	sets, err := s.DB.ExportSets(ctx, s.DB, id)
+	sets, err := s.DB.SetsByUser(ctx, s.DB, id)
 	if err != nil {
 		return err
 	}
-	for _, x := range sets {
-		doc.Sets = append(doc.Sets, ExportedSet{ID: x.ID, UserID: x.UserID, Name: x.Name, Notes: x.Notes, Public: x.Public,
-			Imperial: x.Imperial, Measies: x.Measies, Img: x.Img, CreatedAt: Stamp(x.CreatedAt), UpdatedAt: Stamp(x.UpdatedAt)})
-	}
-	patterns, err := s.DB.ExportPatterns(ctx, s.DB, id)
+	patterns, err := s.DB.PatternsByUser(ctx, s.DB, id)
 	if err != nil {
 		return err
 	}
-	for _, x := range patterns {
-		doc.Patterns = append(doc.Patterns, ExportedPattern{ID: x.ID, UserID: x.UserID, Design: x.Design, Name: x.Name,
-			Notes: x.Notes, Public: x.Public, Settings: x.Settings, Data: x.Data, Img: x.Img,
-			CreatedAt: Stamp(x.CreatedAt), UpdatedAt: Stamp(x.UpdatedAt)})
-	}
-	bookmarks, err := s.DB.ExportBookmarks(ctx, s.DB, id)
+	bookmarks, err := s.DB.BookmarksByUser(ctx, s.DB, id)
 	if err != nil {
 		return err
 	}
-	for _, x := range bookmarks {
-		doc.Bookmarks = append(doc.Bookmarks, ExportedBookmark{ID: x.ID, UserID: x.UserID, Type: x.Type, Title: x.Title,
-			URL: x.URL, CreatedAt: Stamp(x.CreatedAt), UpdatedAt: Stamp(x.UpdatedAt)})
-	}
+	doc := ExportDocument{ExportedAt: Stamp(s.Now().UnixMilli()), Account: asAccount(u), APIKeys: asList(keys, asAPIKey),
+		Sets: asList(sets, asSet), Patterns: asList(patterns, asPattern), Bookmarks: asList(bookmarks, asBookmark)}
 	events, err := s.DB.AuditByUser(ctx, id, maxExportAudit)
 	if err != nil {
 		return err

@@ -32,42 +32,13 @@ type AdminUsersResponse struct {
 	Users []Account `json:"users"`
 }
 
-// AdminSet is a measurement set in an admin's view of a user.
-type AdminSet struct {
-	ID        int64          `json:"id"`
-	UserID    int64          `json:"userId"`
-	Name      string         `json:"name"`
-	Notes     string         `json:"notes"`
-	Public    bool           `json:"public"`
-	Imperial  bool           `json:"imperial"`
-	Measies   map[string]any `json:"measies"`
-	Img       string         `json:"img"`
-	CreatedAt Stamp          `json:"createdAt"`
-	UpdatedAt Stamp          `json:"updatedAt"`
-}
-
-// AdminPattern is a pattern in an admin's view of a user.
-type AdminPattern struct {
-	ID        int64          `json:"id"`
-	UserID    int64          `json:"userId"`
-	Design    string         `json:"design"`
-	Name      string         `json:"name"`
-	Notes     string         `json:"notes"`
-	Public    bool           `json:"public"`
-	Settings  map[string]any `json:"settings"`
-	Data      map[string]any `json:"data"`
-	Img       string         `json:"img"`
-	CreatedAt Stamp          `json:"createdAt"`
-	UpdatedAt Stamp          `json:"updatedAt"`
-}
-
 // AdminUserResponse is {result, user, sets, patterns, apikeys}.
 type AdminUserResponse struct {
 	Result
-	User     Account        `json:"user"`
-	Sets     []AdminSet     `json:"sets"`
-	Patterns []AdminPattern `json:"patterns"`
-	APIKeys  []APIKey       `json:"apikeys"`
+	User     Account   `json:"user"`
+	Sets     []Set     `json:"sets"`
+	Patterns []Pattern `json:"patterns"`
+	APIKeys  []APIKey  `json:"apikeys"`
 }
 
 // AdminUserPatch is the body of PATCH /admin/user/{id}. Absent fields are
@@ -97,10 +68,7 @@ func (s *Server) adminSearchUsers(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out := make([]Account, len(users))
-	for i, u := range users {
-		out[i] = asAccount(u)
-	}
+	out := asList(users, asAccount)
 	return encode(w, http.StatusOK, AdminUsersResponse{success, out})
 }
 
@@ -138,11 +106,11 @@ func (s *Server) adminGetUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sets, err := s.DB.AdminSetsOfUser(ctx, s.DB, id)
+	sets, err := s.DB.SetsByUser(ctx, s.DB, id)
 	if err != nil {
 		return err
 	}
-	patterns, err := s.DB.AdminPatternsOfUser(ctx, s.DB, id)
+	patterns, err := s.DB.PatternsByUser(ctx, s.DB, id)
 	if err != nil {
 		return err
 	}
@@ -150,19 +118,8 @@ func (s *Server) adminGetUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	resp := AdminUserResponse{Result: success, User: asAccount(u), Sets: make([]AdminSet, len(sets)),
-		Patterns: make([]AdminPattern, len(patterns)), APIKeys: make([]APIKey, len(keys))}
-	for i, st := range sets {
-		resp.Sets[i] = AdminSet{ID: st.ID, UserID: st.UserID, Name: st.Name, Notes: st.Notes, Public: st.Public,
-			Imperial: st.Imperial, Measies: st.Measies, Img: st.Img, CreatedAt: Stamp(st.CreatedAt), UpdatedAt: Stamp(st.UpdatedAt)}
-	}
-	for i, p := range patterns {
-		resp.Patterns[i] = AdminPattern{ID: p.ID, UserID: p.UserID, Design: p.Design, Name: p.Name, Notes: p.Notes,
-			Public: p.Public, Settings: p.Settings, Data: p.Data, Img: p.Img, CreatedAt: Stamp(p.CreatedAt), UpdatedAt: Stamp(p.UpdatedAt)}
-	}
-	for i, k := range keys {
-		resp.APIKeys[i] = asAPIKey(k)
-	}
+	resp := AdminUserResponse{Result: success, User: asAccount(u), Sets: asList(sets, asSet),
+		Patterns: asList(patterns, asPattern), APIKeys: asList(keys, asAPIKey)}
 	// Staff reading someone's data shows in that user's security log and
 	// in the reader's own.
 	c := caller(r)

@@ -130,10 +130,7 @@ func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]Bookmark, len(list))
-	for i, b := range list {
-		out[i] = asBookmark(b)
-	}
+	out := asList(list, asBookmark)
 	return encode(w, http.StatusOK, BookmarksResponse{success, out})
 }
 

@@ -1,20 +1,17 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
-
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
+	"bobbin/internal/measure"
 	"bobbin/internal/store"
 )
 
@@ -98,50 +95,6 @@ func (p *CuratedNamesPatch) apply(name, notes *[6]string) error {
 		return apierr.NameEnMissing
 	}
 	return nil
-}
-
-// curatedMeasurements are the names of spec/measurements.txt.
-// TODO(integrator): one list with internal/measure once both branches land.
-var curatedMeasurements = map[string]bool{
-	"ankle": true, "biceps": true, "bustFront": true, "bustPointToUnderbust": true, "bustSpan": true,
-	"chest": true, "crossSeam": true, "crossSeamFront": true, "crotchDepth": true, "heel": true,
-	"head": true, "highBust": true, "highBustFront": true, "hips": true, "hpsToBust": true,
-	"hpsToWaistBack": true, "hpsToWaistFront": true, "inseam": true, "knee": true, "neck": true,
-	"seat": true, "seatBack": true, "shoulderSlope": true, "shoulderToElbow": true,
-	"shoulderToShoulder": true, "shoulderToWrist": true, "underbust": true, "upperLeg": true,
-	"waist": true, "waistBack": true, "waistToArmhole": true, "waistToFloor": true, "waistToHips": true,
-	"waistToKnee": true, "waistToSeat": true, "waistToUnderbust": true, "waistToUpperLeg": true,
-	"wrist": true,
-}
-
-// cleanMeasies keeps the known measurement names holding positive finite
-// numbers and drops everything else silently (api.md "measies").
-func cleanMeasies(m map[string]any) map[string]float64 {
-	out := make(map[string]float64, len(m))
-	for k, v := range m {
-		f, ok := v.(float64)
-		if ok && curatedMeasurements[k] && f > 0 && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			out[k] = f
-		}
-	}
-	return out
-}
-
-// mergeMeasies applies an update to stored measurements: null deletes a
-// name, anything else replaces it, and the result is cleaned.
-func mergeMeasies(stored map[string]float64, patch map[string]any) map[string]float64 {
-	m := make(map[string]any, len(stored)+len(patch))
-	for k, v := range stored {
-		m[k] = v
-	}
-	for k, v := range patch {
-		if v == nil {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-	}
-	return cleanMeasies(m)
 }
 
 // cleanTags trims tags and drops empty and repeated ones.
@@ -243,12 +196,12 @@ func (s *Server) curatedSetDocument(c *store.CuratedSet) CuratedSetDocument {
 // fields are left alone on update; measies merge (null deletes a name).
 type CuratedSetRequest struct {
 	CuratedNamesPatch
-	Tags      []string       `json:"tags"`
-	Measies   map[string]any `json:"measies"`
-	Height    *float64       `json:"height"`
-	Info      *string        `json:"info"`
-	Published *bool          `json:"published"`
-	Img       *string        `json:"img"`
+	Tags      []string                   `json:"tags"`
+	Measies   map[string]json.RawMessage `json:"measies"`
+	Height    *float64                   `json:"height"`
+	Info      *string                    `json:"info"`
+	Published *bool                      `json:"published"`
+	Img       *string                    `json:"img"`
 }
 
 // apply validates req and writes it into c (everything but img).
@@ -264,7 +217,7 @@ func (req *CuratedSetRequest) apply(c *store.CuratedSet, raw map[string]json.Raw
 		c.Tags = tags
 	}
 	if req.Measies != nil {
-		c.Measies = mergeMeasies(c.Measies, req.Measies)
+		c.Measies = measure.Merge(c.Measies, req.Measies)
 	}
 	if req.Height != nil {
 		h, err := cleanHeight(*req.Height)
@@ -311,11 +264,7 @@ func (s *Server) listCuratedSets(r *http.Request) ([]CuratedSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]CuratedSet, len(list))
-	for i, c := range list {
-		out[i] = asCuratedSet(c)
-	}
-	return out, nil
+	return asList(list, asCuratedSet), nil
 }
 
 func (s *Server) getCuratedSets(w http.ResponseWriter, r *http.Request) error {
@@ -507,26 +456,6 @@ type CuratedCloneRequest struct {
 	Language string `json:"language"`
 }
 
-// ClonedSet is the set object of api.md, as made by a clone.
-type ClonedSet struct {
-	ID        int64              `json:"id"`
-	UserID    int64              `json:"userId"`
-	Name      string             `json:"name"`
-	Notes     string             `json:"notes"`
-	Public    bool               `json:"public"`
-	Imperial  bool               `json:"imperial"`
-	Measies   map[string]float64 `json:"measies"`
-	Img       string             `json:"img"`
-	CreatedAt Stamp              `json:"createdAt"`
-	UpdatedAt Stamp              `json:"updatedAt"`
-}
-
-// ClonedSetResponse is {result, set}.
-type ClonedSetResponse struct {
-	Result
-	Set ClonedSet `json:"set"`
-}
-
 // cloneCuratedSet makes a private regular set in the caller's account,
 // named and annotated in the language asked, English where that
 // language's text is empty. Its units follow the account's preference.
@@ -558,7 +487,7 @@ func (s *Server) cloneCuratedSet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	en := store.CuratedLangIndex("en")
-	set := &store.CuratedClone{UserID: cl.UserID, Name: c.Name[li], Notes: c.Notes[li], Imperial: u.Imperial,
+	set := &store.Set{UserID: cl.UserID, Name: c.Name[li], Notes: c.Notes[li], Imperial: u.Imperial,
 		Measies: c.Measies}
 	if set.Name == "" {
 		set.Name = c.Name[en]
@@ -566,12 +495,10 @@ func (s *Server) cloneCuratedSet(w http.ResponseWriter, r *http.Request) error {
 	if set.Notes == "" {
 		set.Notes = c.Notes[en]
 	}
-	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return s.DB.CreateCuratedClone(ctx, tx, set) }); err != nil {
+	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return s.DB.CreateSet(ctx, tx, set) }); err != nil {
 		return err
 	}
-	return encode(w, http.StatusCreated, ClonedSetResponse{created, ClonedSet{ID: set.ID, UserID: set.UserID,
-		Name: set.Name, Notes: set.Notes, Imperial: set.Imperial, Measies: set.Measies,
-		CreatedAt: Stamp(set.CreatedAt), UpdatedAt: Stamp(set.UpdatedAt)}})
+	return encode(w, http.StatusCreated, SetResponse{created, asSet(set)})
 }
 
 // splitFormat splits "12.json" into "12" and "json"; a name without a
@@ -601,100 +528,4 @@ func parseIDText(v string) (int64, error) {
 		return 0, apierr.NotFound
 	}
 	return id, nil
-}
-
-// encodeYAML answers v as YAML: v is marshalled as JSON first, so the
-// YAML has the same names, order and values as the JSON answer.
-func encodeYAML(w http.ResponseWriter, v any) error {
-	j, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	b, err := yamlFromJSON(j)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
-	w.Header().Set("Content-Length", itoa(int64(len(b))))
-	w.WriteHeader(http.StatusOK)
-	if _, err := w.Write(b); err != nil {
-		return errWritten
-	}
-	return nil
-}
-
-// yamlFromJSON converts one JSON value to a YAML document, keeping key
-// order and number literals as they are.
-func yamlFromJSON(j []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(j))
-	dec.UseNumber()
-	n, err := yamlNode(dec)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-func yamlNode(dec *json.Decoder) (*yaml.Node, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	scalar := func(tag, v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v} }
-	switch t := tok.(type) {
-	case json.Delim:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		if t == '{' {
-			n = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		}
-		for dec.More() {
-			if n.Kind == yaml.MappingNode {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, _ := k.(string)
-				n.Content = append(n.Content, scalar("!!str", key))
-			}
-			v, err := yamlNode(dec)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, v)
-		}
-		if _, err := dec.Token(); err != nil { // the closing delimiter
-			return nil, err
-		}
-		if len(n.Content) == 0 {
-			n.Style = yaml.FlowStyle // [] and {}
-		}
-		return n, nil
-	case string:
-		return scalar("!!str", t), nil
-	case json.Number:
-		v := t.String()
-		if !strings.ContainsAny(v, ".eE") {
-			return scalar("!!int", v), nil
-		}
-		// 1e-7 is a float in YAML 1.2 but a string to YAML 1.1 readers;
-		// 1.0e-7 is a float to both.
-		if i := strings.IndexAny(v, "eE"); i >= 0 && !strings.Contains(v[:i], ".") {
-			v = v[:i] + ".0" + v[i:]
-		}
-		return scalar("!!float", v), nil
-	case bool:
-		return scalar("!!bool", fmt.Sprint(t)), nil
-	case nil:
-		return scalar("!!null", "null"), nil
-	}
-	return nil, fmt.Errorf("yaml: unexpected JSON token %v", tok)
 }

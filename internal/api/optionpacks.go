@@ -77,14 +77,14 @@ type OptionPackRequest struct {
 // cleanDesign trims and lower-cases a design name.
 func cleanDesign(v *string) (string, error) {
 	if v == nil {
-		return "", apierr.PackDesignMissing
+		return "", apierr.DesignMissing
 	}
 	d := strings.ToLower(strings.TrimSpace(*v))
 	if d == "" {
-		return "", apierr.PackDesignMissing
+		return "", apierr.DesignMissing
 	}
 	if utf8.RuneCountInString(d) > maxPackDesign {
-		return "", apierr.PackDesignTooLong
+		return "", apierr.DesignTooLong
 	}
 	return d, nil
 }
@@ -155,11 +155,7 @@ func (s *Server) listOptionPacks(r *http.Request) ([]OptionPack, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]OptionPack, len(list))
-	for i, p := range list {
-		out[i] = asOptionPack(p)
-	}
-	return out, nil
+	return asList(list, asOptionPack), nil
 }
 
 func (s *Server) getOptionPacks(w http.ResponseWriter, r *http.Request) error {

@@ -175,10 +175,7 @@ func (s *Server) listPatterns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]Pattern, len(list))
-	for i, p := range list {
-		out[i] = asPattern(p)
-	}
+	out := asList(list, asPattern)
 	return encode(w, http.StatusOK, PatternsResponse{success, out})
 }
 
@@ -327,15 +324,15 @@ func (s *Server) clonePattern(w http.ResponseWriter, r *http.Request) error {
 
 // PatternDocument is the public .json/.yaml form of a pattern.
 type PatternDocument struct {
-	Author   string         `json:"author" yaml:"author"`
-	Type     string         `json:"type" yaml:"type"`
-	About    string         `json:"about" yaml:"about"`
-	Design   string         `json:"design" yaml:"design"`
-	Name     string         `json:"name" yaml:"name"`
-	Notes    string         `json:"notes" yaml:"notes"`
-	Settings map[string]any `json:"settings" yaml:"settings"`
-	Data     map[string]any `json:"data" yaml:"data"`
-	Img      string         `json:"img" yaml:"img"`
+	Author   string         `json:"author"`
+	Type     string         `json:"type"`
+	About    string         `json:"about"`
+	Design   string         `json:"design"`
+	Name     string         `json:"name"`
+	Notes    string         `json:"notes"`
+	Settings map[string]any `json:"settings"`
+	Data     map[string]any `json:"data"`
+	Img      string         `json:"img"`
 }
 
 // publicPattern serves GET /patterns/{id}.json and .yaml for public

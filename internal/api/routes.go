@@ -75,7 +75,7 @@ func (s *Server) routeTable() []Route {
 		twin("POST /curated-sets", auth.Curator, s.createCuratedSet).io(CuratedSetRequest{}, CuratedSetResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a curated set"),
 		twin("PATCH /curated-sets/{id}", auth.Curator, s.patchCuratedSet).io(CuratedSetRequest{}, CuratedSetResponse{}).limit(ImageBody).doc("Update a curated set; measies merge"),
 		twin("DELETE /curated-sets/{id}", auth.Curator, s.deleteCuratedSet).status(http.StatusNoContent).doc("Delete a curated set"),
-		twin("POST /curated-sets/{id}/clone", auth.WriteSome, s.cloneCuratedSet).io(CuratedCloneRequest{}, ClonedSetResponse{}).status(http.StatusCreated).doc("Copy a curated set into a set of one's own, in one language"),
+		twin("POST /curated-sets/{id}/clone", auth.WriteSome, s.cloneCuratedSet).io(CuratedCloneRequest{}, SetResponse{}).status(http.StatusCreated).doc("Copy a curated set into a set of one's own, in one language"),
 		twin("POST /curated-sets/suggest", auth.User, s.suggestCuratedSet).io(CuratedSetSuggestion{}, SubmissionResponse{}).limit(ImageBody).doc("Suggest a measurements set for curation"),
 		twin("GET /suggested-sets", auth.Curator, s.getSuggestedSets).io(nil, SuggestionsResponse{}).doc("List suggested curated sets"),
 		twin("DELETE /suggested-sets/{id}", auth.Curator, s.deleteSuggestedSet).status(http.StatusNoContent).doc("Remove a suggested curated set"),

@@ -75,14 +75,14 @@ func objectName(v string, required bool) (string, error) {
 		return "", apierr.NameMissing
 	}
 	if utf8.RuneCountInString(v) > maxObjectName {
-		return "", apierr.DataNameTooLong
+		return "", apierr.NameTooLong
 	}
 	return v, nil
 }
 
 func objectNotes(v string) (string, error) {
 	if utf8.RuneCountInString(v) > maxObjectNotes {
-		return "", apierr.DataNotesTooLong
+		return "", apierr.NotesTooLong
 	}
 	return v, nil
 }
@@ -161,10 +161,7 @@ func (s *Server) listSets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]Set, len(sets))
-	for i, x := range sets {
-		out[i] = asSet(x)
-	}
+	out := asList(sets, asSet)
 	return encode(w, http.StatusOK, SetsResponse{success, out})
 }
 
@@ -330,13 +327,13 @@ func (s *Server) cloneSet(w http.ResponseWriter, r *http.Request) error {
 // in millimetres (shoulderSlope in degrees) whatever units says; units is
 // the owner's display preference.
 type SetDocument struct {
-	Author       string             `json:"author" yaml:"author"`
-	Type         string             `json:"type" yaml:"type"`
-	About        string             `json:"about" yaml:"about"`
-	Name         string             `json:"name" yaml:"name"`
-	Notes        string             `json:"notes" yaml:"notes"`
-	Measurements map[string]float64 `json:"measurements" yaml:"measurements"`
-	Units        string             `json:"units" yaml:"units"`
+	Author       string             `json:"author"`
+	Type         string             `json:"type"`
+	About        string             `json:"about"`
+	Name         string             `json:"name"`
+	Notes        string             `json:"notes"`
+	Measurements map[string]float64 `json:"measurements"`
+	Units        string             `json:"units"`
 }
 
 // publicSet serves GET /sets/{id}.json and .yaml: public sets only; any

@@ -74,16 +74,9 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if _, err := decode(r, &req); err != nil {
 		return err
 	}
-	email := strings.TrimSpace(req.Email)
-	switch {
-	case email == "":
-		return apierr.EmailMissing
-	case req.Language == "":
-		return apierr.LanguageMissing
-	case !languages[req.Language]:
-		return apierr.UnsupportedLanguage
-	case !validEmail(email):
-		return apierr.EmailInvalid
+	email, err := emailAndLanguage(req.Email, req.Language)
+	if err != nil {
+		return err
 	}
 	test := s.testRequest(req.Test)
 	if err := s.mailAllowed(r, email); err != nil {
@@ -111,7 +104,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
-	err := s.DB.Write(ctx, write)
+	err = s.DB.Write(ctx, write)
 	if errors.Is(err, store.ErrConflict) { // a parallel subscribe of the same address won
 		err = s.DB.Write(ctx, write)
 	}
@@ -217,9 +210,6 @@ func (s *Server) listSubscribers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]Subscriber, len(subs))
-	for i, sub := range subs {
-		out[i] = asSubscriber(sub)
-	}
+	out := asList(subs, asSubscriber)
 	return encode(w, http.StatusOK, SubscribersResponse{success, out})
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -9,6 +10,7 @@ import (
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
+	"bobbin/internal/measure"
 	"bobbin/internal/store"
 )
 
@@ -20,12 +22,12 @@ import (
 // measurements come from one of the caller's sets (or a public one), from
 // measies, or both (measies win).
 type CuratedSetSuggestion struct {
-	Set     *int64         `json:"set"`
-	Name    string         `json:"name"`
-	Notes   string         `json:"notes"`
-	Height  *float64       `json:"height"`
-	Measies map[string]any `json:"measies"`
-	Img     *string        `json:"img"`
+	Set     *int64                     `json:"set"`
+	Name    string                     `json:"name"`
+	Notes   string                     `json:"notes"`
+	Height  *float64                   `json:"height"`
+	Measies map[string]json.RawMessage `json:"measies"`
+	Img     *string                    `json:"img"`
 }
 
 // OptionPackSuggestion is the body of POST /option-packs/suggest.
@@ -67,10 +69,10 @@ type SuggestionsResponse struct {
 func suggestionText(name, notes string) (string, string, error) {
 	name, notes = strings.TrimSpace(name), strings.TrimSpace(notes)
 	if utf8.RuneCountInString(name) > maxCuratedName {
-		return "", "", apierr.SuggestNameTooLong
+		return "", "", apierr.NameTooLong
 	}
 	if utf8.RuneCountInString(notes) > maxCuratedNotes {
-		return "", "", apierr.SuggestNotesTooLong
+		return "", "", apierr.NotesTooLong
 	}
 	return name, notes, nil
 }
@@ -100,12 +102,12 @@ func (s *Server) suggestCuratedSet(w http.ResponseWriter, r *http.Request) error
 	}
 	ctx := r.Context()
 	c := caller(r)
-	measies := map[string]float64{}
+	measies := measure.Set{}
 	if req.Set != nil {
 		if *req.Set < 1 {
 			return apierr.NotFound
 		}
-		src, err := s.DB.SuggestionSourceByID(ctx, s.DB, *req.Set)
+		src, err := s.DB.SetByID(ctx, s.DB, *req.Set)
 		if err != nil {
 			return err
 		}
@@ -116,13 +118,15 @@ func (s *Server) suggestCuratedSet(w http.ResponseWriter, r *http.Request) error
 				return err
 			}
 		}
+		if err := s.DB.OpenSet(src); err != nil {
+			return err
+		}
 		data["set"] = *req.Set
-		measies = cleanMeasies(src.Measies)
+		measies = src.Measies
 	}
-	if req.Measies != nil {
-		measies = mergeMeasies(measies, req.Measies)
-	}
-	data["measies"] = measies
+	// Merge copies (so the set's map is never changed) and keeps only
+	// known names with positive finite numbers.
+	data["measies"] = measure.Merge(measies, req.Measies)
 	id, err := uuid.NewRandom()
 	if err != nil {
 		return err

@@ -3,9 +3,10 @@ package apierr
 // The user's data: measurement sets, patterns, bookmarks, images.
 // (Names are prefixed where a bare name could be wanted by another area.)
 var (
-	// Sets and patterns
-	DataNameTooLong     = e(400, "nameTooLong")
-	DataNotesTooLong    = e(400, "notesTooLong")
+	// Sets and patterns; name, notes and design also for curated sets,
+	// option packs and suggestions
+	NameTooLong         = e(400, "nameTooLong")
+	NotesTooLong        = e(400, "notesTooLong")
 	MeasiesInvalid      = e(400, "measiesInvalid")
 	DesignMissing       = e(400, "designMissing")
 	DesignNotStringy    = e(400, "designNotStringy")
