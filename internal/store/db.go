@@ -56,6 +56,8 @@ type DB struct {
 
 	mu    sync.RWMutex
 	stmts map[stmtKey]*sql.Stmt
+
+	later laterWrites // audit events written off the request path
 }
 
 type stmtKey struct {
@@ -127,6 +129,7 @@ func (db *DB) Vault() *vault.Vault { return db.v }
 
 // Close closes statements and pools.
 func (db *DB) Close() error {
+	db.later.wait(0)
 	db.mu.Lock()
 	for k, s := range db.stmts {
 		s.Close()
