@@ -155,13 +155,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return err
 	}
-	if db.dialect == SQLite {
-		// A read-only or vanished file still answers reads from cache:
-		// a write-capable check is what /ready promises.
-		_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")
-		return err
-	}
-	return db.w.PingContext(ctx)
+	// A read-only database (a read-only SQLite file, a PostgreSQL in
+	// read-only mode or in recovery) still answers reads and pings: a
+	// write-capable check is what /ready promises.
+	_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")
+	return err
 }
 
 // rebind turns ? placeholders into $1.. for PostgreSQL.
