@@ -58,6 +58,9 @@ type DB struct {
 	stmts map[stmtKey]*sql.Stmt
 
 	later laterWrites // audit events written off the request path
+
+	path string      // SQLite: the database file
+	file os.FileInfo // SQLite: the identity of the file opened at path
 }
 
 type stmtKey struct {
@@ -118,6 +121,12 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", db.dialect, err)
 	}
+	if db.dialect == SQLite {
+		if err := db.rememberFile(strings.TrimPrefix(url, "sqlite:")); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
 	return db, nil
 }
 
@@ -158,6 +167,9 @@ func (db *DB) Ping(ctx context.Context) error {
 	// A read-only database (a read-only SQLite file, a PostgreSQL in
 	// read-only mode or in recovery) still answers reads and pings: a
 	// write-capable check is what /ready promises.
+	if err := db.checkFile(); err != nil {
+		return err
+	}
 	_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")
 	return err
 }
@@ -237,6 +249,9 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // Exec writes outside a transaction on the write pool.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := db.checkFile(); err != nil {
+		return nil, err
+	}
 	s, err := db.stmt(ctx, true, query)
 	if err != nil {
 		return nil, err
@@ -286,6 +301,9 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 // Write runs fn in a write transaction: committed when fn returns nil,
 // rolled back otherwise, so a failed request leaves no partial write.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := db.checkFile(); err != nil {
+		return err
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
