@@ -142,9 +142,7 @@ func (s *Server) clientIP(r *http.Request) string {
 	xff := r.Header.Values("X-Forwarded-For")
 	var hops []string
 	for _, v := range xff {
-		for _, part := range splitComma(v) {
-			hops = append(hops, part)
-		}
+		hops = append(hops, splitComma(v)...)
 	}
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(hops[i])

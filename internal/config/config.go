@@ -149,7 +149,7 @@ func settings() []setting {
 			}
 			u, err := url.Parse(v)
 			if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-				return errors.New("must be smtp://user:pass@host:port or smtps://...")
+				return errors.New("must be smtp://user:pass@host:port or smtps://user:pass@host:port")
 			}
 			c.SMTPURL = v
 			return nil
