@@ -23,8 +23,8 @@ import (
 	"testing"
 	"time"
 
-	"bobbin/internal/app"
 	"bobbin/internal/apitest"
+	"bobbin/internal/app"
 	"bobbin/internal/config"
 )
 
