@@ -753,3 +753,71 @@ func TestThrottleTrustedProxyUsesForwardedFor(t *testing.T) {
 		t.Error("no signin.failed audit event")
 	}
 }
+
+// ── revocation and secrets in logs ──────────────────────────────────────
+
+// TestRevocationTakesEffectAtOnce: what auth.md says stops a credential
+// stops it on the next request, and the level used is the one in the
+// database now.
+func TestRevocationTakesEffectAtOnce(t *testing.T) {
+	e := apitest.New(t)
+	u := e.NewUser("admin")
+	r := e.Do("POST", "/signin", map[string]any{"username": u.Email, "password": u.Password}, apitest.None).Expect(t, 200, "")
+	second := apitest.Bearer(r.Str("token"))
+	e.Do("GET", "/account/jwt", nil, second).Expect(t, 200, "")
+
+	// A password change stops every other token, not the one that made it.
+	newPw := "a brand new password 77"
+	e.Do("PATCH", "/account/jwt", map[string]any{"password": newPw, "currentPassword": u.Password}, u.JWT()).Expect(t, 200, "")
+	expectErr(t, "other token after a password change", e.Do("GET", "/account/jwt", nil, second), 401, "authenticationFailed")
+	e.Do("GET", "/account/jwt", nil, u.JWT()).Expect(t, 200, "")
+
+	// A lowered role caps keys and tokens at once.
+	e.Do("POST", "/apikeys/key", map[string]any{"name": "x", "level": 9, "expiresIn": 60}, u.KeyAuth()).Expect(t, 201, "")
+	setUser(t, e, u.ID, func(x *store.User) { x.Role = "user" })
+	expectErr(t, "level-9 key after the role became user", e.Do("POST", "/apikeys/key", map[string]any{"name": "x", "level": 5, "expiresIn": 60}, u.KeyAuth()), 400, "keyLevelExceedsRoleLevel")
+	expectErr(t, "token after the role became user", e.Do("POST", "/apikeys/jwt", map[string]any{"name": "x", "level": 5, "expiresIn": 60}, u.JWT()), 400, "keyLevelExceedsRoleLevel")
+	setUser(t, e, u.ID, func(x *store.User) { x.Role = "blocked" })
+	expectErr(t, "key of a blocked role", e.Do("GET", "/account/key", nil, u.KeyAuth()), 403, "accountBlocked")
+	expectErr(t, "token of a blocked role", e.Do("GET", "/account/jwt", nil, u.JWT()), 403, "accountBlocked")
+	expectErr(t, "sign-in of a blocked role", e.Do("POST", "/signin", map[string]any{"username": u.Email, "password": newPw}, apitest.None), 403, "accountBlocked")
+	setUser(t, e, u.ID, func(x *store.User) { x.Role = "user" })
+
+	// Signing out everywhere stops every token; keys are not tokens.
+	e.Do("POST", "/signout/all/key", nil, u.KeyAuth()).Expect(t, 204, "")
+	expectErr(t, "token after signing out everywhere", e.Do("GET", "/account/jwt", nil, u.JWT()), 401, "authenticationFailed")
+	e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "")
+
+	// A key may delete itself, and is gone on the next request.
+	e.Do("DELETE", "/apikeys/"+u.Key+"/key", nil, u.KeyAuth()).Expect(t, 204, "")
+	expectErr(t, "key after deleting itself", e.Do("GET", "/account/key", nil, u.KeyAuth()), 401, "authenticationFailed")
+}
+
+// TestSecretsStayOutOfLogs runs sign-ups, sign-ins (good and bad), key
+// calls (good and bad) and a password change, then searches everything the
+// server logged for the secrets and personal data involved.
+func TestSecretsStayOutOfLogs(t *testing.T) {
+	e := apitest.New(t)
+	u := e.NewUser("user")
+	e.Do("POST", "/signin", map[string]any{"username": u.Email, "password": u.Password}, apitest.None).Expect(t, 200, "")
+	e.Do("POST", "/signin", map[string]any{"username": u.Email, "password": "not-the-password-xyz"}, apitest.None).Expect(t, 401, "")
+	e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "")
+	e.Do("GET", "/account/key", nil, apitest.Basic(u.Key, strings.Repeat("e", 64))).Expect(t, 401, "")
+	e.Do("GET", "/account/jwt", nil, apitest.Bearer(u.Token+"x")).Expect(t, 401, "")
+	e.Do("PATCH", "/account/jwt", map[string]any{"password": "replacement password 99", "currentPassword": u.Password}, u.JWT()).Expect(t, 200, "")
+	e.Do("POST", "/signup", map[string]any{"email": "someone.else@example.com", "language": "en"}, apitest.None).Expect(t, 201, "")
+	e.Do("GET", "/apikeys/"+u.Key+"/jwt", nil, u.JWT()).Expect(t, 200, "")
+	logs := e.Log.String()
+	if !strings.Contains(logs, `"pattern"`) {
+		t.Fatalf("no request lines were logged: the check would be empty\n%s", logs)
+	}
+	for what, secret := range map[string]string{
+		"password": u.Password, "wrong password": "not-the-password-xyz", "new password": "replacement password 99",
+		"API secret": u.Secret, "token": u.Token, "token signature": strings.Split(u.Token, ".")[2],
+		"email": u.Email, "other email": "someone.else@example.com", "key id in a path": "/apikeys/" + u.Key,
+	} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the %s reached the logs", what)
+		}
+	}
+}

@@ -68,7 +68,8 @@ func checkErrorShape(t testing.TB, what string, r *apitest.Resp) {
 	}
 }
 
-// expectErr checks status, error code and shape.
+// expectErr checks status, error code, shape and the headers every answer
+// carries.
 func expectErr(t testing.TB, what string, r *apitest.Resp, status int, code string) {
 	t.Helper()
 	if r.Status != status || (code != "" && r.Str("error") != code) {
@@ -76,6 +77,18 @@ func expectErr(t testing.TB, what string, r *apitest.Resp, status int, code stri
 		return
 	}
 	checkErrorShape(t, what, r)
+	checkSecurityHeaders(t, what, r)
+}
+
+// checkSecurityHeaders: every answer, error or not, is marked not to be
+// sniffed, framed or cached.
+func checkSecurityHeaders(t testing.TB, what string, r *apitest.Resp) {
+	t.Helper()
+	for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store", "X-Frame-Options": "DENY"} {
+		if got := r.Header.Get(k); got != want {
+			t.Errorf("%s: %s %q, want %q", what, k, got, want)
+		}
+	}
 }
 
 // fillPath puts values into a route path's wildcards; a wildcard without a
