@@ -31,6 +31,14 @@ var (
 	buildOnce sync.Once
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
 // bin builds ./cmd/bobbin once per test run.
 func bin(t *testing.T) string {
 	t.Helper()
