@@ -23,13 +23,15 @@ type ConsentRequest struct {
 // route so that a user whose consent is lacking can give it; other account
 // problems (restricted, blocked, inactive) are still refused.
 func (s *Server) patchConsent(w http.ResponseWriter, r *http.Request) error {
-	var req ConsentRequest
-	if _, err := decode(r, &req); err != nil {
-		return err
-	}
+	// Guest route: a consent problem is what it fixes; a status problem
+	// (disabled, restricted, blocked) refuses before the body is read.
 	c := caller(r)
 	if c.Problem != nil && c.Problem != apierr.ConsentLacking {
 		return c.Problem
+	}
+	var req ConsentRequest
+	if _, err := decode(r, &req); err != nil {
+		return err
 	}
 	if req.Consent == nil || *req.Consent < 0 || *req.Consent > 2 {
 		return apierr.ConsentInvalid

@@ -181,6 +181,7 @@ func acctDeleteAccount(t *testing.T, opts ...apitest.Option) {
 		t.Fatal(err)
 	}
 	e.Do("POST", "/signinlink", map[string]any{"username": u.Username}, apitest.None).Expect(t, 200, "") // a pending confirmation
+	e.Settle()
 	k2, s2 := e.NewKey(u, 3)
 	e.Do("DELETE", "/account/key", nil, apitest.Basic(k2, s2)).Expect(t, 403, "insufficientAccessLevel")
 	if acctRows(t, e, u.ID) == 0 {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"bobbin/internal/activity"
@@ -42,6 +43,7 @@ type Server struct {
 	mux        *http.ServeMux
 	routes     []Route
 	openapiDoc openapiCache
+	bg         sync.WaitGroup // work answered before it was done (later)
 
 	signinFailsAccount *throttle.Limiter
 	signinFailsAddress *throttle.Limiter
@@ -84,6 +86,25 @@ func NewServer(d Deps) *Server {
 	s.mux.Handle("/", s.fallback())
 	return s
 }
+
+// later runs fn after the answer, tracked so that Wait (called on a clean
+// stop, before the database closes) lets it finish. It is for work whose
+// duration would otherwise tell a caller something: mail to a known
+// account versus none for an unknown one.
+func (s *Server) later(name string, fn func(ctx context.Context) error) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := fn(ctx); err != nil {
+			s.Log.Error("background work failed", "work", name, "err", err.Error())
+		}
+	}()
+}
+
+// Wait blocks until the work started by later has finished.
+func (s *Server) Wait() { s.bg.Wait() }
 
 // Routes is the route table (the matrix tests and OpenAPI read it).
 func (s *Server) Routes() []Route { return s.routes }

@@ -72,7 +72,11 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 		s.signinFailsAddress.Add(ip, now)
 		s.signinFailsAccount.Add(account, now)
 		if u != nil {
-			s.audit(r, u.ID, "signin.failed", "")
+			// Written off the request path: an unknown account has nothing
+			// to record, and the time must not tell the two apart.
+			s.DB.AddAuditLater(s.event(r, u.ID, "signin.failed", ""), func(err error) {
+				s.Log.Warn("audit write failed", "event", "signin.failed", "err", err)
+			})
 		}
 		return apierr.SignInFailed
 	}

@@ -134,3 +134,22 @@ func TestSigninLinkMailLimit(t *testing.T) {
 	}
 	e.Do("POST", "/signinlink", map[string]any{"username": "ghost-user"}, apitest.None).Expect(t, 429, "tooManyRequests")
 }
+
+// TestSigninLinkOutsideTestModeIsMailedAfterTheAnswer: the link of a known
+// account is made and mailed after the answer (so time tells nothing), and
+// it still arrives and works.
+func TestSigninLinkOutsideTestModeIsMailedAfterTheAnswer(t *testing.T) {
+	e := apitest.New(t)
+	u := e.NewUser("user")
+	r := e.Do("POST", "/signinlink", map[string]any{"username": u.Email}, apitest.None).Expect(t, 200, "")
+	if r.Str("result") != "emailSent" || r.Get("confirmation") != nil {
+		t.Fatalf("answer: %s", r.Body)
+	}
+	e.Settle()
+	m, ok := e.LastMailTo(u.Email)
+	if !ok || m.Headers["X-Bobbin-Kind"][0] != "signinLink" {
+		t.Fatal("no sign-in link mail")
+	}
+	id, check := acctLink(t, m, acctWebsite, "/signinlink")
+	e.Do("POST", "/signinlink/"+id+"/"+check, nil, apitest.None).Expect(t, 200, "")
+}

@@ -416,3 +416,7 @@ func Apply(req *http.Request, a Auth) {
 		req.Header.Set("Authorization", a.header)
 	}
 }
+
+// Settle waits for the work the server answered before doing (mail and
+// rows made after the answer, such as a sign-in link outside test mode).
+func (e *Env) Settle() { e.App.Server.Wait() }

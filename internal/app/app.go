@@ -184,6 +184,7 @@ func (a *App) background(ctx context.Context) {
 func (a *App) Close() error {
 	a.stop()
 	<-a.stopped
+	a.Server.Wait() // mail and rows answered before they were done
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := a.Activity.Flush(ctx)
@@ -195,10 +196,10 @@ func (a *App) HTTPServer() *http.Server {
 	return &http.Server{
 		Addr:              a.Config.Addr(),
 		Handler:           a.Server,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: a.Config.ReadHeaderTimeout,
+		ReadTimeout:       a.Config.ReadTimeout,
+		WriteTimeout:      a.Config.WriteTimeout,
+		IdleTimeout:       a.Config.IdleTimeout,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}

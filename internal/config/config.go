@@ -41,6 +41,12 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	MetricsAddr     string // empty: /metrics on the main listener
 
+	// HTTP server timeouts (slow clients are cut at these).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+
 	HashConcurrency int // Argon2id hashes running at once
 	HashWait        time.Duration
 
@@ -200,6 +206,10 @@ func settings() []setting {
 			return nil
 		}},
 		{"BACKEND_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long requests in flight may finish on SIGTERM", durationSetter(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{"BACKEND_READ_HEADER_TIMEOUT", "read-header-timeout", "5s", "how long a client may take to send the request headers", durationSetter(func(c *Config) *time.Duration { return &c.ReadHeaderTimeout })},
+		{"BACKEND_READ_TIMEOUT", "read-timeout", "30s", "how long a client may take to send a whole request, body included", durationSetter(func(c *Config) *time.Duration { return &c.ReadTimeout })},
+		{"BACKEND_WRITE_TIMEOUT", "write-timeout", "30s", "how long a request may take from the end of its headers to the end of the answer", durationSetter(func(c *Config) *time.Duration { return &c.WriteTimeout })},
+		{"BACKEND_IDLE_TIMEOUT", "idle-timeout", "2m", "how long an idle keep-alive connection is kept", durationSetter(func(c *Config) *time.Duration { return &c.IdleTimeout })},
 		{"BACKEND_METRICS_ADDR", "metrics-addr", "", "separate listen address for /metrics (default: on the main listener)", func(c *Config, v string) error {
 			if v != "" {
 				if _, _, err := net.SplitHostPort(v); err != nil {

@@ -56,6 +56,11 @@ type DB struct {
 
 	mu    sync.RWMutex
 	stmts map[stmtKey]*sql.Stmt
+
+	later laterWrites // audit events written off the request path
+
+	path string      // SQLite: the database file
+	file os.FileInfo // SQLite: the identity of the file opened at path
 }
 
 type stmtKey struct {
@@ -123,6 +128,12 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", db.dialect, err)
 	}
+	if db.dialect == SQLite {
+		if err := db.rememberFile(strings.TrimPrefix(url, "sqlite:")); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
 	return db, nil
 }
 
@@ -134,6 +145,7 @@ func (db *DB) Vault() *vault.Vault { return db.v }
 
 // Close closes statements and pools.
 func (db *DB) Close() error {
+	db.later.wait(0)
 	db.mu.Lock()
 	for k, s := range db.stmts {
 		s.Close()
@@ -159,13 +171,14 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return err
 	}
-	if db.dialect == SQLite {
-		// A read-only or vanished file still answers reads from cache:
-		// a write-capable check is what /ready promises.
-		_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")
+	// A read-only database (a read-only SQLite file, a PostgreSQL in
+	// read-only mode or in recovery) still answers reads and pings: a
+	// write-capable check is what /ready promises.
+	if err := db.checkFile(); err != nil {
 		return err
 	}
-	return db.w.PingContext(ctx)
+	_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")
+	return err
 }
 
 // rebind turns ? placeholders into $1.. for PostgreSQL.
@@ -243,6 +256,9 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // Exec writes outside a transaction on the write pool.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := db.checkFile(); err != nil {
+		return nil, err
+	}
 	s, err := db.stmt(ctx, true, query)
 	if err != nil {
 		return nil, err
@@ -292,6 +308,9 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 // Write runs fn in a write transaction: committed when fn returns nil,
 // rolled back otherwise, so a failed request leaves no partial write.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := db.checkFile(); err != nil {
+		return err
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
