@@ -106,3 +106,17 @@ func TestEnsureSecretsPersistsAndRefusesGeneratedKeyInProduction(t *testing.T) {
 		t.Fatalf("production with a generated key: %v", err)
 	}
 }
+
+// TestREADMEListsEverySetting keeps the README's configuration table in
+// step with the settings table.
+func TestREADMEListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings() {
+		if !strings.Contains(string(readme), "`"+s.env+"`") || !strings.Contains(string(readme), "`--"+s.flag+"`") {
+			t.Errorf("README.md does not list %s (--%s)", s.env, s.flag)
+		}
+	}
+}
