@@ -38,6 +38,7 @@ type Config struct {
 	Env             string // development | production
 	LogFormat       string // text | json
 	TrustedProxies  []netip.Prefix
+	CORSOrigins     []string // "*" or exact origins; empty: no CORS headers
 	ShutdownTimeout time.Duration
 	MetricsAddr     string // empty: /metrics on the main listener
 
@@ -202,6 +203,26 @@ func settings() []setting {
 					return fmt.Errorf("%q is not an address or CIDR", part)
 				}
 				c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+			}
+			return nil
+		}},
+		{"BACKEND_CORS_ORIGINS", "cors-origins", "*", "origins whose browsers may call the API: * (any, as upstream), a comma-separated list, or none", func(c *Config, v string) error {
+			c.CORSOrigins = nil
+			if strings.TrimSpace(v) == "none" {
+				return nil
+			}
+			for _, o := range strings.Split(v, ",") {
+				o = strings.TrimRight(strings.TrimSpace(o), "/")
+				if o == "" {
+					continue
+				}
+				if o != "*" {
+					u, err := url.Parse(o)
+					if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+						return fmt.Errorf("%q is not an origin such as https://example.com", o)
+					}
+				}
+				c.CORSOrigins = append(c.CORSOrigins, o)
 			}
 			return nil
 		}},
