@@ -3,13 +3,16 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
+	bmail "bobbin/internal/mail"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 )
@@ -126,58 +129,85 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := caller(r)
 	ctx := r.Context()
-	if p.Confirm != nil || p.Email != nil {
-		return s.accountEmail(w, r, c, &p) // email change: account_email.go
-	}
 	u, err := s.DB.UserByID(ctx, s.DB, c.UserID)
 	if err != nil {
 		return err
 	}
-	// Validate everything first, then write once: no partial writes.
+	oldUsername, oldEmail := u.Username, u.Email
+	// Email change (account_email.go): validated here, written below with
+	// the other fields.
+	ec, err := s.emailChangeStep(r, c, u, &p)
+	if err != nil {
+		return err
+	}
+	// Validate everything first and record each change; the write applies
+	// them to the row read again inside the transaction, so a concurrent
+	// change (MFA, email, admin) is never overwritten with a stale copy.
+	var changes []func(*store.User)
+	set := func(f func(*store.User)) { changes = append(changes, f) }
+	if u.Email != oldEmail { // a case-only change, applied without confirmation
+		email := u.Email
+		set(func(x *store.User) { x.Email = email })
+	}
 	if p.Bio != nil {
 		if utf8.RuneCountInString(*p.Bio) > maxBio {
 			return apierr.BadRequest("bioTooLong")
 		}
-		u.Bio = *p.Bio
+		v := *p.Bio
+		set(func(x *store.User) { x.Bio = v })
 	}
 	if p.Consent != nil {
 		if *p.Consent < 0 || *p.Consent > 3 {
 			return apierr.ConsentInvalid
 		}
-		u.Consent = *p.Consent
+		v := *p.Consent
+		set(func(x *store.User) { x.Consent = v })
 	}
 	if p.Control != nil {
 		if *p.Control < 1 || *p.Control > 5 {
 			return apierr.ControlInvalid
 		}
-		u.Control = *p.Control
+		v := *p.Control
+		set(func(x *store.User) { x.Control = v })
 	}
 	if p.Compare != nil {
-		u.Compare = *p.Compare
+		v := *p.Compare
+		set(func(x *store.User) { x.Compare = v })
 	}
 	if p.Imperial != nil {
-		u.Imperial = *p.Imperial
+		v := *p.Imperial
+		set(func(x *store.User) { x.Imperial = v })
 	}
 	if p.Newsletter != nil {
-		u.Newsletter = *p.Newsletter
+		v := *p.Newsletter
+		set(func(x *store.User) { x.Newsletter = v })
 	}
 	if p.Language != nil {
 		if !languages[*p.Language] {
 			return apierr.UnsupportedLanguage
 		}
-		u.Language = *p.Language
+		v := *p.Language
+		set(func(x *store.User) { x.Language = v })
 	}
 	if p.Data != nil {
-		for k, v := range p.Data {
-			if v == nil {
-				delete(u.Data, k)
-			} else {
-				u.Data[k] = v
+		merge := func(x *store.User) {
+			if x.Data == nil {
+				x.Data = map[string]any{}
+			}
+			for k, v := range p.Data {
+				if v == nil {
+					delete(x.Data, k)
+				} else {
+					x.Data[k] = v
+				}
 			}
 		}
-		if b, _ := json.Marshal(u.Data); len(b) > maxDataJSON {
+		probe := &store.User{Data: maps.Clone(u.Data)}
+		merge(probe)
+		if b, _ := json.Marshal(probe.Data); len(b) > maxDataJSON {
 			return apierr.BadRequest("dataTooLarge")
 		}
+		set(merge)
 	}
 	if p.Username != nil {
 		name := strings.TrimSpace(*p.Username)
@@ -191,17 +221,26 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		if taken {
 			return apierr.UsernameTaken
 		}
-		u.Username = name
+		set(func(x *store.User) { x.Username = name })
 	}
 	if p.Img != nil {
+		since := time.Now()
 		img, err := s.acceptImage(ctx, "user-"+itoa(u.ID), *p.Img)
 		if err != nil {
 			return err
 		}
-		u.Img = img
+		set(func(x *store.User) { x.Img = img })
+		// Keep the avatar the saved row names; drop the replaced one, or
+		// this one if the write fails.
+		defer s.settleImages(ctx, "user-"+itoa(u.ID), since, img)
 	}
 	passwordChanged := false
 	if p.Password != nil {
+		// A password change revokes every other session: like key
+		// management, it needs the user level, not just writeSome.
+		if c.Level < auth.User {
+			return apierr.InsufficientAccessLevel
+		}
 		if err := s.checkNewPassword(*p.Password); err != nil {
 			return err
 		}
@@ -222,12 +261,30 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		u.Password = h
+		set(func(x *store.User) { x.Password = h })
 		passwordChanged = true
 	}
+	verifiedHash := u.Password
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		fresh, err := s.DB.LockUser(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if passwordChanged && fresh.Password != verifiedHash {
+			return apierr.AccountChanged // the password changed under us: try again
+		}
+		for _, f := range changes {
+			f(fresh)
+		}
+		*u = *fresh
+		if err := s.completeEmailChange(ctx, tx, r, ec, u); err != nil {
+			return err
+		}
 		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
+				if ec != nil && !ec.start && strings.EqualFold(u.Username, oldUsername) {
+					return apierr.EmailTaken
+				}
 				return apierr.UsernameTaken
 			}
 			return err
@@ -240,14 +297,20 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 			if err := s.DB.DeleteConfirmations(ctx, tx, u.ID, store.ConfirmSigninLink, store.ConfirmEmailChange); err != nil {
 				return err
 			}
-			return s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "password.changed", ""))
+			if err := s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "password.changed", "")); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.startEmailChange(ctx, tx, r, ec, u)
 	})
 	if err != nil {
 		return err
 	}
-	return encode(w, http.StatusOK, AccountResponse{success, asAccount(u)})
+	s.emailChangeMail(ctx, ec, u)
+	if passwordChanged {
+		s.sendMail(ctx, s.testRequest(p.Test), bmail.KindPasswordChanged, u.Language, u.Email, bmail.Data{Username: u.Username})
+	}
+	return encode(w, http.StatusOK, accountPatchAnswer(u, ec))
 }
 
 // checkNewPassword applies the password rules of auth.md.
@@ -321,6 +384,3 @@ func (s *Server) availableUsername(w http.ResponseWriter, r *http.Request) error
 	}
 	return encode(w, http.StatusOK, UsernameAvailability{success, name, false})
 }
-
-// callerLevelAtLeast reports whether the caller may act on another user's objects.
-func callerLevelAtLeast(c *Caller, l auth.Level) bool { return c.Level >= l }

@@ -138,10 +138,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]APIKey, len(keys))
-	for i, k := range keys {
-		out[i] = asAPIKey(k)
-	}
+	out := asList(keys, asAPIKey)
 	return encode(w, http.StatusOK, APIKeysResponse{success, out})
 }
 

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -117,6 +116,3 @@ func BenchmarkAuth(b *testing.B) {
 	}
 }
 
-func basicHeader(key, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secret))
-}

@@ -53,6 +53,7 @@ func (s *Server) authenticate(r *http.Request, m Method, guest bool) (*Caller, e
 		c, err = s.authKey(r, creds, perr)
 	}
 	if err != nil {
+		s.Metrics.AuthFailure(string(m))
 		return nil, err
 	}
 	if p := accountProblem(c.Role, c.Status, c.Consent); p != nil {
@@ -146,6 +147,7 @@ func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*
 		return fail()
 	}
 	s.Activity.Key(p.UserID, p.KeyID, now.UnixMilli())
+	s.keyUsed(r, p.UserID, p.KeyID, ip, now) // audit, at most hourly per key
 	lvl := min(auth.Level(p.Level), auth.RoleLevel(p.Role))
 	return &Caller{UserID: p.UserID, Username: p.Username, Role: p.Role, Status: p.Status, Consent: p.Consent,
 		Level: lvl, Method: MethodKey, KeyID: p.KeyID, IP: ip}, nil

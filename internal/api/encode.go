@@ -234,3 +234,13 @@ func logAttrs(r *http.Request, status int, d time.Duration) []slog.Attr {
 		slog.Duration("took", d),
 	}
 }
+
+// asList converts store rows to their answer objects; never nil, so an
+// empty list is answered as [].
+func asList[T, U any](in []T, as func(T) U) []U {
+	out := make([]U, len(in))
+	for i, x := range in {
+		out[i] = as(x)
+	}
+	return out
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"bobbin/internal/apierr"
+	"bobbin/internal/auth"
 )
 
 // Health is the answer of /health and /ready.
@@ -30,3 +31,14 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 }
 
 func newUUID() string { return uuid.NewString() }
+
+// JWKS is the JSON Web Key Set of the token verification keys.
+type JWKS struct {
+	Result
+	Keys []auth.JWK `json:"keys"`
+}
+
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	return encode(w, http.StatusOK, JWKS{Result: success, Keys: s.Tokens.JWKS()})
+}

@@ -42,7 +42,8 @@ func (s *Server) verifyMFA(ctx context.Context, u *store.User, code string) (boo
 		}
 		return false, nil
 	}
-	h := s.DB.Vault().Check("scratch:" + code)
+	// Scratch codes are lower-case hex; accept them typed in either case.
+	h := s.DB.Vault().Check("scratch:" + strings.ToLower(code))
 	for i, stored := range u.MFAScratch {
 		if subtle.ConstantTimeCompare([]byte(h), []byte(stored)) == 1 {
 			u.MFAScratch = append(u.MFAScratch[:i:i], u.MFAScratch[i+1:]...)

@@ -147,9 +147,14 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		if err := h(sw, r); err != nil {
 			s.writeError(sw, r, err)
 		}
-		level := s.Log.Handler().Enabled(r.Context(), levelFor(sw.status))
-		if level {
-			s.Log.LogAttrs(r.Context(), levelFor(sw.status), "request", logAttrs(r, sw.status, time.Since(start))...)
+		took := time.Since(start)
+		pattern := r.Pattern
+		if pattern == "" || pattern == "/" {
+			pattern = "unmatched"
+		}
+		s.Metrics.Request(pattern, sw.status, took)
+		if lvl := levelFor(sw.status); s.Log.Handler().Enabled(r.Context(), lvl) {
+			s.Log.LogAttrs(r.Context(), lvl, "request", logAttrs(r, sw.status, took)...)
 		}
 	})
 }

@@ -13,6 +13,9 @@ func (s *Server) routeTable() []Route {
 		// Operations
 		public("GET /health", s.health).io(nil, Health{}).doc("Liveness"),
 		public("GET /ready", s.ready).io(nil, Health{}).doc("Readiness: the database answers"),
+		public("GET /openapi.json", s.openapi).doc("This API as an OpenAPI 3.1 document"),
+		public("GET /docs", s.docs).doc("A page that renders /openapi.json"),
+		public("GET /jwks.json", s.jwks).io(nil, JWKS{}).doc("Public keys that verify sign-in tokens (EdDSA mode; empty with HS256)"),
 
 		// Signup, confirmation, sign-in
 		public("POST /signup", s.signup).io(SignupRequest{}, SignupResponse{}).status(http.StatusCreated).doc("Sign up with an email"),
@@ -35,21 +38,85 @@ func (s *Server) routeTable() []Route {
 		twin("DELETE /apikeys/{id}", auth.User, s.deleteKey).status(http.StatusNoContent).doc("Delete a key"),
 
 		// Measurement sets (sets.go)
+		twin("POST /sets", auth.WriteSome, s.createSet).io(SetRequest{}, SetResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a measurement set"),
+		twin("GET /sets", auth.ReadSome, s.listSets).io(nil, SetsResponse{}).doc("List own measurement sets"),
+		twin("GET /sets/{id}", auth.ReadSome, s.getSet).io(nil, SetResponse{}).doc("Read a set (own, or level 6)"),
+		twin("PATCH /sets/{id}", auth.WriteSome, s.patchSet).io(SetRequest{}, SetResponse{}).limit(ImageBody).doc("Update a set (own, or level 8); measies merge, null deletes"),
+		twin("DELETE /sets/{id}", auth.WriteSome, s.deleteSet).status(http.StatusNoContent).doc("Delete a set (own, or level 8)"),
+		twin("POST /sets/{id}/clone", auth.WriteSome, s.cloneSet).io(nil, SetResponse{}).status(http.StatusCreated).doc("Copy an own, public (or, level 8, any) set into the caller's account"),
+		public("GET /sets/{file}", s.publicSet).io(nil, SetDocument{}).doc("A public set as {id}.json or {id}.yaml"),
 
 		// Patterns (patterns.go)
+		twin("POST /patterns", auth.WriteSome, s.createPattern).io(PatternRequest{}, PatternResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a pattern"),
+		twin("GET /patterns", auth.ReadSome, s.listPatterns).io(nil, PatternsResponse{}).doc("List own patterns"),
+		twin("GET /patterns/{id}", auth.ReadSome, s.getPattern).io(nil, PatternResponse{}).doc("Read a pattern (own, or level 6)"),
+		twin("PATCH /patterns/{id}", auth.WriteSome, s.patchPattern).io(PatternRequest{}, PatternResponse{}).limit(ImageBody).doc("Update a pattern (own, or level 8); settings and data are replaced"),
+		twin("DELETE /patterns/{id}", auth.WriteSome, s.deletePattern).status(http.StatusNoContent).doc("Delete a pattern (own, or level 8)"),
+		twin("POST /patterns/{id}/clone", auth.WriteSome, s.clonePattern).io(nil, PatternResponse{}).status(http.StatusCreated).doc("Copy an own, public (or, level 8, any) pattern into the caller's account"),
+		public("GET /patterns/{file}", s.publicPattern).io(nil, PatternDocument{}).doc("A public pattern as {id}.json or {id}.yaml"),
 
 		// Bookmarks (bookmarks.go)
+		twin("POST /bookmarks", auth.WriteSome, s.createBookmark).io(BookmarkRequest{}, BookmarkResponse{}).status(http.StatusCreated).doc("Create a bookmark"),
+		twin("GET /bookmarks", auth.ReadSome, s.listBookmarks).io(nil, BookmarksResponse{}).doc("List own bookmarks"),
+		twin("GET /bookmarks/{id}", auth.ReadSome, s.getBookmark).io(nil, BookmarkResponse{}).doc("Read an own bookmark"),
+		twin("PATCH /bookmarks/{id}", auth.WriteSome, s.patchBookmark).io(BookmarkRequest{}, BookmarkResponse{}).doc("Change an own bookmark's title or url"),
+		twin("DELETE /bookmarks/{id}", auth.WriteSome, s.deleteBookmark).status(http.StatusNoContent).doc("Delete an own bookmark"),
 
 		// Images (images.go)
+		public("GET /images/{name}", s.getImage).doc("An uploaded image (PNG, JPEG or WebP), cacheable for good"),
 
 		// Curated sets and option packs (curated.go, optionpacks.go)
+		public("GET /curated-sets", s.getCuratedSets).io(nil, CuratedSetsResponse{}).doc("List published curated sets"),
+		public("GET /curated-sets.json", s.getCuratedSetsJSON).io(nil, []CuratedSet{}).doc("Published curated sets as a JSON array"),
+		public("GET /curated-sets.yaml", s.getCuratedSetsYAML).io(nil, []CuratedSet{}).doc("Published curated sets as YAML"),
+		public("GET /curated-sets/{file}", s.getCuratedSetFile).io(nil, CuratedSetResponse{}).doc("Read a published curated set; {id}.json and {id}.yaml answer a document"),
+		twin("GET /curated-sets", auth.Curator, s.getCuratedSets).io(nil, CuratedSetsResponse{}).doc("List every curated set, unpublished too"),
+		twin("GET /curated-sets/{id}", auth.Curator, s.getCuratedSet).io(nil, CuratedSetResponse{}).doc("Read a curated set, unpublished too"),
+		twin("POST /curated-sets", auth.Curator, s.createCuratedSet).io(CuratedSetRequest{}, CuratedSetResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a curated set"),
+		twin("PATCH /curated-sets/{id}", auth.Curator, s.patchCuratedSet).io(CuratedSetRequest{}, CuratedSetResponse{}).limit(ImageBody).doc("Update a curated set; measies merge"),
+		twin("DELETE /curated-sets/{id}", auth.Curator, s.deleteCuratedSet).status(http.StatusNoContent).doc("Delete a curated set"),
+		twin("POST /curated-sets/{id}/clone", auth.WriteSome, s.cloneCuratedSet).io(CuratedCloneRequest{}, SetResponse{}).status(http.StatusCreated).doc("Copy a curated set into a set of one's own, in one language"),
+		twin("POST /curated-sets/suggest", auth.User, s.suggestCuratedSet).io(CuratedSetSuggestion{}, SubmissionResponse{}).limit(ImageBody).doc("Suggest a measurements set for curation"),
+		twin("GET /suggested-sets", auth.Curator, s.getSuggestedSets).io(nil, SuggestionsResponse{}).doc("List suggested curated sets"),
+		twin("DELETE /suggested-sets/{id}", auth.Curator, s.deleteSuggestedSet).status(http.StatusNoContent).doc("Remove a suggested curated set"),
+		public("GET /option-packs", s.getOptionPacks).io(nil, OptionPacksResponse{}).doc("List option packs"),
+		public("GET /option-packs.json", s.getOptionPacksJSON).io(nil, []OptionPack{}).doc("Option packs as a JSON array"),
+		public("GET /option-packs.yaml", s.getOptionPacksYAML).io(nil, []OptionPack{}).doc("Option packs as YAML"),
+		public("GET /option-packs/{file}", s.getOptionPackFile).io(nil, OptionPackResponse{}).doc("Read an option pack; {id}.json and {id}.yaml answer a document"),
+		twin("POST /option-packs", auth.Curator, s.createOptionPack).io(OptionPackRequest{}, OptionPackResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create an option pack"),
+		twin("PATCH /option-packs/{id}", auth.Curator, s.patchOptionPack).io(OptionPackRequest{}, OptionPackResponse{}).limit(ImageBody).doc("Update an option pack; null in options removes one"),
+		twin("DELETE /option-packs/{id}", auth.Curator, s.deleteOptionPack).status(http.StatusNoContent).doc("Delete an option pack"),
+		twin("POST /option-packs/suggest", auth.User, s.suggestOptionPack).io(OptionPackSuggestion{}, SubmissionResponse{}).doc("Suggest an option pack"),
+		twin("GET /suggested-packs", auth.Curator, s.getSuggestedPacks).io(nil, SuggestionsResponse{}).doc("List suggested option packs"),
+		twin("DELETE /suggested-packs/{id}", auth.Curator, s.deleteSuggestedPack).status(http.StatusNoContent).doc("Remove a suggested option pack"),
 
 		// Account life: MFA, sign-in links, email change, consent, export, audit, profiles (issue 4 files)
+		twin("POST /account/mfa", auth.User, s.accountMFA).io(MFARequest{}, MFASetupResponse{}).doc("Start, confirm or turn off MFA (TOTP); confirm answers {account, scratchCodes}, off answers {account}"),
+		public("POST /signinlink", s.signinLink).io(SigninLinkRequest{}, SigninLinkResponse{}).doc("Mail a sign-in link; the same answer for unknown users"),
+		public("POST /signinlink/{id}/{check}", s.useSigninLink).io(SigninLinkUse{}, TokenResponse{}).doc("Sign in with a mailed link (once, before it expires)"),
+		public("GET /confirmations/{id}/{check}", s.getConfirmation).io(nil, ConfirmationResponse{}).doc("Is this confirmation live and its check right"),
+		jwtGuest("PATCH /consent", auth.WriteSome, s.patchConsent).io(ConsentRequest{}, TokenResponse{}).doc("Set consent 0-2; answers a fresh token"),
+		twin("GET /account/restrict", auth.User, s.restrictAccount).io(nil, Result{}).doc("Restrict the account (status -1)"),
+		twin("DELETE /account", auth.User, s.deleteAccount).io(nil, Result{}).doc("Delete the account and everything it owns"),
+		twin("GET /account/export", auth.ReadOnly, s.exportAccount).io(nil, ExportResponse{}).doc("Everything the account holds, decrypted, as one document"),
+		twin("GET /account/audit", auth.ReadOnly, s.accountAudit).io(nil, SecurityEventsResponse{}).doc("The account's recent security events, newest first"),
+		public("GET /users/{id}", s.publicProfile).io(nil, PublicProfileResponse{}).doc("Public profile by id, username or email"),
+		twin("GET /users/{id}", auth.ReadSome, s.readUser).io(nil, UserProfileResponse{}).doc("A user's profile and account: own, or level 6"),
 
 		// Newsletter subscribers (subscribers.go)
+		public("POST /subscriber", s.subscribe).io(SubscribeRequest{}, SubscribeResponse{}).doc("Subscribe to the newsletter; mails a confirmation link"),
+		public("PUT /subscriber", s.activateSubscriber).io(SubscriberActivation{}, Result{}).doc("Confirm a subscription with the id and ehash of its link"),
+		public("DELETE /subscriber/{ehash}", s.deleteSubscriber).status(http.StatusNoContent).doc("Unsubscribe"),
+		public("POST /ocunsub/{ehash}", s.oneClickUnsubscribe).io(nil, Result{}).doc("RFC 8058 one-click unsubscribe (form body List-Unsubscribe=One-Click)"),
 
 		// Admin (admin.go)
+		twin("POST /admin/search/users", auth.Support, s.adminSearchUsers).io(AdminSearchRequest{}, AdminUsersResponse{}).doc("Find users by username part, exact email or id"),
+		twin("GET /admin/user/{id}", auth.Support, s.adminGetUser).io(nil, AdminUserResponse{}).doc("A user with their sets, patterns and API keys"),
+		twin("GET /admin/subscribers", auth.Support, s.listSubscribers).io(nil, SubscribersResponse{}).doc("Every newsletter subscriber"),
+		twin("PATCH /admin/user/{id}", auth.Admin, s.adminPatchUser).io(AdminUserPatch{}, AdminUserChanged{}).doc("Change a user's role or status, or turn their MFA off"),
+		jwtOnly("GET /admin/impersonate/{id}", auth.Admin, s.adminImpersonate).io(nil, TokenResponse{}).doc("Sign in as a (non-staff) user for at most an hour"),
 
 		// Info and operations (info.go)
+		public("GET /info/stats", s.stats).io(nil, StatsResponse{}).doc("Public counts and call totals"),
 	}
 }

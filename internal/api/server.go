@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"bobbin/internal/activity"
 	"bobbin/internal/auth"
 	"bobbin/internal/config"
 	"bobbin/internal/mail"
+	"bobbin/internal/metrics"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 	"bobbin/internal/throttle"
@@ -31,14 +33,17 @@ type Deps struct {
 	Outbox   *mail.Outbox // where test-mode mail always goes
 	Activity *activity.Recorder
 	Images   ImageStore // may be nil until images are configured
+	Metrics  *metrics.Registry
 	Now      func() time.Time
 }
 
 // Server is the HTTP handler of the whole API.
 type Server struct {
 	Deps
-	mux    *http.ServeMux
-	routes []Route
+	mux        *http.ServeMux
+	routes     []Route
+	openapiDoc openapiCache
+	bg         sync.WaitGroup // work answered before it was done (later)
 
 	signinFailsAccount *throttle.Limiter
 	signinFailsAddress *throttle.Limiter
@@ -46,6 +51,8 @@ type Server struct {
 	keyFailsAddress    *throttle.Limiter
 	mailsRecipient     *throttle.Limiter
 	mailsAddress       *throttle.Limiter
+
+	keyUses keyUseLog // when each key's use was last audited (account_life.go)
 }
 
 // NewServer builds the handler and registers every route of routes.go.
@@ -64,7 +71,13 @@ func NewServer(d Deps) *Server {
 		mailsRecipient:     throttle.New(c.MailsPerRecipient, c.MailWindow),
 		mailsAddress:       throttle.New(c.MailsPerAddress, c.MailWindow),
 	}
+	if s.Metrics == nil {
+		s.Metrics = metrics.New()
+	}
 	s.routes = s.routeTable()
+	if c.MetricsAddr == "" { // else served on its own listener (app.go)
+		s.routes = append(s.routes, public("GET /metrics", s.metrics).doc("Prometheus metrics"))
+	}
 	for _, rt := range s.routes {
 		for _, ep := range rt.Endpoints() {
 			s.mux.Handle(ep.Pattern(), s.endpoint(rt, ep))
@@ -73,6 +86,25 @@ func NewServer(d Deps) *Server {
 	s.mux.Handle("/", s.fallback())
 	return s
 }
+
+// later runs fn after the answer, tracked so that Wait (called on a clean
+// stop, before the database closes) lets it finish. It is for work whose
+// duration would otherwise tell a caller something: mail to a known
+// account versus none for an unknown one.
+func (s *Server) later(name string, fn func(ctx context.Context) error) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := fn(ctx); err != nil {
+			s.Log.Error("background work failed", "work", name, "err", err.Error())
+		}
+	}()
+}
+
+// Wait blocks until the work started by later has finished.
+func (s *Server) Wait() { s.bg.Wait() }
 
 // Routes is the route table (the matrix tests and OpenAPI read it).
 func (s *Server) Routes() []Route { return s.routes }
@@ -93,6 +125,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, errPanic)
 		}
 	}()
+	if s.cors(w, r) {
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -151,9 +186,7 @@ func (s *Server) clientIP(r *http.Request) string {
 	xff := r.Header.Values("X-Forwarded-For")
 	var hops []string
 	for _, v := range xff {
-		for _, part := range splitComma(v) {
-			hops = append(hops, part)
-		}
+		hops = append(hops, splitComma(v)...)
 	}
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(hops[i])
@@ -213,4 +246,16 @@ type ImageStore interface {
 	Put(ctx context.Context, owner string, contentType string, data []byte) (string, error)
 	// DeleteOwner removes every image of an owner.
 	DeleteOwner(ctx context.Context, owner string) error
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	return s.Metrics.WriteText(w)
+}
+
+// MetricsHandler serves /metrics alone, for a separate listen address.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.handle(s.metrics))
+	return mux
 }

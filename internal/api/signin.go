@@ -72,7 +72,11 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 		s.signinFailsAddress.Add(ip, now)
 		s.signinFailsAccount.Add(account, now)
 		if u != nil {
-			s.audit(r, u.ID, "signin.failed", "")
+			// Written off the request path: an unknown account has nothing
+			// to record, and the time must not tell the two apart.
+			s.DB.AddAuditLater(s.event(r, u.ID, "signin.failed", ""), func(err error) {
+				s.Log.Warn("audit write failed", "event", "signin.failed", "err", err)
+			})
 		}
 		return apierr.SignInFailed
 	}
@@ -112,9 +116,6 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 			return fail()
 		}
 	}
-	if u.Consent < 1 {
-		return apierr.ConsentLacking
-	}
 	if rehash {
 		if h, err := s.Hasher.Hash(ctx, req.Password); err == nil {
 			u.Password = h
@@ -136,6 +137,24 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
+	}
+	return answerSignin(w, token, u)
+}
+
+// ConsentLackingAnswer is the 451 of a sign-in without consent. Its token
+// passes only the guest routes (GET /whoami/jwt, PATCH /consent/jwt), so
+// the user can give consent again instead of being locked out.
+type ConsentLackingAnswer struct {
+	Result  string  `json:"result"`
+	Error   string  `json:"error"`
+	Token   string  `json:"token"`
+	Account Account `json:"account"`
+}
+
+// answerSignin answers a successful sign-in (password, link, ...).
+func answerSignin(w http.ResponseWriter, token string, u *store.User) error {
+	if u.Consent < 1 {
+		return encode(w, apierr.ConsentLacking.Status, ConsentLackingAnswer{"error", apierr.ConsentLacking.Code, token, asAccount(u)})
 	}
 	return encode(w, http.StatusOK, TokenResponse{success, token, asAccount(u)})
 }

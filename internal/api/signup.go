@@ -48,6 +48,23 @@ func validEmail(e string) bool {
 	return at > 0 && strings.Contains(e[at+1:], ".") && !strings.HasSuffix(e, ".")
 }
 
+// emailAndLanguage checks the email and language of a body that starts
+// a mail (signup, newsletter subscription) and answers the trimmed email.
+func emailAndLanguage(email, language string) (string, error) {
+	email = strings.TrimSpace(email)
+	switch {
+	case email == "":
+		return "", apierr.EmailMissing
+	case language == "":
+		return "", apierr.LanguageMissing
+	case !languages[language]:
+		return "", apierr.UnsupportedLanguage
+	case !validEmail(email):
+		return "", apierr.EmailInvalid
+	}
+	return email, nil
+}
+
 // testRequest reports whether a request asked for test mode and may have it.
 func (s *Server) testRequest(t Test) bool { return t.Test && s.Config.TestMode() }
 
@@ -56,16 +73,9 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if _, err := decode(r, &req); err != nil {
 		return err
 	}
-	email := strings.TrimSpace(req.Email)
-	switch {
-	case email == "":
-		return apierr.EmailMissing
-	case req.Language == "":
-		return apierr.LanguageMissing
-	case !languages[req.Language]:
-		return apierr.UnsupportedLanguage
-	case !validEmail(email):
-		return apierr.EmailInvalid
+	email, err := emailAndLanguage(req.Email, req.Language)
+	if err != nil {
+		return err
 	}
 	test := s.testRequest(req.Test)
 	if err := s.mailAllowed(r, email); err != nil {
@@ -78,7 +88,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		existing         *store.User
 		kind             = bmail.KindSignup
 	)
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		u, err := s.DB.UserByEmail(ctx, tx, email)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err

@@ -31,6 +31,7 @@ import (
 	"bobbin/internal/config"
 	"bobbin/internal/mail"
 	"bobbin/internal/password"
+	"bobbin/internal/store"
 )
 
 // PostgresEnv names the variable holding a PostgreSQL URL for tests.
@@ -46,8 +47,9 @@ type Env struct {
 	Client  *http.Client
 	Log     *SafeBuffer // everything the server logged
 
-	mu    sync.Mutex
-	count int
+	mu     sync.Mutex
+	count  int
+	closed bool
 }
 
 // Option changes the environment before it starts.
@@ -118,13 +120,38 @@ func New(t testing.TB, opts ...Option) *Env {
 	}
 	srv := httptest.NewServer(a.Server)
 	e := &Env{T: t, App: a, Srv: srv, URL: srv.URL, DataDir: s.dataDir, Client: srv.Client(), Log: logs}
-	t.Cleanup(func() {
-		srv.Close()
-		if err := a.Close(); err != nil {
-			t.Errorf("closing app: %v", err)
-		}
-	})
+	t.Cleanup(e.Close)
 	return e
+}
+
+// Close stops the server and the app (flushing counters); safe to call twice.
+func (e *Env) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return
+	}
+	e.closed = true
+	e.Srv.Close()
+	if err := e.App.Close(); err != nil {
+		e.T.Errorf("closing app: %v", err)
+	}
+}
+
+// UpdateUser changes a user directly in the database (for states no
+// route of the test's scope can make).
+func (e *Env) UpdateUser(id int64, fn func(u *store.User)) {
+	e.T.Helper()
+	ctx := context.Background()
+	db := e.App.DB
+	u, err := db.UserByID(ctx, db, id)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	fn(u)
+	if err := db.Write(ctx, func(tx *store.Tx) error { return db.SaveUser(ctx, tx, u) }); err != nil {
+		e.T.Fatal(err)
+	}
 }
 
 // freshPostgres creates a new database for one test and drops it after.
@@ -393,3 +420,14 @@ func randBytes(n int) []byte {
 	rand.Read(b)
 	return b
 }
+
+// Apply sets a's Authorization header on req.
+func Apply(req *http.Request, a Auth) {
+	if a.header != "" {
+		req.Header.Set("Authorization", a.header)
+	}
+}
+
+// Settle waits for the work the server answered before doing (mail and
+// rows made after the answer, such as a sign-in link outside test mode).
+func (e *Env) Settle() { e.App.Server.Wait() }

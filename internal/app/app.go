@@ -12,12 +12,14 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"bobbin/internal/activity"
 	"bobbin/internal/api"
 	"bobbin/internal/auth"
 	"bobbin/internal/config"
+	"bobbin/internal/images"
 	"bobbin/internal/mail"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
@@ -70,7 +72,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options)
 }
 
 func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, opt Options) (*App, error) {
-	tokens, err := auth.NewTokens(v.SigningKey(), cfg.URL, cfg.Audience(), cfg.JWTExpiry)
+	tokens, err := newTokens(cfg, v)
 	if err != nil {
 		return nil, err
 	}
@@ -95,15 +97,60 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 		mailer = smtp
 	}
 	rec := activity.New(db, log)
+	imgs, err := imageStore(cfg, db)
+	if err != nil {
+		return nil, err
+	}
 	srv := api.NewServer(api.Deps{
 		Config: cfg, DB: db, Log: log, Tokens: tokens, Secrets: secrets,
 		Hasher: password.NewHasher(params, cfg.HashConcurrency, cfg.HashWait),
-		Mailer: mailer, Outbox: outbox, Activity: rec, Now: opt.Now,
+		Mailer: mailer, Outbox: outbox, Activity: rec, Images: imgs, Now: opt.Now,
 	})
 	bg, stop := context.WithCancel(context.Background())
 	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, stop: stop, stopped: make(chan struct{})}
 	go a.background(bg)
 	return a, nil
+}
+
+// imageStore keeps uploaded images in files under <data dir>/images/ for
+// SQLite installs, and in the database for PostgreSQL installs, so that
+// stateless replicas behind one URL serve every image.
+func imageStore(cfg *config.Config, db *store.DB) (api.ImageStore, error) {
+	base := cfg.URL + "/images/"
+	if db.Dialect() == store.Postgres {
+		return images.NewDBStore(db, base), nil
+	}
+	fs, err := images.NewFileStore(filepath.Join(cfg.DataDir, "images"), base)
+	if err != nil {
+		return nil, fmt.Errorf("images: %w", err)
+	}
+	return fs, nil
+}
+
+// newTokens builds the token signer of the configured mode. In EdDSA mode
+// the keys of the current and the previous version verify, so raising
+// BACKEND_JWT_KEY_VERSION rotates the key without signing anyone out.
+func newTokens(cfg *config.Config, v *vault.Vault) (*auth.Tokens, error) {
+	if cfg.JWTAlg != "EdDSA" {
+		return auth.NewTokens(v.SigningKey(), cfg.URL, cfg.Audience(), cfg.JWTExpiry)
+	}
+	key := func(version int) (auth.EdKey, error) {
+		k, err := v.Ed25519Key(version)
+		return auth.EdKey{ID: "v" + strconv.Itoa(version), Private: k}, err
+	}
+	cur, err := key(cfg.JWTKeyVersion)
+	if err != nil {
+		return nil, err
+	}
+	var accepted []auth.EdKey
+	if cfg.JWTKeyVersion > 1 {
+		prev, err := key(cfg.JWTKeyVersion - 1)
+		if err != nil {
+			return nil, err
+		}
+		accepted = append(accepted, prev)
+	}
+	return auth.NewEdDSATokens(cur, accepted, cfg.URL, cfg.Audience(), cfg.JWTExpiry)
 }
 
 // background flushes counters and prunes expired rows until stopped.
@@ -137,6 +184,7 @@ func (a *App) background(ctx context.Context) {
 func (a *App) Close() error {
 	a.stop()
 	<-a.stopped
+	a.Server.Wait() // mail and rows answered before they were done
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := a.Activity.Flush(ctx)
@@ -148,10 +196,10 @@ func (a *App) HTTPServer() *http.Server {
 	return &http.Server{
 		Addr:              a.Config.Addr(),
 		Handler:           a.Server,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: a.Config.ReadHeaderTimeout,
+		ReadTimeout:       a.Config.ReadTimeout,
+		WriteTimeout:      a.Config.WriteTimeout,
+		IdleTimeout:       a.Config.IdleTimeout,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
@@ -161,8 +209,19 @@ func (a *App) HTTPServer() *http.Server {
 // stop accepting, finish requests in flight (bounded), flush, close.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	hs := a.HTTPServer()
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	var ms *http.Server
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("config: BACKEND_METRICS_ADDR: %v", err)
+		}
+		ms = &http.Server{Handler: a.Server.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
+		go func() { errc <- ms.Serve(mln) }()
+		defer ms.Close()
+	}
 	a.Log.Info("bobbin listening", "addr", ln.Addr().String(), "url", a.Config.URL, "db", a.DB.Dialect().String(),
 		"test_mode", a.Config.TestMode())
 	select {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -33,7 +34,7 @@ const Leeway = 60 * time.Second
 // real date, far below the values whose conversion to time.Time overflows.
 const maxTimeClaim = 1 << 40
 
-// signing is the one accepted algorithm.
+// signing is the default algorithm; EdDSA is the other mode.
 var signing = jwt.SigningMethodHS256
 
 var tokenEncoding = base64.RawURLEncoding.Strict()
@@ -46,6 +47,14 @@ type Tokens struct {
 	audience string
 	ttl      time.Duration
 
+	// EdDSA mode: method is jwt.SigningMethodEdDSA, kid names the signing
+	// key, and verify holds every public key accepted (current and previous
+	// version), looked up by the token's kid — never fetched from anywhere.
+	method jwt.SigningMethod
+	edKey  ed25519.PrivateKey
+	kid    string
+	verify map[string]ed25519.PublicKey
+
 	// verified remembers tokens that passed every time-independent check
 	// (format, header, algorithm, signature, issuer, audience, claims), so
 	// a token seen again costs a map lookup and the time checks, not JSON
@@ -54,6 +63,72 @@ type Tokens struct {
 	// session behind the jti is checked on every request).
 	mu       sync.RWMutex
 	verified map[string]*Claims
+}
+
+// EdKey is one Ed25519 signing key and its key id.
+type EdKey struct {
+	ID      string
+	Private ed25519.PrivateKey
+}
+
+// NewEdDSATokens signs with current and verifies tokens of every key in
+// accepted (which should hold current and the previous key, so rotating
+// signs nobody out).
+func NewEdDSATokens(current EdKey, accepted []EdKey, issuer, audience string, ttl time.Duration) (*Tokens, error) {
+	switch {
+	case len(current.Private) != ed25519.PrivateKeySize || current.ID == "":
+		return nil, errors.New("auth: bad Ed25519 signing key")
+	case issuer == "":
+		return nil, errors.New("auth: empty token issuer")
+	case audience == "":
+		return nil, errors.New("auth: empty token audience")
+	case ttl <= 0:
+		return nil, errors.New("auth: token lifetime must be positive")
+	}
+	t := &Tokens{issuer: issuer, audience: audience, ttl: ttl, method: jwt.SigningMethodEdDSA,
+		edKey: current.Private, kid: current.ID, verify: map[string]ed25519.PublicKey{}, verified: map[string]*Claims{}}
+	for _, k := range append([]EdKey{current}, accepted...) {
+		if len(k.Private) != ed25519.PrivateKeySize || k.ID == "" {
+			return nil, errors.New("auth: bad Ed25519 key")
+		}
+		t.verify[k.ID] = k.Private.Public().(ed25519.PublicKey)
+	}
+	return t, nil
+}
+
+// JWK is a public key in a JWKS document (RFC 7517, RFC 8037).
+type JWK struct {
+	Kty string `json:"kty"`
+	Crv string `json:"crv"`
+	X   string `json:"x"`
+	Kid string `json:"kid"`
+	Alg string `json:"alg"`
+	Use string `json:"use"`
+}
+
+// JWKS lists the public keys that verify tokens: empty in HS256 mode (an
+// HMAC key is secret), the current and previous Ed25519 keys otherwise.
+func (t *Tokens) JWKS() []JWK {
+	out := []JWK{}
+	for kid, pub := range t.verify {
+		out = append(out, JWK{Kty: "OKP", Crv: "Ed25519", X: base64.RawURLEncoding.EncodeToString(pub), Kid: kid, Alg: "EdDSA", Use: "sig"})
+	}
+	for i := 1; i < len(out); i++ { // stable order: newest kid first
+		for j := i; j > 0 && out[j].Kid > out[j-1].Kid; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// Alg is the algorithm tokens are signed and verified with.
+func (t *Tokens) Alg() string { return t.alg().Alg() }
+
+func (t *Tokens) alg() jwt.SigningMethod {
+	if t.method != nil {
+		return t.method
+	}
+	return signing
 }
 
 // maxVerified bounds the verified-token memory (about 300 bytes a token);
@@ -112,7 +187,14 @@ func (t *Tokens) Issue(userID int64, username, role string, status int, jti stri
 			ID:        jti,
 		},
 	}
-	s, err := jwt.NewWithClaims(signing, claims).SignedString(t.key)
+	var s string
+	if t.method != nil {
+		tok := jwt.NewWithClaims(t.method, claims)
+		tok.Header["kid"] = t.kid
+		s, err = tok.SignedString(t.edKey)
+	} else {
+		s, err = jwt.NewWithClaims(signing, claims).SignedString(t.key)
+	}
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -151,7 +233,7 @@ func (t *Tokens) Verify(token string, now time.Time) (*Claims, error) {
 		cp := *c
 		return &cp, nil
 	}
-	c, err := t.verify(token, now)
+	c, err := t.verifyFresh(token, now)
 	if err != nil {
 		return nil, err
 	}
@@ -180,8 +262,8 @@ func timely(c *Claims, now time.Time) bool {
 	return c.NotBefore == nil || !now.Before(c.NotBefore.Add(-Leeway))
 }
 
-// verify runs every check of Verify on a token not seen before.
-func (t *Tokens) verify(token string, now time.Time) (*Claims, error) {
+// verifyFresh runs every check of Verify on a token not seen before.
+func (t *Tokens) verifyFresh(token string, now time.Time) (*Claims, error) {
 	if !isTokenChars(token) {
 		return nil, ErrInvalidToken
 	}
@@ -193,12 +275,12 @@ func (t *Tokens) verify(token string, now time.Time) (*Claims, error) {
 	if !ok || sig == "" || strings.Contains(sig, ".") {
 		return nil, ErrInvalidToken
 	}
-	if !checkHeader(head) || !checkPayload(payload) {
+	if !t.checkHeader(head) || !checkPayload(payload) {
 		return nil, ErrInvalidToken
 	}
 	claims := new(Claims)
 	p := jwt.NewParser(
-		jwt.WithValidMethods([]string{signing.Alg()}),
+		jwt.WithValidMethods([]string{t.alg().Alg()}),
 		jwt.WithStrictDecoding(),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
@@ -208,7 +290,7 @@ func (t *Tokens) verify(token string, now time.Time) (*Claims, error) {
 		jwt.WithTimeFunc(func() time.Time { return now }),
 	)
 	tok, err := p.ParseWithClaims(token, claims, t.keyFunc)
-	if err != nil || !tok.Valid || tok.Method != signing {
+	if err != nil || !tok.Valid || tok.Method != t.alg() {
 		return nil, ErrInvalidToken
 	}
 	if claims.IssuedAt == nil || claims.ID == "" || claims.UserID <= 0 {
@@ -217,17 +299,27 @@ func (t *Tokens) verify(token string, now time.Time) (*Claims, error) {
 	return claims, nil
 }
 
-// keyFunc always answers our own key: nothing in the token chooses it.
+// keyFunc answers our own key: in HS256 mode the one key; in EdDSA mode
+// the public key of one of our own key ids. Nothing in a token can name a
+// key from elsewhere.
 func (t *Tokens) keyFunc(tok *jwt.Token) (any, error) {
-	if tok.Method != signing {
+	if tok.Method != t.alg() {
 		return nil, ErrInvalidToken
 	}
-	return t.key, nil
+	if t.method == nil {
+		return t.key, nil
+	}
+	kid, _ := tok.Header["kid"].(string)
+	pub, ok := t.verify[kid]
+	if !ok {
+		return nil, ErrInvalidToken
+	}
+	return pub, nil
 }
 
-// checkHeader accepts {"alg":"HS256"} with an optional "typ":"JWT" and
-// nothing else.
-func checkHeader(seg string) bool {
+// checkHeader accepts {"alg":"HS256"} (or, in EdDSA mode, {"alg":"EdDSA",
+// "kid":<one of ours>}) with an optional "typ":"JWT" and nothing else.
+func (t *Tokens) checkHeader(seg string) bool {
 	raw, err := tokenEncoding.DecodeString(seg)
 	if err != nil {
 		return false
@@ -236,7 +328,7 @@ func checkHeader(seg string) bool {
 	if err := json.Unmarshal(raw, &h); err != nil {
 		return false
 	}
-	var sawAlg bool
+	var sawAlg, sawKid bool
 	for k, v := range h {
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
@@ -244,10 +336,15 @@ func checkHeader(seg string) bool {
 		}
 		switch k {
 		case "alg":
-			if s != signing.Alg() {
+			if s != t.alg().Alg() {
 				return false
 			}
 			sawAlg = true
+		case "kid":
+			if _, ok := t.verify[s]; t.method == nil || !ok {
+				return false
+			}
+			sawKid = true
 		case "typ":
 			if !strings.EqualFold(s, "JWT") {
 				return false
@@ -256,7 +353,7 @@ func checkHeader(seg string) bool {
 			return false
 		}
 	}
-	return sawAlg
+	return sawAlg && (t.method == nil || sawKid)
 }
 
 // checkPayload requires the payload to be a JSON object whose time claims

@@ -29,6 +29,8 @@ type Config struct {
 	EncKey          string // root secret; derived keys come from it
 	Instance        string
 	JWTExpiry       time.Duration
+	JWTAlg          string // HS256 | EdDSA
+	JWTKeyVersion   int    // EdDSA: the current key's version; the previous one still verifies
 	WebsiteURL      string
 	SMTPURL         string
 	MailFrom        string
@@ -36,8 +38,15 @@ type Config struct {
 	Env             string // development | production
 	LogFormat       string // text | json
 	TrustedProxies  []netip.Prefix
+	CORSOrigins     []string // "*" or exact origins; empty: no CORS headers
 	ShutdownTimeout time.Duration
 	MetricsAddr     string // empty: /metrics on the main listener
+
+	// HTTP server timeouts (slow clients are cut at these).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
 
 	HashConcurrency int // Argon2id hashes running at once
 	HashWait        time.Duration
@@ -132,6 +141,14 @@ func settings() []setting {
 			return nil
 		}},
 		{"BACKEND_JWT_EXPIRY", "jwt-expiry", "7d", "sign-in token lifetime (90m, 12h, 7d)", durationSetter(func(c *Config) *time.Duration { return &c.JWTExpiry })},
+		{"BACKEND_JWT_ALG", "jwt-alg", "HS256", "sign-in token algorithm: HS256 or EdDSA (Ed25519, published at /jwks.json)", func(c *Config, v string) error {
+			if v != "HS256" && v != "EdDSA" {
+				return errors.New("must be HS256 or EdDSA")
+			}
+			c.JWTAlg = v
+			return nil
+		}},
+		{"BACKEND_JWT_KEY_VERSION", "jwt-key-version", "1", "EdDSA key version; raise by one to rotate (tokens of the previous version stay valid)", intSetter(func(c *Config) *int { return &c.JWTKeyVersion }, 1)},
 		{"BACKEND_WEBSITE_URL", "website-url", "", "base of links in mails (default BACKEND_URL)", func(c *Config, v string) error {
 			c.WebsiteURL = v
 			return nil
@@ -143,7 +160,7 @@ func settings() []setting {
 			}
 			u, err := url.Parse(v)
 			if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-				return errors.New("must be smtp://user:pass@host:port or smtps://...")
+				return errors.New("must be an smtp:// or smtps:// URL with a host")
 			}
 			c.SMTPURL = v
 			return nil
@@ -189,7 +206,31 @@ func settings() []setting {
 			}
 			return nil
 		}},
+		{"BACKEND_CORS_ORIGINS", "cors-origins", "*", "origins whose browsers may call the API: * (any, as upstream), a comma-separated list, or none", func(c *Config, v string) error {
+			c.CORSOrigins = nil
+			if strings.TrimSpace(v) == "none" {
+				return nil
+			}
+			for _, o := range strings.Split(v, ",") {
+				o = strings.TrimRight(strings.TrimSpace(o), "/")
+				if o == "" {
+					continue
+				}
+				if o != "*" {
+					u, err := url.Parse(o)
+					if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+						return fmt.Errorf("%q is not an origin such as https://example.com", o)
+					}
+				}
+				c.CORSOrigins = append(c.CORSOrigins, o)
+			}
+			return nil
+		}},
 		{"BACKEND_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long requests in flight may finish on SIGTERM", durationSetter(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{"BACKEND_READ_HEADER_TIMEOUT", "read-header-timeout", "5s", "how long a client may take to send the request headers", durationSetter(func(c *Config) *time.Duration { return &c.ReadHeaderTimeout })},
+		{"BACKEND_READ_TIMEOUT", "read-timeout", "30s", "how long a client may take to send a whole request, body included", durationSetter(func(c *Config) *time.Duration { return &c.ReadTimeout })},
+		{"BACKEND_WRITE_TIMEOUT", "write-timeout", "30s", "how long a request may take from the end of its headers to the end of the answer", durationSetter(func(c *Config) *time.Duration { return &c.WriteTimeout })},
+		{"BACKEND_IDLE_TIMEOUT", "idle-timeout", "2m", "how long an idle keep-alive connection is kept", durationSetter(func(c *Config) *time.Duration { return &c.IdleTimeout })},
 		{"BACKEND_METRICS_ADDR", "metrics-addr", "", "separate listen address for /metrics (default: on the main listener)", func(c *Config, v string) error {
 			if v != "" {
 				if _, _, err := net.SplitHostPort(v); err != nil {

@@ -23,8 +23,10 @@ func (db *DB) AddAudit(ctx context.Context, q Querier, e AuditEvent) error {
 	return err
 }
 
-// AuditByUser lists a user's most recent events, newest first.
+// AuditByUser lists a user's most recent events, newest first, including
+// those AddAuditLater is still writing.
 func (db *DB) AuditByUser(ctx context.Context, userID int64, limit int) ([]AuditEvent, error) {
+	db.later.wait(userID) // events still being written are part of the answer
 	rows, err := db.Query(ctx, "SELECT id, user_id, at, event, method, ip, detail FROM audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?", userID, limit)
 	if err != nil {
 		return nil, err

@@ -59,6 +59,11 @@ type DB struct {
 	want  map[string]bool // write statements to prepare after the current transaction
 
 	cache *authCache // nil: no principal cache (PostgreSQL, or no shared map)
+
+	later laterWrites // audit events written off the request path
+
+	path string      // SQLite: the database file
+	file os.FileInfo // SQLite: the identity of the file opened at path
 }
 
 // maxStmts bounds the statement cache (queries are constants; this only
@@ -82,6 +87,13 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("store: %w", err)
+		}
+		// Create the file 0600 ourselves: SQLite gives the -wal and -shm
+		// files the database file's mode.
+		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		} else {
+			f.Close()
 		}
 		// synchronous=FULL: an acknowledged write survives power loss too.
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
@@ -128,6 +140,12 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", db.dialect, err)
 	}
+	if db.dialect == SQLite {
+		if err := db.rememberFile(strings.TrimPrefix(url, "sqlite:")); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
 	return db, nil
 }
 
@@ -139,6 +157,7 @@ func (db *DB) Vault() *vault.Vault { return db.v }
 
 // Close closes statements and pools.
 func (db *DB) Close() error {
+	db.later.wait(0)
 	db.mu.Lock()
 	for k, s := range db.stmts {
 		s.Close()
@@ -164,13 +183,14 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return err
 	}
-	if db.dialect == SQLite {
-		// A read-only or vanished file still answers reads from cache:
-		// a write-capable check is what /ready promises.
-		_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")
+	// A read-only database (a read-only SQLite file, a PostgreSQL in
+	// read-only mode or in recovery) still answers reads and pings: a
+	// write-capable check is what /ready promises.
+	if err := db.checkFile(); err != nil {
 		return err
 	}
-	return db.w.PingContext(ctx)
+	_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")
+	return err
 }
 
 // rebind turns ? placeholders into $1.. for PostgreSQL.
@@ -254,6 +274,9 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // Exec writes outside a transaction on the write pool.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := db.checkFile(); err != nil {
+		return nil, err
+	}
 	s, err := db.stmt(ctx, true, query)
 	if err != nil {
 		return nil, err
@@ -320,6 +343,9 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 // Write runs fn in a write transaction: committed when fn returns nil,
 // rolled back otherwise, so a failed request leaves no partial write.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := db.checkFile(); err != nil {
+		return err
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ package vault
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
@@ -13,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -28,6 +30,7 @@ type Vault struct {
 	hashKey   []byte
 	signing   []byte
 	secretKey []byte
+	root      []byte
 }
 
 // New derives the keys from the root secret (at least 32 bytes).
@@ -50,7 +53,7 @@ func New(root string) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{aead: aead}
+	v := &Vault{aead: aead, root: []byte(root)}
 	if v.hashKey, err = derive("email-hash"); err != nil {
 		return nil, err
 	}
@@ -65,6 +68,17 @@ func New(root string) (*Vault, error) {
 
 // SigningKey is the HS256 key for sign-in tokens.
 func (v *Vault) SigningKey() []byte { return v.signing }
+
+// Ed25519Key derives the token signing key of a version: every replica
+// with the same root secret derives the same key, so nothing is stored or
+// shipped, and raising the version rotates it.
+func (v *Vault) Ed25519Key(version int) (ed25519.PrivateKey, error) {
+	seed, err := hkdf.Key(sha256.New, v.root, []byte("bobbin"), "jwt-ed25519-v"+strconv.Itoa(version), ed25519.SeedSize)
+	if err != nil {
+		return nil, err
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
 
 // SecretKey is the HMAC key for API-key secrets and other stored checks.
 func (v *Vault) SecretKey() []byte { return v.secretKey }

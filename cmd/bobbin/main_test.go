@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runCmd(t *testing.T, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	return out.String(), err
+}
+
+func TestVersionAndUnknownCommand(t *testing.T) {
+	out, err := runCmd(t, nil, "version")
+	if err != nil || !strings.HasPrefix(out, "bobbin ") {
+		t.Fatalf("version: %q %v", out, err)
+	}
+	if _, err := runCmd(t, nil, "frobnicate"); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}
+
+func TestBadConfigIsOneClearLine(t *testing.T) {
+	_, err := runCmd(t, map[string]string{"BACKEND_PORT": "99999"}, "migrate")
+	if err == nil || !strings.Contains(err.Error(), "BACKEND_PORT") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("got %v", err)
+	}
+	_, err = runCmd(t, nil, "serve", "--port", "abc")
+	if err == nil || !strings.Contains(err.Error(), "BACKEND_PORT") {
+		t.Fatalf("flag: %v", err)
+	}
+}
+
+func TestMigrateAndUserCommands(t *testing.T) {
+	env := map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_LOG_FORMAT": "json"}
+	out, err := runCmd(t, env, "migrate")
+	if err != nil || !strings.Contains(out, "schema up to date") {
+		t.Fatalf("migrate: %q %v", out, err)
+	}
+	out, err = runCmd(t, env, "user", "create", "--email", "ops@example.com", "--role", "admin", "--password", "an operator password")
+	if err != nil || !strings.Contains(out, "role admin") {
+		t.Fatalf("create: %q %v", out, err)
+	}
+	if _, err := runCmd(t, env, "user", "create", "--email", "ops@example.com"); err == nil {
+		t.Fatal("duplicate email accepted")
+	}
+	if _, err := runCmd(t, env, "user", "create", "--email", "x@example.com", "--role", "emperor"); err == nil {
+		t.Fatal("unknown role accepted")
+	}
+	out, err = runCmd(t, env, "user", "set-role", "OPS@example.com", "support")
+	if err != nil || !strings.Contains(out, "role support") {
+		t.Fatalf("set-role: %q %v", out, err)
+	}
+	out, err = runCmd(t, env, "user", "disable", "1")
+	if err != nil || !strings.Contains(out, "status -2") {
+		t.Fatalf("disable: %q %v", out, err)
+	}
+	out, err = runCmd(t, env, "user", "set-status", "user-1", "1")
+	if err != nil || !strings.Contains(out, "status 1") {
+		t.Fatalf("set-status: %q %v", out, err)
+	}
+	if _, err := runCmd(t, env, "user", "set-role", "nobody", "admin"); err == nil {
+		t.Fatal("unknown user accepted")
+	}
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestServeSignsInTheOperatorAndStopsCleanly starts the real server the way
+// `go run ./cmd/bobbin` does, signs in the user made by `user create`, and
+// stops it by cancelling (as SIGTERM does).
+func TestServeSignsInTheOperatorAndStopsCleanly(t *testing.T) {
+	port := freePort(t)
+	env := map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_PORT": strconv.Itoa(port), "BACKEND_LOG_FORMAT": "json"}
+	if _, err := runCmd(t, env, "user", "create", "--email", "ops@example.com", "--role", "admin", "--password", "an operator password"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs bytes.Buffer
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &logs) }()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, err := http.Get(base + "/ready")
+		if err == nil {
+			r.Body.Close()
+			if r.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server never became ready")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	res, err := http.Post(base+"/signin", "application/json", strings.NewReader(`{"username":"ops@example.com","password":"an operator password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if res.StatusCode != 200 || body["token"] == nil {
+		t.Fatalf("signin: %d %v", res.StatusCode, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop")
+	}
+	if !strings.Contains(logs.String(), "stopped cleanly") || strings.Contains(logs.String(), "ops@example.com") {
+		t.Fatalf("logs: %s", logs.String())
+	}
+}

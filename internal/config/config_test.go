@@ -1,0 +1,122 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, rest, err := Load(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr() != "127.0.0.1:3000" || c.URL != "http://localhost:3000" || c.WebsiteURL != c.URL ||
+		c.DBURL != "sqlite:"+filepath.Join("data", "bobbin.db") || c.JWTExpiry != 7*24*time.Hour || c.TestMode() ||
+		c.SigninFailsPerAccount != 10 || c.SigninFailsPerAddress != 100 || c.MailsPerRecipient != 5 || len(rest) != 0 {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestFlagsWinOverEnv(t *testing.T) {
+	c, _, err := Load([]string{"--port", "4000", "--jwt-expiry=12h"}, env(map[string]string{"BACKEND_PORT": "5000", "BACKEND_JWT_EXPIRY": "1d"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 4000 || c.JWTExpiry != 12*time.Hour || c.URL != "http://localhost:4000" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	cases := map[string]map[string]string{
+		"BACKEND_PORT":            {"BACKEND_PORT": "70000"},
+		"BACKEND_URL":             {"BACKEND_URL": "ftp://x"},
+		"BACKEND_ENC_KEY":         {"BACKEND_ENC_KEY": "short"},
+		"BACKEND_JWT_EXPIRY":      {"BACKEND_JWT_EXPIRY": "forever"},
+		"BACKEND_DB_URL":          {"BACKEND_DB_URL": "mysql://x"},
+		"BACKEND_SMTP_URL":        {"BACKEND_SMTP_URL": "http://mail"},
+		"BACKEND_ENABLE_TESTS":    {"BACKEND_ENABLE_TESTS": "true", "BACKEND_ENV": "production"},
+		"BACKEND_ENV":             {"BACKEND_ENV": "staging"},
+		"BACKEND_TRUSTED_PROXIES": {"BACKEND_TRUSTED_PROXIES": "not-an-ip"},
+		"BACKEND_LOG_FORMAT":      {"BACKEND_LOG_FORMAT": "xml"},
+	}
+	for name, e := range cases {
+		_, _, err := Load(nil, env(e))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Env != name || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("%s: got %v", name, err)
+		}
+		if name == "BACKEND_ENC_KEY" && strings.Contains(err.Error(), "short") && strings.Contains(err.Error(), `"short"`) {
+			t.Fatal("the key value was echoed")
+		}
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90m": 90 * time.Minute, "12h": 12 * time.Hour, "7d": 7 * 24 * time.Hour, "1d12h": 36 * time.Hour, "30s": 30 * time.Second} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Fatalf("%s: %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "0", "0d", "-1h", "d", "7x"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Fatalf("%q accepted", bad)
+		}
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, _, err := Load(nil, env(map[string]string{"BACKEND_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1,::1"}))
+	if err != nil || len(c.TrustedProxies) != 3 || c.TrustedProxies[1].Bits() != 32 {
+		t.Fatalf("%v %v", c.TrustedProxies, err)
+	}
+}
+
+func TestEnsureSecretsPersistsAndRefusesGeneratedKeyInProduction(t *testing.T) {
+	dir := t.TempDir()
+	c, _, _ := Load(nil, env(map[string]string{"BACKEND_DATA_DIR": dir}))
+	rnd := func(b []byte) error {
+		for i := range b {
+			b[i] = byte(i)
+		}
+		return nil
+	}
+	if err := c.EnsureSecrets(rnd); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.EncKey) != 64 || c.Instance == "" || !c.GeneratedKey {
+		t.Fatalf("%q %q", c.EncKey, c.Instance)
+	}
+	st, err := os.Stat(filepath.Join(dir, "enc.key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", st, err)
+	}
+	c2, _, _ := Load(nil, env(map[string]string{"BACKEND_DATA_DIR": dir}))
+	if err := c2.EnsureSecrets(func([]byte) error { return errors.New("must not generate again") }); err != nil || c2.EncKey != c.EncKey || c2.Instance != c.Instance {
+		t.Fatalf("not persisted: %v", err)
+	}
+	p, _, _ := Load(nil, env(map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_ENV": "production"}))
+	if err := p.EnsureSecrets(rnd); err == nil || !strings.Contains(err.Error(), "BACKEND_ENC_KEY") {
+		t.Fatalf("production with a generated key: %v", err)
+	}
+}
+
+// TestREADMEListsEverySetting keeps the README's configuration table in
+// step with the settings table.
+func TestREADMEListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings() {
+		if !strings.Contains(string(readme), "`"+s.env+"`") || !strings.Contains(string(readme), "`--"+s.flag+"`") {
+			t.Errorf("README.md does not list %s (--%s)", s.env, s.flag)
+		}
+	}
+}

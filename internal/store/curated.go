@@ -1,0 +1,418 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+)
+
+// CuratedLangs are the languages of curated names and notes, in the order
+// of the name_* and notes_* columns.
+var CuratedLangs = [6]string{"de", "en", "es", "fr", "nl", "uk"}
+
+// CuratedLangIndex is the position of a language in CuratedLangs, or -1.
+func CuratedLangIndex(lang string) int {
+	for i, l := range CuratedLangs {
+		if l == lang {
+			return i
+		}
+	}
+	return -1
+}
+
+// curatedLangColumns lists prefix_de, prefix_en... in CuratedLangs order.
+func curatedLangColumns(prefix string) string {
+	cols := make([]string, len(CuratedLangs))
+	for i, l := range CuratedLangs {
+		cols[i] = prefix + "_" + l
+	}
+	return strings.Join(cols, ", ")
+}
+
+// Curated sets and option packs are published material, not personal data:
+// they are stored in clear (auth.md "Data at rest" does not name them).
+
+// CuratedSet is a curated measurements set row.
+type CuratedSet struct {
+	ID        int64
+	Name      [6]string // by CuratedLangs
+	Notes     [6]string // by CuratedLangs
+	Tags      []string
+	Measies   map[string]float64
+	Height    int64
+	Info      string
+	Published bool
+	Img       string
+	CreatedAt int64
+	UpdatedAt int64
+}
+
+var csetColumns = "id, " + curatedLangColumns("name") + ", " + curatedLangColumns("notes") +
+	", tags, measies, height, info, published, img, created_at, updated_at"
+
+func scanCuratedSet(row interface{ Scan(...any) error }) (*CuratedSet, error) {
+	var c CuratedSet
+	var tags, measies string
+	dst := []any{&c.ID}
+	for i := range c.Name {
+		dst = append(dst, &c.Name[i])
+	}
+	for i := range c.Notes {
+		dst = append(dst, &c.Notes[i])
+	}
+	dst = append(dst, &tags, &measies, &c.Height, &c.Info, &c.Published, &c.Img, &c.CreatedAt, &c.UpdatedAt)
+	if err := row.Scan(dst...); err != nil {
+		return nil, mapErr(err)
+	}
+	if err := curatedUnmarshal(tags, &c.Tags); err != nil {
+		return nil, err
+	}
+	if err := curatedUnmarshal(measies, &c.Measies); err != nil {
+		return nil, err
+	}
+	if c.Tags == nil {
+		c.Tags = []string{}
+	}
+	if c.Measies == nil {
+		c.Measies = map[string]float64{}
+	}
+	return &c, nil
+}
+
+// curatedUnmarshal decodes JSON text; empty text leaves v alone.
+func curatedUnmarshal(text string, v any) error {
+	if text == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(text), v)
+}
+
+// curatedJSON encodes v as JSON text for a TEXT column.
+func curatedJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// args are the writable columns' values, in csetColumns order after id
+// and before created_at.
+func (c *CuratedSet) args() ([]any, error) {
+	if c.Tags == nil {
+		c.Tags = []string{}
+	}
+	if c.Measies == nil {
+		c.Measies = map[string]float64{}
+	}
+	tags, err := curatedJSON(c.Tags)
+	if err != nil {
+		return nil, err
+	}
+	measies, err := curatedJSON(c.Measies)
+	if err != nil {
+		return nil, err
+	}
+	var a []any
+	for _, n := range c.Name {
+		a = append(a, n)
+	}
+	for _, n := range c.Notes {
+		a = append(a, n)
+	}
+	return append(a, tags, measies, c.Height, c.Info, c.Published, c.Img), nil
+}
+
+// CreateCuratedSet inserts c and sets its ID and timestamps.
+func (db *DB) CreateCuratedSet(ctx context.Context, q Querier, c *CuratedSet) error {
+	a, err := c.args()
+	if err != nil {
+		return err
+	}
+	if c.CreatedAt == 0 {
+		c.CreatedAt = Now()
+	}
+	c.UpdatedAt = c.CreatedAt
+	cols := strings.TrimPrefix(csetColumns, "id, ")
+	id, err := insertID(ctx, q, "INSERT INTO curated_sets ("+cols+") VALUES ("+curatedMarks(len(a)+2)+")",
+		append(a, c.CreatedAt, c.UpdatedAt)...)
+	if err != nil {
+		return err
+	}
+	c.ID = id
+	return nil
+}
+
+// CuratedSetByID reads one curated set.
+func (db *DB) CuratedSetByID(ctx context.Context, q Querier, id int64) (*CuratedSet, error) {
+	return scanCuratedSet(q.QueryRow(ctx, "SELECT "+csetColumns+" FROM curated_sets WHERE id = ?", id))
+}
+
+// CuratedSets lists curated sets by id; only published ones when
+// publishedOnly.
+func (db *DB) CuratedSets(ctx context.Context, q Querier, publishedOnly bool) ([]*CuratedSet, error) {
+	var rows *sql.Rows
+	var err error
+	if publishedOnly {
+		rows, err = q.Query(ctx, "SELECT "+csetColumns+" FROM curated_sets WHERE published = ? ORDER BY id", true)
+	} else {
+		rows, err = q.Query(ctx, "SELECT "+csetColumns+" FROM curated_sets ORDER BY id")
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*CuratedSet{}
+	for rows.Next() {
+		c, err := scanCuratedSet(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SaveCuratedSet writes every writable column of c and stamps UpdatedAt.
+func (db *DB) SaveCuratedSet(ctx context.Context, q Querier, c *CuratedSet) error {
+	a, err := c.args()
+	if err != nil {
+		return err
+	}
+	c.UpdatedAt = max(Now(), c.CreatedAt)
+	cols := strings.Split(strings.TrimPrefix(csetColumns, "id, "), ", ")
+	cols = cols[:len(cols)-2] // created_at, updated_at
+	res, err := q.Exec(ctx, "UPDATE curated_sets SET "+strings.Join(cols, " = ?, ")+" = ?, updated_at = ? WHERE id = ?",
+		append(a, c.UpdatedAt, c.ID)...)
+	if err != nil {
+		return mapErr(err)
+	}
+	return mustAffect(res)
+}
+
+// DeleteCuratedSet removes a curated set; ErrNotFound when it is gone.
+func (db *DB) DeleteCuratedSet(ctx context.Context, q Querier, id int64) error {
+	res, err := q.Exec(ctx, "DELETE FROM curated_sets WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// OptionPack is an option pack row.
+type OptionPack struct {
+	ID        int64
+	Design    string
+	Name      [6]string // by CuratedLangs
+	Notes     [6]string // by CuratedLangs
+	Tags      []string
+	Options   map[string]any
+	Info      string
+	Img       string
+	CreatedAt int64
+	UpdatedAt int64
+}
+
+var opackColumns = "id, design, " + curatedLangColumns("name") + ", " + curatedLangColumns("notes") +
+	", tags, options, info, img, created_at, updated_at"
+
+func scanOptionPack(row interface{ Scan(...any) error }) (*OptionPack, error) {
+	var p OptionPack
+	var tags, options string
+	dst := []any{&p.ID, &p.Design}
+	for i := range p.Name {
+		dst = append(dst, &p.Name[i])
+	}
+	for i := range p.Notes {
+		dst = append(dst, &p.Notes[i])
+	}
+	dst = append(dst, &tags, &options, &p.Info, &p.Img, &p.CreatedAt, &p.UpdatedAt)
+	if err := row.Scan(dst...); err != nil {
+		return nil, mapErr(err)
+	}
+	if err := curatedUnmarshal(tags, &p.Tags); err != nil {
+		return nil, err
+	}
+	if err := curatedUnmarshal(options, &p.Options); err != nil {
+		return nil, err
+	}
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	if p.Options == nil {
+		p.Options = map[string]any{}
+	}
+	return &p, nil
+}
+
+func (p *OptionPack) args() ([]any, error) {
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	if p.Options == nil {
+		p.Options = map[string]any{}
+	}
+	tags, err := curatedJSON(p.Tags)
+	if err != nil {
+		return nil, err
+	}
+	options, err := curatedJSON(p.Options)
+	if err != nil {
+		return nil, err
+	}
+	a := []any{p.Design}
+	for _, n := range p.Name {
+		a = append(a, n)
+	}
+	for _, n := range p.Notes {
+		a = append(a, n)
+	}
+	return append(a, tags, options, p.Info, p.Img), nil
+}
+
+// CreateOptionPack inserts p and sets its ID and timestamps.
+func (db *DB) CreateOptionPack(ctx context.Context, q Querier, p *OptionPack) error {
+	a, err := p.args()
+	if err != nil {
+		return err
+	}
+	if p.CreatedAt == 0 {
+		p.CreatedAt = Now()
+	}
+	p.UpdatedAt = p.CreatedAt
+	cols := strings.TrimPrefix(opackColumns, "id, ")
+	id, err := insertID(ctx, q, "INSERT INTO option_packs ("+cols+") VALUES ("+curatedMarks(len(a)+2)+")",
+		append(a, p.CreatedAt, p.UpdatedAt)...)
+	if err != nil {
+		return err
+	}
+	p.ID = id
+	return nil
+}
+
+// OptionPackByID reads one option pack.
+func (db *DB) OptionPackByID(ctx context.Context, q Querier, id int64) (*OptionPack, error) {
+	return scanOptionPack(q.QueryRow(ctx, "SELECT "+opackColumns+" FROM option_packs WHERE id = ?", id))
+}
+
+// OptionPacks lists every option pack by id.
+func (db *DB) OptionPacks(ctx context.Context, q Querier) ([]*OptionPack, error) {
+	rows, err := q.Query(ctx, "SELECT "+opackColumns+" FROM option_packs ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*OptionPack{}
+	for rows.Next() {
+		p, err := scanOptionPack(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// SaveOptionPack writes every writable column of p and stamps UpdatedAt.
+func (db *DB) SaveOptionPack(ctx context.Context, q Querier, p *OptionPack) error {
+	a, err := p.args()
+	if err != nil {
+		return err
+	}
+	p.UpdatedAt = max(Now(), p.CreatedAt)
+	cols := strings.Split(strings.TrimPrefix(opackColumns, "id, "), ", ")
+	cols = cols[:len(cols)-2]
+	res, err := q.Exec(ctx, "UPDATE option_packs SET "+strings.Join(cols, " = ?, ")+" = ?, updated_at = ? WHERE id = ?",
+		append(a, p.UpdatedAt, p.ID)...)
+	if err != nil {
+		return mapErr(err)
+	}
+	return mustAffect(res)
+}
+
+// DeleteOptionPack removes an option pack; ErrNotFound when it is gone.
+func (db *DB) DeleteOptionPack(ctx context.Context, q Querier, id int64) error {
+	res, err := q.Exec(ctx, "DELETE FROM option_packs WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// Suggestion types.
+const (
+	SuggestCuratedSet = "cset"
+	SuggestOptionPack = "opack"
+)
+
+// Suggestion is a user's proposal for a curated set or option pack. Its
+// data (names, notes, measurements) is personal and stored encrypted.
+type Suggestion struct {
+	ID        string // UUID
+	Type      string // SuggestCuratedSet or SuggestOptionPack
+	UserID    int64  // 0 when the user is gone
+	Data      map[string]any
+	CreatedAt int64
+}
+
+// CreateSuggestion stores s; ID is set by the caller.
+func (db *DB) CreateSuggestion(ctx context.Context, q Querier, s *Suggestion) error {
+	plain, err := curatedJSON(s.Data)
+	if err != nil {
+		return err
+	}
+	enc, err := db.v.Encrypt("suggestions.data", plain)
+	if err != nil {
+		return err
+	}
+	if s.CreatedAt == 0 {
+		s.CreatedAt = Now()
+	}
+	_, err = q.Exec(ctx, "INSERT INTO suggestions (id, type, user_id, data_enc, created_at) VALUES (?,?,?,?,?)",
+		s.ID, s.Type, s.UserID, enc, s.CreatedAt)
+	return mapErr(err)
+}
+
+// Suggestions lists the suggestions of one type, oldest first.
+func (db *DB) Suggestions(ctx context.Context, q Querier, typ string) ([]*Suggestion, error) {
+	rows, err := q.Query(ctx, "SELECT id, type, user_id, data_enc, created_at FROM suggestions WHERE type = ? ORDER BY created_at, id", typ)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Suggestion{}
+	for rows.Next() {
+		var s Suggestion
+		var uid sql.NullInt64
+		var enc string
+		if err := rows.Scan(&s.ID, &s.Type, &uid, &enc, &s.CreatedAt); err != nil {
+			return nil, err
+		}
+		s.UserID = uid.Int64
+		plain, err := db.v.Decrypt("suggestions.data", enc)
+		if err != nil {
+			return nil, err
+		}
+		if err := curatedUnmarshal(plain, &s.Data); err != nil {
+			return nil, err
+		}
+		if s.Data == nil {
+			s.Data = map[string]any{}
+		}
+		out = append(out, &s)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSuggestion removes a suggestion of one type; ErrNotFound when no
+// such suggestion exists.
+func (db *DB) DeleteSuggestion(ctx context.Context, q Querier, typ, id string) error {
+	res, err := q.Exec(ctx, "DELETE FROM suggestions WHERE id = ? AND type = ?", id, typ)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// curatedMarks is "?,?,...,?" with n marks.
+func curatedMarks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

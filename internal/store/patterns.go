@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Pattern is a saved pattern. Like Set, rows read one at a time come back
+// sealed; OpenPattern decrypts.
+type Pattern struct {
+	ID        int64
+	UserID    int64
+	Design    string
+	Name      string
+	Notes     string
+	Public    bool
+	Settings  map[string]any
+	Data      map[string]any
+	Img       string
+	CreatedAt int64
+	UpdatedAt int64
+
+	sealed *sealedPattern
+}
+
+type sealedPattern struct{ name, notes, settings, data string }
+
+const patternColumns = "id, user_id, design, name_enc, notes_enc, public, settings_enc, data_enc, img, created_at, updated_at"
+
+func scanPattern(row interface{ Scan(...any) error }) (*Pattern, error) {
+	var p Pattern
+	var e sealedPattern
+	if err := row.Scan(&p.ID, &p.UserID, &p.Design, &e.name, &e.notes, &p.Public, &e.settings, &e.data, &p.Img, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		return nil, mapErr(err)
+	}
+	p.sealed = &e
+	return &p, nil
+}
+
+func (db *DB) openObject(field, sealed string) (map[string]any, error) {
+	plain, err := db.v.Decrypt(field, sealed)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if plain != "" {
+		if err := json.Unmarshal([]byte(plain), &out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) sealObject(field string, m map[string]any) (string, error) {
+	if m == nil {
+		m = map[string]any{}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	return db.v.Encrypt(field, string(b))
+}
+
+// OpenPattern decrypts a sealed pattern in place (a no-op when open).
+func (db *DB) OpenPattern(p *Pattern) error {
+	e := p.sealed
+	if e == nil {
+		return nil
+	}
+	var err error
+	if p.Name, err = db.v.Decrypt("patterns.name", e.name); err != nil {
+		return err
+	}
+	if p.Notes, err = db.v.Decrypt("patterns.notes", e.notes); err != nil {
+		return err
+	}
+	if p.Settings, err = db.openObject("patterns.settings", e.settings); err != nil {
+		return err
+	}
+	if p.Data, err = db.openObject("patterns.data", e.data); err != nil {
+		return err
+	}
+	p.sealed = nil
+	return nil
+}
+
+func (db *DB) sealPattern(p *Pattern) (sealedPattern, error) {
+	var e sealedPattern
+	var err error
+	if e.name, err = db.v.Encrypt("patterns.name", p.Name); err != nil {
+		return e, err
+	}
+	if e.notes, err = db.v.Encrypt("patterns.notes", p.Notes); err != nil {
+		return e, err
+	}
+	if e.settings, err = db.sealObject("patterns.settings", p.Settings); err != nil {
+		return e, err
+	}
+	e.data, err = db.sealObject("patterns.data", p.Data)
+	return e, err
+}
+
+// CreatePattern inserts p (open) and sets p.ID.
+func (db *DB) CreatePattern(ctx context.Context, q Querier, p *Pattern) error {
+	e, err := db.sealPattern(p)
+	if err != nil {
+		return err
+	}
+	if p.CreatedAt == 0 {
+		p.CreatedAt = Now()
+	}
+	if p.UpdatedAt == 0 {
+		p.UpdatedAt = p.CreatedAt
+	}
+	id, err := insertID(ctx, q, `INSERT INTO patterns (user_id, design, name_enc, notes_enc, public, settings_enc, data_enc, img, created_at, updated_at)
+ VALUES (?,?,?,?,?,?,?,?,?,?)`, p.UserID, p.Design, e.name, e.notes, p.Public, e.settings, e.data, p.Img, p.CreatedAt, p.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	p.ID = id
+	return nil
+}
+
+// SavePattern writes every mutable field of an open pattern (not design).
+func (db *DB) SavePattern(ctx context.Context, q Querier, p *Pattern) error {
+	e, err := db.sealPattern(p)
+	if err != nil {
+		return err
+	}
+	res, err := q.Exec(ctx, "UPDATE patterns SET name_enc=?, notes_enc=?, public=?, settings_enc=?, data_enc=?, img=?, updated_at=? WHERE id=?",
+		e.name, e.notes, p.Public, e.settings, e.data, p.Img, p.UpdatedAt, p.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	return mustAffect(res)
+}
+
+// LockPattern takes the row's write lock for the transaction (see LockSet).
+func (db *DB) LockPattern(ctx context.Context, q Querier, id int64) error {
+	res, err := q.Exec(ctx, "UPDATE patterns SET updated_at = updated_at WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// PatternByID reads one pattern, sealed.
+func (db *DB) PatternByID(ctx context.Context, q Querier, id int64) (*Pattern, error) {
+	return scanPattern(q.QueryRow(ctx, "SELECT "+patternColumns+" FROM patterns WHERE id = ?", id))
+}
+
+// PatternsByUser lists a user's patterns, open, oldest first.
+func (db *DB) PatternsByUser(ctx context.Context, q Querier, userID int64) ([]*Pattern, error) {
+	rows, err := q.Query(ctx, "SELECT "+patternColumns+" FROM patterns WHERE user_id = ? ORDER BY id", userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Pattern{}
+	for rows.Next() {
+		p, err := scanPattern(rows)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.OpenPattern(p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// DeletePattern removes a pattern; ErrNotFound when it was already gone.
+func (db *DB) DeletePattern(ctx context.Context, q Querier, id int64) error {
+	res, err := q.Exec(ctx, "DELETE FROM patterns WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Set is a measurement set. Rows read one at a time come back sealed
+// (personal fields still encrypted) so that the API decrypts them only for
+// a caller allowed to see them: see OpenSet.
+type Set struct {
+	ID        int64
+	UserID    int64
+	Name      string
+	Notes     string
+	Public    bool
+	Imperial  bool
+	Measies   map[string]float64
+	Img       string
+	CreatedAt int64
+	UpdatedAt int64
+
+	sealed *sealedSet // non-nil until opened
+}
+
+type sealedSet struct{ name, notes, measies string }
+
+const setColumns = "id, user_id, name_enc, notes_enc, public, imperial, measies_enc, img, created_at, updated_at"
+
+func scanSet(row interface{ Scan(...any) error }) (*Set, error) {
+	var s Set
+	var e sealedSet
+	if err := row.Scan(&s.ID, &s.UserID, &e.name, &e.notes, &s.Public, &s.Imperial, &e.measies, &s.Img, &s.CreatedAt, &s.UpdatedAt); err != nil {
+		return nil, mapErr(err)
+	}
+	s.sealed = &e
+	return &s, nil
+}
+
+// OpenSet decrypts a sealed set in place (a no-op when already open).
+func (db *DB) OpenSet(s *Set) error {
+	e := s.sealed
+	if e == nil {
+		return nil
+	}
+	var err error
+	if s.Name, err = db.v.Decrypt("sets.name", e.name); err != nil {
+		return err
+	}
+	if s.Notes, err = db.v.Decrypt("sets.notes", e.notes); err != nil {
+		return err
+	}
+	m, err := db.v.Decrypt("sets.measies", e.measies)
+	if err != nil {
+		return err
+	}
+	s.Measies = map[string]float64{}
+	if m != "" {
+		if err := json.Unmarshal([]byte(m), &s.Measies); err != nil {
+			return err
+		}
+	}
+	s.sealed = nil
+	return nil
+}
+
+func (db *DB) sealSet(s *Set) (sealedSet, error) {
+	var e sealedSet
+	var err error
+	if e.name, err = db.v.Encrypt("sets.name", s.Name); err != nil {
+		return e, err
+	}
+	if e.notes, err = db.v.Encrypt("sets.notes", s.Notes); err != nil {
+		return e, err
+	}
+	if s.Measies == nil {
+		s.Measies = map[string]float64{}
+	}
+	b, err := json.Marshal(s.Measies)
+	if err != nil {
+		return e, err
+	}
+	e.measies, err = db.v.Encrypt("sets.measies", string(b))
+	return e, err
+}
+
+// CreateSet inserts s (open) and sets s.ID. CreatedAt and UpdatedAt are
+// the caller's; zero means now.
+func (db *DB) CreateSet(ctx context.Context, q Querier, s *Set) error {
+	e, err := db.sealSet(s)
+	if err != nil {
+		return err
+	}
+	if s.CreatedAt == 0 {
+		s.CreatedAt = Now()
+	}
+	if s.UpdatedAt == 0 {
+		s.UpdatedAt = s.CreatedAt
+	}
+	id, err := insertID(ctx, q, "INSERT INTO sets (user_id, name_enc, notes_enc, public, imperial, measies_enc, img, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+		s.UserID, e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.CreatedAt, s.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	s.ID = id
+	return nil
+}
+
+// SaveSet writes every mutable field of an open set.
+func (db *DB) SaveSet(ctx context.Context, q Querier, s *Set) error {
+	e, err := db.sealSet(s)
+	if err != nil {
+		return err
+	}
+	res, err := q.Exec(ctx, "UPDATE sets SET name_enc=?, notes_enc=?, public=?, imperial=?, measies_enc=?, img=?, updated_at=? WHERE id=?",
+		e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.UpdatedAt, s.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	return mustAffect(res)
+}
+
+// LockSet takes the row's write lock for the rest of the transaction (a
+// no-op update: portable, and on SQLite the transaction already holds the
+// database), so a read-modify-write such as a measies merge never loses a
+// concurrent update. ErrNotFound when the set does not exist.
+func (db *DB) LockSet(ctx context.Context, q Querier, id int64) error {
+	res, err := q.Exec(ctx, "UPDATE sets SET updated_at = updated_at WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// SetByID reads one set, sealed.
+func (db *DB) SetByID(ctx context.Context, q Querier, id int64) (*Set, error) {
+	return scanSet(q.QueryRow(ctx, "SELECT "+setColumns+" FROM sets WHERE id = ?", id))
+}
+
+// SetsByUser lists a user's sets, open, oldest first.
+func (db *DB) SetsByUser(ctx context.Context, q Querier, userID int64) ([]*Set, error) {
+	rows, err := q.Query(ctx, "SELECT "+setColumns+" FROM sets WHERE user_id = ? ORDER BY id", userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Set{}
+	for rows.Next() {
+		s, err := scanSet(rows)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.OpenSet(s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSet removes a set; ErrNotFound when it was already gone.
+func (db *DB) DeleteSet(ctx context.Context, q Querier, id int64) error {
+	res, err := q.Exec(ctx, "DELETE FROM sets WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// UsernameOf reads a user's username (for public documents).
+func (db *DB) UsernameOf(ctx context.Context, userID int64) (string, error) {
+	var name string
+	err := db.QueryRow(ctx, "SELECT username FROM users WHERE id = ?", userID).Scan(&name)
+	return name, mapErr(err)
+}
