@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +40,18 @@ var bareHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) 
 
 // serve runs one request through h and checks the status.
 func serve(b *testing.B, h http.Handler, method, path, auth string, want int) {
-	req := httptest.NewRequest(method, path, nil)
+	serveBody(b, h, method, path, auth, "", want)
+}
+
+func serveBody(b *testing.B, h http.Handler, method, path, auth, body string, want int) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
@@ -116,3 +128,36 @@ func BenchmarkAuth(b *testing.B) {
 	}
 }
 
+// BenchmarkSets: the measurement-set routes, read and write, by key and
+// token (a write includes its transaction's commit and fsync).
+func BenchmarkSets(b *testing.B) {
+	e := apitest.New(b, apitest.WithLogOutput(io.Discard, slog.LevelInfo))
+	u := e.NewUser("user")
+	id := strconv.FormatInt(int64(e.Do("POST", "/sets/jwt", map[string]any{"name": "bench", "measies": map[string]any{"chest": 960}}, u.JWT()).Expect(b, 201, "").Num("set.id")), 10)
+	bearer, basic := "Bearer "+u.Token, basicHeader(u.Key, u.Secret)
+	bare := barePerOp(b)
+	for _, c := range []struct {
+		name, method, path, auth, body string
+		want                           int
+	}{
+		{"read-key", "GET", "/sets/" + id + "/key", basic, "", 200},
+		{"create-jwt", "POST", "/sets/jwt", bearer, `{"name":"bench set","notes":"n","measies":{"chest":960,"waist":820}}`, 201},
+		{"update-key", "PATCH", "/sets/" + id + "/key", basic, `{"notes":"updated","measies":{"chest":970}}`, 200},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				serveBody(b, e.App.Server, c.method, c.path, c.auth, c.body, c.want)
+			}
+			b.ReportMetric(float64(b.Elapsed()/time.Duration(b.N))/float64(bare), "x-bare")
+		})
+		// 16 at once, as the process benchmark drives it: writes share commits.
+		b.Run(c.name+"-16", func(b *testing.B) {
+			b.SetParallelism(8)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					serveBody(b, e.App.Server, c.method, c.path, c.auth, c.body, c.want)
+				}
+			})
+		})
+	}
+}

@@ -59,6 +59,7 @@ type DB struct {
 	want  map[string]bool // write statements to prepare after the current transaction
 
 	cache *authCache // nil: no principal cache (PostgreSQL, or no shared map)
+	wq    *writeQueue // SQLite: the group-commit writer (writequeue.go)
 
 	later laterWrites // audit events written off the request path
 
@@ -145,6 +146,7 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("store: %w", err)
 		}
+		db.startWriter()
 	}
 	return db, nil
 }
@@ -158,6 +160,7 @@ func (db *DB) Vault() *vault.Vault { return db.v }
 // Close closes statements and pools.
 func (db *DB) Close() error {
 	db.later.wait(0)
+	db.stopWriter()
 	db.mu.Lock()
 	for k, s := range db.stmts {
 		s.Close()
@@ -290,9 +293,18 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Tx is a write transaction.
 type Tx struct {
-	db   *DB
-	tx   *sql.Tx
-	pend pending // cache generations to bump after the commit
+	db      *DB
+	tx      *sql.Tx
+	pend    pending // cache generations to bump after the commit
+	batched bool    // shares a group-commit transaction: statements ignore cancellation
+}
+
+// stmtCtx is the context for a statement of the transaction.
+func (t *Tx) stmtCtx(ctx context.Context) context.Context {
+	if t.batched {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // cached returns a statement already prepared on the write pool, or nil.
@@ -318,6 +330,7 @@ func (t *Tx) cached(query string) *sql.Stmt {
 
 // QueryRow reads inside the transaction.
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.stmtCtx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
@@ -326,6 +339,7 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 
 // Query reads rows inside the transaction.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.stmtCtx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -334,6 +348,7 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 
 // Exec writes inside the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.stmtCtx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}
@@ -345,6 +360,9 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := db.checkFile(); err != nil {
 		return err
+	}
+	if db.wq != nil {
+		return db.writeQueued(ctx, fn) // SQLite: group commit
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
