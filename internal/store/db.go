@@ -58,7 +58,7 @@ type DB struct {
 	stmts map[stmtKey]*sql.Stmt
 	want  map[string]bool // write statements to prepare after the current transaction
 
-	cache *authCache // nil: no principal cache (PostgreSQL, or no shared map)
+	cache *authCache  // nil: no principal cache (PostgreSQL, or no shared map)
 	wq    *writeQueue // SQLite: the group-commit writer (writequeue.go)
 
 	later laterWrites // audit events written off the request path
