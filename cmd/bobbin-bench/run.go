@@ -355,14 +355,19 @@ func run(ctx context.Context, o *options) error {
 			if err != nil {
 				return err
 			}
+			var hashBefore time.Duration
+			if r.c.signin {
+				hashBefore = hashCPU(3)
+			}
 			bob, err := measure(o, bobbin, r.conc, gens[r.c.name])
 			if err != nil {
 				return err
 			}
 			r.ref, r.bob = append(r.ref, ref), append(r.bob, bob)
 			if r.c.signin {
-				// The machine's speed drifts: compare with a hash measured now.
-				h := hashCPU(3)
+				// The machine's speed drifts: compare with hashes measured
+				// just before and just after the run.
+				h := (hashBefore + hashCPU(3)) / 2
 				r.hashes = append(r.hashes, h)
 				r.ratios = append(r.ratios, float64(bob.perRq)/float64(h))
 				fmt.Fprintf(os.Stderr, "        one hash now: %.1f ms CPU; sign-in ÷ hash %.2f\n", float64(h)/1e6, float64(bob.perRq)/float64(h))

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/argon2"
+
 	"bobbin/internal/apitest"
+	"bobbin/internal/password"
 )
 
 // The auth layer's benchmarks: every authenticated request pays for it, so
@@ -160,4 +163,30 @@ func BenchmarkSets(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkSignin: a password sign-in at production Argon2id cost next to
+// one bare hash, in the same run; "x-hash" is their ratio (target 1.15).
+func BenchmarkSignin(b *testing.B) {
+	e := apitest.New(b, apitest.WithLogOutput(io.Discard, slog.LevelInfo), apitest.WithHashParams(password.Default))
+	u := e.NewUser("user")
+	body := `{"username":"` + u.Email + `","password":"` + u.Password + `"}`
+	p := password.Default
+	salt := make([]byte, p.SaltLen)
+	hash := func() { argon2.IDKey([]byte(u.Password), salt, p.Time, p.Memory, p.Threads, p.KeyLen) }
+	var one time.Duration
+	b.Run("hash", func(b *testing.B) {
+		for b.Loop() {
+			hash()
+		}
+		one = b.Elapsed() / time.Duration(b.N)
+	})
+	b.Run("signin", func(b *testing.B) {
+		for b.Loop() {
+			serveBody(b, e.App.Server, "POST", "/signin", "", body, 200)
+		}
+		if one > 0 {
+			b.ReportMetric(float64(b.Elapsed()/time.Duration(b.N))/float64(one), "x-hash")
+		}
+	})
 }

@@ -62,6 +62,7 @@ type setup struct {
 	dataDir  string
 	logOut   io.Writer
 	logLevel slog.Level
+	hash     *password.Params
 }
 
 // WithEnv sets a configuration variable.
@@ -82,6 +83,10 @@ func WithDataDir(dir string) Option { return func(s *setup) { s.dataDir = dir } 
 func WithLogOutput(w io.Writer, level slog.Level) Option {
 	return func(s *setup) { s.logOut, s.logLevel = w, level }
 }
+
+// WithHashParams sets the Argon2id parameters (default FastHash), e.g.
+// password.Default for a benchmark of sign-in at production cost.
+func WithHashParams(p password.Params) Option { return func(s *setup) { s.hash = &p } }
 
 // FastHash are Argon2id parameters for tests that sign in a lot; one test
 // file checks the production parameters separately.
@@ -114,7 +119,11 @@ func New(t testing.TB, opts ...Option) *Env {
 	if s.logOut != nil {
 		log = slog.New(slog.NewJSONHandler(s.logOut, &slog.HandlerOptions{Level: s.logLevel}))
 	}
-	a, err := app.New(context.Background(), cfg, log, app.Options{HashParams: &FastHash, Now: s.now})
+	hash := &FastHash
+	if s.hash != nil {
+		hash = s.hash
+	}
+	a, err := app.New(context.Background(), cfg, log, app.Options{HashParams: hash, Now: s.now})
 	if err != nil {
 		t.Fatal(err)
 	}
