@@ -180,3 +180,44 @@ func TestCacheRevocationIsLinearizable(t *testing.T) {
 		t.Fatalf("%d reads started after the delete returned still found the key", n)
 	}
 }
+
+// Every statement on the authenticated request path, and the set read and
+// writes, finds its row through an index: no table scan, whatever the size.
+func TestHotPathUsesIndexes(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		"SELECT " + userColumns + " FROM users WHERE id = ?",
+		"SELECT user_id, expires_at FROM sessions WHERE id = ?",
+		"SELECT user_id, level, secret_hash, expires_at FROM apikeys WHERE id = ?",
+		"SELECT " + setColumns + " FROM sets WHERE id = ?",
+		"UPDATE sets SET updated_at = updated_at WHERE id = ?",
+		sqlSaveUser, sqlFlushUser, sqlFlushKey, sqlRevokeSession, sqlDeleteKey,
+		"SELECT " + userColumns + " FROM users WHERE lusername = ?",
+		"SELECT " + userColumns + " FROM users WHERE ehash = ?",
+	} {
+		n := strings.Count(q, "?")
+		args := make([]any, n)
+		for i := range args {
+			args[i] = 1
+		}
+		rows, err := db.Query(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		joined := strings.Join(plan, "; ")
+		if strings.Contains(joined, "SCAN") || !strings.Contains(joined, "SEARCH") {
+			t.Errorf("%s\n  plan: %s", strings.Join(strings.Fields(q), " ")[:min(90, len(q))], joined)
+		}
+	}
+}
