@@ -37,6 +37,7 @@ type options struct {
 	users       int
 	keep        bool
 	restarts    int
+	seededKeys  int
 	env         multiFlag
 }
 
@@ -88,6 +89,7 @@ func runCmd(args []string) error {
 	fs.IntVar(&o.users, "users", 32, "users (each with a token, a key and a set) the cases rotate over")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary data dir")
 	fs.IntVar(&o.restarts, "restarts", 3, "restarts to time start-up to ready on the existing database")
+	fs.IntVar(&o.seededKeys, "seeded-keys", 20000, "seeded keys the account-key-seeded case rotates over (from seed's "+seedKeysFile+")")
 	fs.Var(&o.env, "env", "extra KEY=VALUE for Bobbin's environment (repeatable)")
 	fs.Parse(args)
 	if fs.NArg() > 0 {

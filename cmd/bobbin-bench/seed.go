@@ -20,6 +20,10 @@ import (
 	"bobbin/internal/vault"
 )
 
+// seedKeysFile holds "key:secret" lines of sampled seeded users, for the
+// bench's cache-cold case.
+const seedKeysFile = "seed-keys.txt"
+
 // seedPassword signs in every seeded user (one hash, computed once, shared).
 const seedPassword = "seeded account password"
 
@@ -33,6 +37,7 @@ func seedCmd(args []string) error {
 	users := fs.Int("users", 1_000_000, "users to add (each gets one API key)")
 	setsPer := fs.Int("sets-per-user", 5, "sets per user")
 	batch := fs.Int("batch", 2000, "users per transaction")
+	every := fs.Int("sample-every", 50, "record the key and secret of every n-th user in <data dir>/"+seedKeysFile+" (0: none)")
 	fs.Parse(args)
 	if *dir == "" {
 		return fmt.Errorf("seed: --data-dir is required")
@@ -78,6 +83,13 @@ func seedCmd(args []string) error {
 	measies, _ := json.Marshal(map[string]float64{"chest": 960, "waist": 820, "hips": 1010, "neck": 380, "biceps": 310,
 		"inseam": 800, "shoulderSlope": 13, "hpsToWaistBack": 470, "waistToHips": 150, "wrist": 170})
 
+	var sample *os.File
+	if *every > 0 {
+		if sample, err = os.OpenFile(filepath.Join(*dir, seedKeysFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
+			return err
+		}
+		defer sample.Close()
+	}
 	rowsPerUser := 2 + *setsPer
 	total := *users * rowsPerUser
 	bar := newProgress(total, fmt.Sprintf("users %d, keys %d, sets %d", *users, *users, *users**setsPer))
@@ -106,6 +118,9 @@ func seedCmd(args []string) error {
 					ExpiresAt: now + 365*24*3600*1000, CreatedAt: now}
 				if err := db.CreateKey(ctx, tx, k); err != nil {
 					return fmt.Errorf("key of user %d: %w", num, err)
+				}
+				if sample != nil && num%*every == 0 {
+					fmt.Fprintf(sample, "%s:%s\n", id, secret) // written even if the batch fails: the bench skips unknown keys' 401s
 				}
 				for j := range *setsPer {
 					if err := seedSet(ctx, tx, v, u.ID, fmt.Sprintf("Set %d of %s", j+1, u.Username), string(measies), now); err != nil {

@@ -275,10 +275,23 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return s.QueryContext(ctx, args...)
 }
 
-// Exec writes outside a transaction on the write pool.
+// Exec writes outside a transaction: for SQLite a one-statement
+// transaction through the write queue (writequeue.go), for PostgreSQL an
+// autocommit statement on the pool.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := db.checkFile(); err != nil {
 		return nil, err
+	}
+	if db.wq != nil && !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(query)), "PRAGMA") {
+		// SQLite: a one-statement transaction through the write queue,
+		// so it shares a commit (and its fsync) with the writes around it.
+		var res sql.Result
+		err := db.Write(ctx, func(tx *Tx) error {
+			var err error
+			res, err = tx.Exec(ctx, query, args...)
+			return err
+		})
+		return res, err
 	}
 	s, err := db.stmt(ctx, true, query)
 	if err != nil {

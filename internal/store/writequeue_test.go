@@ -205,3 +205,41 @@ func TestGroupCommitLoneFailure(t *testing.T) {
 		}
 	}
 }
+
+// DB.Exec outside a transaction goes through the queue too: concurrent
+// ones share commits, and each is still its own atomic statement.
+func TestExecSharesCommits(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	hold := make(chan struct{})
+	go db.Write(ctx, func(tx *Tx) error { <-hold; return nil })
+	time.Sleep(10 * time.Millisecond)
+	before := db.wq.batches.Load()
+	var wg sync.WaitGroup
+	errs := make([]error, 10)
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := fmt.Sprint("e", i)
+			if i == 5 {
+				k = "ready" // exists: a unique violation, for this statement alone
+			}
+			_, errs[i] = db.Exec(ctx, "INSERT INTO meta (k, v) VALUES (?, ?)", k, "x")
+		}()
+	}
+	waitQueued(t, db, 10)
+	close(hold)
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 5) != (err != nil) {
+			t.Errorf("exec %d: %v", i, err)
+		}
+		if i != 5 && countRows(t, db, fmt.Sprint("e", i)) != 1 {
+			t.Errorf("exec %d: row missing", i)
+		}
+	}
+	if b := db.wq.batches.Load() - before; b > 3 {
+		t.Fatalf("%d transactions for 10 queued statements", b)
+	}
+}
