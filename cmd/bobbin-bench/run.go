@@ -467,16 +467,18 @@ func run(ctx context.Context, o *options) error {
 	fmt.Printf("Bobbin benchmark — %s, %d CPUs, GOMAXPROCS of the servers: default\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU())
 	fmt.Printf("rounds %d × %v per run, %d connections (sign-in: %d), %d users, data dir %s\n\n",
 		o.rounds, o.duration, o.concurrency, o.signinConc, len(e.users), map[bool]string{true: o.dataDir, false: "fresh"}[o.dataDir != ""])
-	fmt.Println("| case | req/s | p50 | p99 | server CPU/req | bare CPU/req | ÷ bare | target | errors |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+	fmt.Println("| case | req/s | p50 | p99 | server CPU/req | bare CPU/req | ÷ bare | target | peak RSS | errors |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
 	for _, r := range results {
 		if r.skipped != "" {
-			fmt.Printf("| %s | %s | | | | | | | |\n", r.c.label, r.skipped)
+			fmt.Printf("| %s | %s | | | | | | | | |\n", r.c.label, r.skipped)
 			continue
 		}
 		var rps []float64
 		var p50, p99, cpu, ref []time.Duration
+		var peak int64
 		for i := range r.bob {
+			peak = max(peak, r.bob[i].peak)
 			rps = append(rps, r.bob[i].load.rps())
 			p50 = append(p50, r.bob[i].load.pct(0.50))
 			p99 = append(p99, r.bob[i].load.pct(0.99))
@@ -497,8 +499,8 @@ func run(ctx context.Context, o *options) error {
 		if r.conc != o.concurrency {
 			conc = fmt.Sprintf(" (%d conn.)", r.conc)
 		}
-		fmt.Printf("| %s%s | %.0f | %s | %s | %.1f µs | %.1f µs | %s | %s | %d/%d |\n", r.c.label, conc, median(rps),
-			ms(median(p50)), ms(median(p99)), us(median(cpu)), us(median(ref)), ratio, target, r.errors, r.total)
+		fmt.Printf("| %s%s | %.0f | %s | %s | %.1f µs | %.1f µs | %s | %s | %s | %d/%d |\n", r.c.label, conc, median(rps),
+			ms(median(p50)), ms(median(p99)), us(median(cpu)), us(median(ref)), ratio, target, mib(peak), r.errors, r.total)
 	}
 	fmt.Println()
 	fmt.Printf("- one Argon2id hash (m=19 MiB, t=2, p=1), measured in the bench process: %.1f ms CPU at the start; the sign-in ratio uses a hash measured beside each round\n", float64(hash)/1e6)
