@@ -166,6 +166,11 @@ func (db *DB) runBatch(batch []*writeReq) {
 func (db *DB) writeQueued(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	r := &writeReq{ctx: ctx, turn: make(chan turn, 1), ran: make(chan int, 1), done: make(chan error, 1)}
 	select {
+	case <-db.wq.stop: // checked first: a send below may also be ready
+		return errClosed
+	default:
+	}
+	select {
 	case db.wq.reqs <- r:
 	case <-db.wq.stop:
 		return errClosed
@@ -180,6 +185,12 @@ func (db *DB) writeQueued(ctx context.Context, fn func(tx *Tx) error) (err error
 			return ctx.Err()
 		}
 		tn = <-r.turn // the writer took it first: it waits for us
+	case <-db.wq.closed:
+		// Queued as the writer stopped, after its last look at the queue.
+		if r.state.CompareAndSwap(reqWaiting, reqAbandoned) {
+			return errClosed
+		}
+		tn = <-r.turn
 	}
 	if tn.err != nil {
 		return tn.err

@@ -243,3 +243,21 @@ func TestExecSharesCommits(t *testing.T) {
 		t.Fatalf("%d transactions for 10 queued statements", b)
 	}
 }
+
+// A write after Close is refused at once, never left waiting.
+func TestWriteAfterClose(t *testing.T) {
+	db := openTest(t)
+	db.Close()
+	for range 100 {
+		done := make(chan error, 1)
+		go func() { done <- db.Write(context.Background(), func(tx *Tx) error { return nil }) }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Fatal("write after Close succeeded")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("write after Close hangs")
+		}
+	}
+}
