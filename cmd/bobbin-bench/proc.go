@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,30 +60,39 @@ func procFaults(pid int) int64 {
 
 // procRSS reads VmRSS and VmHWM (peak) of a process, in bytes.
 func procRSS(pid int) (rss, hwm int64, err error) {
+	m, err := procStatus(pid, "VmRSS", "VmHWM")
+	return m["VmRSS"], m["VmHWM"], err
+}
+
+// procAnon reads RssAnon: memory of the process's own, without the
+// database file's pages mapped by SQLite (RssFile), which VmRSS counts once
+// per connection that maps them.
+func procAnon(pid int) int64 {
+	m, _ := procStatus(pid, "RssAnon")
+	return m["RssAnon"]
+}
+
+// procStatus reads kB fields of /proc/<pid>/status, in bytes.
+func procStatus(pid int, names ...string) (map[string]int64, error) {
+	out := map[string]int64{}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, ok := strings.Cut(line, ":")
-		if !ok || (k != "VmRSS" && k != "VmHWM") {
+		if !ok || !slices.Contains(names, k) {
 			continue
 		}
 		f := strings.Fields(v)
 		if len(f) < 1 {
 			continue
 		}
-		n, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
-			continue
-		}
-		if k == "VmRSS" {
-			rss = n << 10
-		} else {
-			hwm = n << 10
+		if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+			out[k] = n << 10
 		}
 	}
-	return rss, hwm, nil
+	return out, nil
 }
 
 // selfCPU is the CPU time this process has used (all threads), from
