@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -136,22 +137,39 @@ type ExportResponse struct {
 // them anyway).
 const maxExportAudit = 10_000
 
-func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := caller(r).UserID
+// userObjects is a user's account with their keys, sets and patterns, as
+// answered: what the export and the admin view of a user both show.
+type userObjects struct {
+	account  Account
+	keys     []APIKey
+	sets     []Set
+	patterns []Pattern
+}
+
+func (s *Server) userObjects(ctx context.Context, id int64) (*userObjects, error) {
 	u, err := s.DB.UserByID(ctx, s.DB, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	keys, err := s.DB.KeysByUser(ctx, s.DB, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sets, err := s.DB.SetsByUser(ctx, s.DB, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	patterns, err := s.DB.PatternsByUser(ctx, s.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	return &userObjects{asAccount(u), asList(keys, asAPIKey), asList(sets, asSet), asList(patterns, asPattern)}, nil
+}
+
+func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := caller(r).UserID
+	o, err := s.userObjects(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -159,8 +177,8 @@ func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc := ExportDocument{ExportedAt: Stamp(s.Now().UnixMilli()), Account: asAccount(u), APIKeys: asList(keys, asAPIKey),
-		Sets: asList(sets, asSet), Patterns: asList(patterns, asPattern), Bookmarks: asList(bookmarks, asBookmark)}
+	doc := ExportDocument{ExportedAt: Stamp(s.Now().UnixMilli()), Account: o.account, APIKeys: o.keys,
+		Sets: o.sets, Patterns: o.patterns, Bookmarks: asList(bookmarks, asBookmark)}
 	events, err := s.DB.AuditByUser(ctx, id, maxExportAudit)
 	if err != nil {
 		return err

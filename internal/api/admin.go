@@ -101,25 +101,11 @@ func (s *Server) adminGetUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	u, err := s.DB.UserByID(ctx, s.DB, id)
+	o, err := s.userObjects(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	sets, err := s.DB.SetsByUser(ctx, s.DB, id)
-	if err != nil {
-		return err
-	}
-	patterns, err := s.DB.PatternsByUser(ctx, s.DB, id)
-	if err != nil {
-		return err
-	}
-	keys, err := s.DB.KeysByUser(ctx, s.DB, id)
-	if err != nil {
-		return err
-	}
-	resp := AdminUserResponse{Result: success, User: asAccount(u), Sets: asList(sets, asSet),
-		Patterns: asList(patterns, asPattern), APIKeys: asList(keys, asAPIKey)}
+	resp := AdminUserResponse{Result: success, User: o.account, Sets: o.sets, Patterns: o.patterns, APIKeys: o.keys}
 	// Staff reading someone's data shows in that user's security log and
 	// in the reader's own.
 	c := caller(r)

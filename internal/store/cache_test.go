@@ -3,29 +3,15 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"bobbin/internal/vault"
 )
 
 func openTest(t *testing.T) *DB {
 	t.Helper()
-	v, err := vault.New(strings.Repeat("k", 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "t.db"), v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db := openSQLite(t)
 	if !db.CacheEnabled() {
 		t.Fatal("cache off on SQLite")
 	}
