@@ -107,7 +107,7 @@ func seedCmd(args []string) error {
 				u := &store.User{Username: fmt.Sprintf("seed-%d", num), Email: fmt.Sprintf("seed-%d@example.com", num),
 					Language: "en", Role: "user", Status: 1, Consent: 2, Control: 1, Compare: true, Password: hash,
 					CreatedAt: now, Data: map[string]any{}}
-				if err := db.CreateUser(ctx, tx, u); err != nil {
+				if err := tx.Users().Create(ctx, u); err != nil {
 					return fmt.Errorf("user %d: %w", num, err)
 				}
 				id, secret, err := auth.NewAPIKey()
@@ -116,7 +116,7 @@ func seedCmd(args []string) error {
 				}
 				k := &store.APIKey{ID: id, UserID: u.ID, Name: "seeded key", Level: 4, SecretHash: secrets.Hash(secret),
 					ExpiresAt: now + 365*24*3600*1000, CreatedAt: now}
-				if err := db.CreateKey(ctx, tx, k); err != nil {
+				if err := tx.Keys().Create(ctx, k); err != nil {
 					return fmt.Errorf("key of user %d: %w", num, err)
 				}
 				if sample != nil && num%*every == 0 {

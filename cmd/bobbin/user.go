@@ -77,10 +77,10 @@ func userCommand(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 		if role == "" {
 			role = "user"
 		}
-		if !auth.ValidRole(role) {
-			return fmt.Errorf("user create: unknown role %q (one of %s)", role, strings.Join(auth.Roles, ", "))
+		if !auth.Role(role).Valid() {
+			return fmt.Errorf("user create: unknown role %q (one of %s)", role, strings.Join(auth.RoleNames(), ", "))
 		}
-		u := &store.User{Username: "user-" + vault.Token(8), Email: email, Language: "en", Role: role, Status: 1,
+		u := &store.User{Username: "user-" + vault.Token(8), Email: email, Language: "en", Role: auth.Role(role), Status: auth.StatusActive,
 			Consent: 1, Control: 1, Compare: true}
 		if pw := opts["password"]; pw != "" {
 			if err := password.Validate(pw); err != nil {
@@ -92,14 +92,14 @@ func userCommand(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 			}
 		}
 		err := db.Write(ctx, func(tx *store.Tx) error {
-			if err := db.CreateUser(ctx, tx, u); err != nil {
+			if err := tx.Users().Create(ctx, u); err != nil {
 				return err
 			}
 			u.Username = "user-" + strconv.FormatInt(u.ID, 10)
 			if n := opts["username"]; n != "" {
 				u.Username = n
 			}
-			return db.SaveUser(ctx, tx, u)
+			return tx.Users().Save(ctx, u)
 		})
 		if errors.Is(err, store.ErrConflict) {
 			return errors.New("user create: that email or username already has an account")
@@ -123,46 +123,46 @@ func userCommand(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 		}
 		switch args[0] {
 		case "set-role":
-			if !auth.ValidRole(args[2]) {
-				return fmt.Errorf("user set-role: unknown role %q (one of %s)", args[2], strings.Join(auth.Roles, ", "))
+			if !auth.Role(args[2]).Valid() {
+				return fmt.Errorf("user set-role: unknown role %q (one of %s)", args[2], strings.Join(auth.RoleNames(), ", "))
 			}
-			u.Role = args[2]
+			u.Role = auth.Role(args[2])
 		case "set-status":
 			n, err := strconv.Atoi(args[2])
-			if err != nil || (n != 1 && n != -1 && n != -2 && n != 0) {
-				return errors.New("user set-status: status must be 1, 0, -1 or -2")
+			if err != nil || !auth.Status(n).Valid() {
+				return errors.New("user set-status: status must be 1 (active), 0 (unconfirmed), -1 (restricted) or -2 (disabled)")
 			}
-			u.Status = n
+			u.Status = auth.Status(n)
 		case "disable":
-			u.Status = -2
+			u.Status = auth.StatusDisabled
 		}
 		err = db.Write(ctx, func(tx *store.Tx) error {
-			if err := db.SaveUser(ctx, tx, u); err != nil {
+			if err := tx.Users().Save(ctx, u); err != nil {
 				return err
 			}
 			// Sessions end at once; keys stop through the status check.
-			if u.Status != 1 || auth.RoleLevel(u.Role) < 0 {
-				return db.RevokeSessions(ctx, tx, u.ID, "")
+			if u.Status != auth.StatusActive || u.Role.Level() < 0 {
+				return tx.Sessions().RevokeOthers(ctx, u.ID, "")
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "user %d (%s): role %s, status %d\n", u.ID, u.Username, u.Role, u.Status)
+		fmt.Fprintf(out, "user %d (%s): role %s, status %d (%s)\n", u.ID, u.Username, u.Role, u.Status, u.Status)
 		return nil
 	}
 	return fmt.Errorf("user: unknown subcommand %q", args[0])
 }
 
 func findUser(ctx context.Context, db *store.DB, who string) (*store.User, error) {
-	u, err := db.UserByUsername(ctx, db, who)
+	u, err := db.Users().ByUsername(ctx, who)
 	if errors.Is(err, store.ErrNotFound) && strings.Contains(who, "@") {
-		u, err = db.UserByEmail(ctx, db, who)
+		u, err = db.Users().ByEmail(ctx, who)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		if id, perr := strconv.ParseInt(who, 10, 64); perr == nil {
-			u, err = db.UserByID(ctx, db, id)
+			u, err = db.Users().ByID(ctx, id)
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {

@@ -14,7 +14,7 @@ import (
 
 // Flusher is the storage the recorder writes to.
 type Flusher interface {
-	FlushActivity(ctx context.Context, users map[int64]store.UserActivity, keys map[string]store.KeyActivity) error
+	Flush(ctx context.Context, users map[int64]store.UserActivity, keys map[string]store.KeyActivity) error
 }
 
 // Recorder accumulates counters.
@@ -67,7 +67,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	users, keys := r.users, r.keys
 	r.users, r.keys = map[int64]store.UserActivity{}, map[string]store.KeyActivity{}
 	r.mu.Unlock()
-	err := r.db.FlushActivity(ctx, users, keys)
+	err := r.db.Flush(ctx, users, keys)
 	if err != nil {
 		r.mu.Lock()
 		for id, a := range users {

@@ -19,7 +19,7 @@ type flaky struct {
 	keys  map[string]store.KeyActivity
 }
 
-func (f *flaky) FlushActivity(_ context.Context, u map[int64]store.UserActivity, k map[string]store.KeyActivity) error {
+func (f *flaky) Flush(_ context.Context, u map[int64]store.UserActivity, k map[string]store.KeyActivity) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fails > 0 {

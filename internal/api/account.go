@@ -52,7 +52,7 @@ func asAccount(u *store.User) Account {
 	}
 	return Account{ID: u.ID, Username: u.Username, LUsername: strings.ToLower(u.Username), Email: u.Email, Bio: u.Bio,
 		Consent: u.Consent, Control: u.Control, Compare: u.Compare, Imperial: u.Imperial, Newsletter: u.Newsletter,
-		Language: u.Language, Role: u.Role, Status: u.Status, Patron: u.Patron, MFAEnabled: u.MFAEnabled, Img: u.Img,
+		Language: u.Language, Role: string(u.Role), Status: int(u.Status), Patron: u.Patron, MFAEnabled: u.MFAEnabled, Img: u.Img,
 		IHash: u.IHash, Data: data, JWTCalls: u.JWTCalls, KeyCalls: u.KeyCalls, LastSeen: Stamp(u.LastSeen),
 		CreatedAt: Stamp(u.CreatedAt), UpdatedAt: Stamp(u.UpdatedAt)}
 }
@@ -74,18 +74,18 @@ type WhoamiProblem struct {
 
 func (s *Server) whoamiJWT(w http.ResponseWriter, r *http.Request) error {
 	c := caller(r)
-	u, err := s.DB.UserByID(r.Context(), s.DB, c.UserID)
+	u, err := s.DB.Users().ByID(r.Context(), c.UserID)
 	if err != nil {
 		return err
 	}
-	if c.Problem != nil {
-		return encode(w, c.Problem.Status, WhoamiProblem{Result: "error", Error: c.Problem.Code, Account: asAccount(u)})
+	if c.Problem != 0 {
+		return encode(w, c.Problem.Status(), WhoamiProblem{Result: "error", Error: c.Problem.Name(), Account: asAccount(u)})
 	}
 	return encode(w, http.StatusOK, AccountResponse{success, asAccount(u)})
 }
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.DB.UserByID(r.Context(), s.DB, caller(r).UserID)
+	u, err := s.DB.Users().ByID(r.Context(), caller(r).UserID)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := caller(r)
 	ctx := r.Context()
-	u, err := s.DB.UserByID(ctx, s.DB, c.UserID)
+	u, err := s.DB.Users().ByID(ctx, c.UserID)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	if p.Bio != nil {
 		if utf8.RuneCountInString(*p.Bio) > maxBio {
-			return apierr.BadRequest("bioTooLong")
+			return apierr.BioTooLong
 		}
 		v := *p.Bio
 		set(func(x *store.User) { x.Bio = v })
@@ -205,7 +205,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		probe := &store.User{Data: maps.Clone(u.Data)}
 		merge(probe)
 		if b, _ := json.Marshal(probe.Data); len(b) > maxDataJSON {
-			return apierr.BadRequest("dataTooLarge")
+			return apierr.PatternDataTooLarge
 		}
 		set(merge)
 	}
@@ -214,7 +214,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		if err := validUsername(name); err != nil {
 			return err
 		}
-		taken, err := s.DB.UsernameTaken(ctx, name, u.ID)
+		taken, err := s.DB.Users().UsernameTaken(ctx, name, u.ID)
 		if err != nil {
 			return err
 		}
@@ -266,7 +266,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	verifiedHash := u.Password
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		fresh, err := s.DB.LockUser(ctx, tx, u.ID)
+		fresh, err := tx.Users().Lock(ctx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -280,7 +280,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		if err := s.completeEmailChange(ctx, tx, r, ec, u); err != nil {
 			return err
 		}
-		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+		if err := tx.Users().Save(ctx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				if ec != nil && !ec.start && strings.EqualFold(u.Username, oldUsername) {
 					return apierr.EmailTaken
@@ -291,13 +291,13 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		}
 		if passwordChanged {
 			// Every other token, sign-in link and pending email change stops now.
-			if err := s.DB.RevokeSessions(ctx, tx, u.ID, c.JTI); err != nil {
+			if err := tx.Sessions().RevokeOthers(ctx, u.ID, c.JTI); err != nil {
 				return err
 			}
-			if err := s.DB.DeleteConfirmations(ctx, tx, u.ID, store.ConfirmSigninLink, store.ConfirmEmailChange); err != nil {
+			if err := tx.Confirmations().Delete(ctx, u.ID, store.ConfirmSigninLink, store.ConfirmEmailChange); err != nil {
 				return err
 			}
-			if err := s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "password.changed", "")); err != nil {
+			if err := tx.Audit().Add(ctx, s.event(r, u.ID, "password.changed", "")); err != nil {
 				return err
 			}
 		}
@@ -325,7 +325,7 @@ func (s *Server) checkNewPassword(pw string) error {
 	case errors.Is(err, password.ErrTooCommon):
 		return apierr.PasswordTooCommon
 	default:
-		return apierr.BadRequest("passwordInvalid")
+		return apierr.PasswordInvalid
 	}
 }
 
@@ -375,7 +375,7 @@ func (s *Server) availableUsername(w http.ResponseWriter, r *http.Request) error
 	if name == "" {
 		return apierr.UsernameMissing
 	}
-	taken, err := s.DB.UsernameTaken(r.Context(), name, 0)
+	taken, err := s.DB.Users().UsernameTaken(r.Context(), name, 0)
 	if err != nil {
 		return err
 	}

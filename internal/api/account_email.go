@@ -69,13 +69,13 @@ func (s *Server) emailChangeStep(r *http.Request, c *Caller, u *store.User, p *A
 		if p.Check == nil || strings.TrimSpace(*p.Check) == "" {
 			return nil, apierr.CheckMissing
 		}
-		conf, err := s.DB.ConfirmationByID(ctx, s.DB, strings.TrimSpace(*p.Confirmation), s.Now().UnixMilli())
+		conf, err := s.DB.Confirmations().ByID(ctx, strings.TrimSpace(*p.Confirmation), s.Now().UnixMilli())
 		if err != nil {
 			return nil, err
 		}
 		newEmail, _ := conf.Data["email"].(string)
 		if conf.Type != store.ConfirmEmailChange || conf.UserID != u.ID || newEmail == "" ||
-			!s.DB.CheckMatches(conf, strings.TrimSpace(*p.Check)) {
+			!s.DB.Confirmations().CheckMatches(conf, strings.TrimSpace(*p.Check)) {
 			return nil, apierr.NotFound
 		}
 		return &emailChange{newEmail: newEmail, oldEmail: u.Email, conf: conf}, nil
@@ -109,10 +109,10 @@ func (s *Server) completeEmailChange(ctx context.Context, tx *store.Tx, r *http.
 	if ec == nil || ec.start {
 		return nil
 	}
-	if err := s.DB.UseConfirmation(ctx, tx, ec.conf.ID); err != nil {
+	if err := tx.Confirmations().Use(ctx, ec.conf.ID); err != nil {
 		return err // used by a parallel request: 404
 	}
-	other, err := s.DB.UserByEmail(ctx, tx, ec.newEmail)
+	other, err := tx.Users().ByEmail(ctx, ec.newEmail)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
@@ -120,10 +120,10 @@ func (s *Server) completeEmailChange(ctx context.Context, tx *store.Tx, r *http.
 		return apierr.EmailTaken
 	}
 	u.Email = ec.newEmail
-	if err := s.DB.DeleteConfirmations(ctx, tx, u.ID, store.ConfirmEmailChange); err != nil {
+	if err := tx.Confirmations().Delete(ctx, u.ID, store.ConfirmEmailChange); err != nil {
 		return err
 	}
-	return s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "email.changed", ""))
+	return tx.Audit().Add(ctx, s.event(r, u.ID, "email.changed", ""))
 }
 
 // startEmailChange is step 1 inside the transaction, after the user is
@@ -132,7 +132,7 @@ func (s *Server) startEmailChange(ctx context.Context, tx *store.Tx, r *http.Req
 	if ec == nil || !ec.start {
 		return nil
 	}
-	if err := s.DB.DeleteConfirmations(ctx, tx, u.ID, store.ConfirmEmailChange); err != nil {
+	if err := tx.Confirmations().Delete(ctx, u.ID, store.ConfirmEmailChange); err != nil {
 		return err
 	}
 	var err error
@@ -140,7 +140,7 @@ func (s *Server) startEmailChange(ctx context.Context, tx *store.Tx, r *http.Req
 	if err != nil {
 		return err
 	}
-	return s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "email.change.requested", ""))
+	return tx.Audit().Add(ctx, s.event(r, u.ID, "email.change.requested", ""))
 }
 
 // emailChangeMail sends the mails of step 1, after the commit.
@@ -178,12 +178,12 @@ type ConfirmationResponse struct {
 // getConfirmation tells whether a confirmation is live and the check is
 // right (a front end asks before showing a confirm page); 404 otherwise.
 func (s *Server) getConfirmation(w http.ResponseWriter, r *http.Request) error {
-	conf, err := s.DB.ConfirmationByID(r.Context(), s.DB, r.PathValue("id"), s.Now().UnixMilli())
+	conf, err := s.DB.Confirmations().ByID(r.Context(), r.PathValue("id"), s.Now().UnixMilli())
 	if err != nil {
 		return err
 	}
 	check := r.PathValue("check")
-	if !s.DB.CheckMatches(conf, check) {
+	if !s.DB.Confirmations().CheckMatches(conf, check) {
 		return apierr.NotFound
 	}
 	return encode(w, http.StatusOK, ConfirmationResponse{success, ConfirmationRef{ID: conf.ID, Check: check}})

@@ -99,7 +99,7 @@ func acctEvents(t *testing.T, e *apitest.Env, a apitest.Auth) []string {
 // can no longer call the API).
 func acctDBEvents(t *testing.T, e *apitest.Env, userID int64) []string {
 	t.Helper()
-	evs, err := e.App.DB.AuditByUser(context.Background(), userID, 1000)
+	evs, err := e.App.DB.Audit().ByUser(context.Background(), userID, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

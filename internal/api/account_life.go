@@ -27,7 +27,7 @@ func (s *Server) patchConsent(w http.ResponseWriter, r *http.Request) error {
 	// Guest route: a consent problem is what it fixes; a status problem
 	// (disabled, restricted, blocked) refuses before the body is read.
 	c := caller(r)
-	if c.Problem != nil && c.Problem != apierr.ConsentLacking {
+	if c.Problem != 0 && c.Problem != apierr.ConsentLacking {
 		return c.Problem
 	}
 	var req ConsentRequest
@@ -42,14 +42,14 @@ func (s *Server) patchConsent(w http.ResponseWriter, r *http.Request) error {
 	var token string
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if u, err = s.DB.LockUser(ctx, tx, c.UserID); err != nil {
+		if u, err = tx.Users().Lock(ctx, c.UserID); err != nil {
 			return err
 		}
 		u.Consent = *req.Consent
-		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
-		if err := s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "consent.changed", itoa(int64(u.Consent)))); err != nil {
+		if err := tx.Audit().Add(ctx, s.event(r, u.ID, "consent.changed", itoa(int64(u.Consent)))); err != nil {
 			return err
 		}
 		token, err = s.startSession(ctx, tx, u)
@@ -71,15 +71,15 @@ func (s *Server) restrictAccount(w http.ResponseWriter, r *http.Request) error {
 	c := caller(r)
 	ctx := r.Context()
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		u, err := s.DB.LockUser(ctx, tx, c.UserID)
+		u, err := tx.Users().Lock(ctx, c.UserID)
 		if err != nil {
 			return err
 		}
 		u.Status = -1
-		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "account.restricted", ""))
+		return tx.Audit().Add(ctx, s.event(r, u.ID, "account.restricted", ""))
 	})
 	if err != nil {
 		return err
@@ -94,15 +94,15 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var owners []string
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		u, err := s.DB.LockUser(ctx, tx, c.UserID)
+		u, err := tx.Users().Lock(ctx, c.UserID)
 		if err != nil {
 			return err
 		}
 		// Images live outside the rows that cascade: note their owners first.
-		if owners, err = s.DB.ImageOwnersOfUser(ctx, tx, u.ID); err != nil {
+		if owners, err = tx.Images().OwnersOfUser(ctx, u.ID); err != nil {
 			return err
 		}
-		return s.DB.DeleteAccount(ctx, tx, u.ID, u.EHash)
+		return tx.Users().DeleteAccount(ctx, u.ID, u.EHash)
 	})
 	if err != nil {
 		return err
@@ -147,19 +147,19 @@ type userObjects struct {
 }
 
 func (s *Server) userObjects(ctx context.Context, id int64) (*userObjects, error) {
-	u, err := s.DB.UserByID(ctx, s.DB, id)
+	u, err := s.DB.Users().ByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := s.DB.KeysByUser(ctx, s.DB, id)
+	keys, err := s.DB.Keys().ByUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	sets, err := s.DB.SetsByUser(ctx, s.DB, id)
+	sets, err := s.DB.Sets().ByUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	patterns, err := s.DB.PatternsByUser(ctx, s.DB, id)
+	patterns, err := s.DB.Patterns().ByUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -173,13 +173,13 @@ func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	bookmarks, err := s.DB.BookmarksByUser(ctx, s.DB, id)
+	bookmarks, err := s.DB.Bookmarks().ByUser(ctx, id)
 	if err != nil {
 		return err
 	}
 	doc := ExportDocument{ExportedAt: Stamp(s.Now().UnixMilli()), Account: o.account, APIKeys: o.keys,
 		Sets: o.sets, Patterns: o.patterns, Bookmarks: asList(bookmarks, asBookmark)}
-	events, err := s.DB.AuditByUser(ctx, id, maxExportAudit)
+	events, err := s.DB.Audit().ByUser(ctx, id, maxExportAudit)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func asSecurityEvents(events []store.AuditEvent) []SecurityEvent {
 }
 
 func (s *Server) accountAudit(w http.ResponseWriter, r *http.Request) error {
-	events, err := s.DB.AuditByUser(r.Context(), caller(r).UserID, maxAuditAnswer)
+	events, err := s.DB.Audit().ByUser(r.Context(), caller(r).UserID, maxAuditAnswer)
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func (s *Server) keyUsed(r *http.Request, userID int64, keyID, ip string, now ti
 		return
 	}
 	e := store.AuditEvent{UserID: userID, At: now.UnixMilli(), Event: "apikey.used", Method: string(MethodKey), IP: ip, Detail: keyID}
-	if err := s.DB.AddAudit(r.Context(), s.DB, e); err != nil {
+	if err := s.DB.Audit().Add(r.Context(), e); err != nil {
 		s.Log.Warn("audit write failed", "event", e.Event, "err", err)
 	}
 }
@@ -294,7 +294,7 @@ type UserProfileResponse struct {
 }
 
 func asProfile(u *store.User) PublicProfile {
-	return PublicProfile{ID: u.ID, Username: u.Username, Bio: u.Bio, Img: u.Img, Role: u.Role, Patron: u.Patron}
+	return PublicProfile{ID: u.ID, Username: u.Username, Bio: u.Bio, Img: u.Img, Role: string(u.Role), Patron: u.Patron}
 }
 
 // userByRef resolves {id}: a numeric id, a username or an email.
@@ -317,7 +317,7 @@ func (s *Server) publicProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if accountProblem(u.Role, u.Status, u.Consent) != nil {
+	if auth.Problem(u.Role, u.Status, u.Consent) != 0 {
 		return apierr.NotFound
 	}
 	return encode(w, http.StatusOK, PublicProfileResponse{success, asProfile(u)})

@@ -62,8 +62,7 @@ const (
 func (s *Server) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	var req MFARequest
 	if _, err := decode(r, &req); err != nil {
-		var ae *apierr.Error
-		if errors.As(err, &ae) && ae.Code == "mfaInvalid" { // mfa is not a boolean
+		if errors.Is(err, apierr.MFAInvalid) { // mfa is not a boolean
 			return apierr.InvalidMFASetting
 		}
 		return err
@@ -72,7 +71,7 @@ func (s *Server) accountMFA(w http.ResponseWriter, r *http.Request) error {
 		return apierr.InvalidMFASetting
 	}
 	c := caller(r)
-	u, err := s.DB.UserByID(r.Context(), s.DB, c.UserID)
+	u, err := s.DB.Users().ByID(r.Context(), c.UserID)
 	if err != nil {
 		return err
 	}
@@ -105,7 +104,7 @@ func (s *Server) mfaEnroll(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	ctx := r.Context()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		u, err := s.DB.LockUser(ctx, tx, u.ID)
+		u, err := tx.Users().Lock(ctx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -114,10 +113,10 @@ func (s *Server) mfaEnroll(w http.ResponseWriter, r *http.Request, u *store.User
 		}
 		u.MFASecret = key.Secret()
 		u.MFAScratch = nil
-		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "mfa.setup", ""))
+		return tx.Audit().Add(ctx, s.event(r, u.ID, "mfa.setup", ""))
 	})
 	if err != nil {
 		return err
@@ -141,7 +140,7 @@ func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request, req MFAReque
 	var codes []string
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if u, err = s.DB.LockUser(ctx, tx, c.UserID); err != nil {
+		if u, err = tx.Users().Lock(ctx, c.UserID); err != nil {
 			return err
 		}
 		if u.MFAEnabled {
@@ -162,10 +161,10 @@ func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request, req MFAReque
 		codes, hashes = s.newScratchCodes()
 		u.MFAScratch = hashes
 		u.MFAEnabled = true
-		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "mfa.enabled", ""))
+		return tx.Audit().Add(ctx, s.event(r, u.ID, "mfa.enabled", ""))
 	})
 	if errors.Is(err, apierr.MFATokenInvalid) {
 		s.audit(r, c.UserID, "mfa.failed", "enable")
@@ -222,7 +221,7 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, u *store.Use
 	}
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if u, err = s.DB.LockUser(ctx, tx, u.ID); err != nil {
+		if u, err = tx.Users().Lock(ctx, u.ID); err != nil {
 			return err
 		}
 		if !u.MFAEnabled {
@@ -238,10 +237,10 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, u *store.Use
 		u.MFAEnabled = false
 		u.MFASecret = ""
 		u.MFAScratch = nil
-		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "mfa.disabled", ""))
+		return tx.Audit().Add(ctx, s.event(r, u.ID, "mfa.disabled", ""))
 	})
 	if errors.Is(err, apierr.MFATokenInvalid) {
 		return fail("disable: code", err)

@@ -44,9 +44,9 @@ type AdminUserResponse struct {
 // AdminUserPatch is the body of PATCH /admin/user/{id}. Absent fields are
 // left alone.
 type AdminUserPatch struct {
-	Role       *string `json:"role"`
-	Status     *int    `json:"status"`
-	MFAEnabled *bool   `json:"mfaEnabled"`
+	Role       *auth.Role   `json:"role"`
+	Status     *auth.Status `json:"status"`
+	MFAEnabled *bool        `json:"mfaEnabled"`
 }
 
 // AdminUserChanged is {result, user}.
@@ -64,7 +64,7 @@ func (s *Server) adminSearchUsers(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	users, err := s.DB.SearchUsers(r.Context(), s.DB, q, adminSearchLimit)
+	users, err := s.DB.Users().Search(r.Context(), q, adminSearchLimit)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func adminQuery(raw json.RawMessage) (string, error) {
 	if err := json.Unmarshal(raw, &q); err != nil {
 		var n json.Number
 		if err := json.Unmarshal(raw, &n); err != nil {
-			return "", apierr.BadRequest("qInvalid")
+			return "", apierr.QInvalid
 		}
 		q = n.String()
 	}
@@ -125,10 +125,10 @@ func (s *Server) adminPatchUser(w http.ResponseWriter, r *http.Request) error {
 	if _, err := decode(r, &p); err != nil {
 		return err
 	}
-	if p.Role != nil && !auth.ValidRole(*p.Role) {
+	if p.Role != nil && !p.Role.Valid() {
 		return apierr.RoleInvalid
 	}
-	if p.Status != nil && *p.Status != 1 && *p.Status != -1 && *p.Status != -2 {
+	if p.Status != nil && (!p.Status.Valid() || *p.Status == auth.StatusUnconfirmed) {
 		return apierr.StatusInvalid
 	}
 	if p.MFAEnabled != nil && *p.MFAEnabled {
@@ -143,7 +143,7 @@ func (s *Server) adminPatchUser(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var u *store.User
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		old, err := s.DB.UserByID(ctx, tx, id)
+		old, err := tx.Users().ByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func (s *Server) adminPatchUser(w http.ResponseWriter, r *http.Request) error {
 		if change.DisableMFA && old.MFAEnabled {
 			what = append(what, "mfa off")
 		}
-		if err := s.DB.AdminUpdateUser(ctx, tx, id, change, s.Now().UnixMilli()); err != nil {
+		if err := tx.Users().AdminUpdate(ctx, id, change, s.Now().UnixMilli()); err != nil {
 			return err
 		}
 		// Role and status are read from the database on every request, so
@@ -168,30 +168,30 @@ func (s *Server) adminPatchUser(w http.ResponseWriter, r *http.Request) error {
 		// own code (403 accountBlocked...) while it lasts; sessions from
 		// before it end when the account is reactivated, so a token that
 		// was stolen before the block never works again.
-		lowered := p.Role != nil && auth.RoleLevel(*p.Role) < auth.RoleLevel(old.Role)
-		disabled := p.Status != nil && *p.Status != 1
-		reactivated := p.Status != nil && *p.Status == 1 && old.Status != 1
+		lowered := p.Role != nil && p.Role.Level() < old.Role.Level()
+		disabled := p.Status != nil && *p.Status != auth.StatusActive
+		reactivated := p.Status != nil && *p.Status == auth.StatusActive && old.Status != auth.StatusActive
 		if lowered || reactivated {
-			if err := s.DB.RevokeSessions(ctx, tx, id, ""); err != nil {
+			if err := tx.Sessions().RevokeOthers(ctx, id, ""); err != nil {
 				return err
 			}
 		}
-		if disabled || (p.Role != nil && *p.Role == "blocked") {
+		if disabled || (p.Role != nil && *p.Role == auth.RoleBlocked) {
 			// No pending sign-in link or email change outlives a block.
-			if err := s.DB.DeleteConfirmations(ctx, tx, id, store.ConfirmSigninLink, store.ConfirmEmailChange); err != nil {
+			if err := tx.Confirmations().Delete(ctx, id, store.ConfirmSigninLink, store.ConfirmEmailChange); err != nil {
 				return err
 			}
 		}
 		if len(what) > 0 {
 			detail := strings.Join(what, ", ")
-			if err := s.DB.AddAudit(ctx, tx, s.event(r, id, "admin.changed", detail+" by user "+itoa(c.UserID))); err != nil {
+			if err := tx.Audit().Add(ctx, s.event(r, id, "admin.changed", detail+" by user "+itoa(c.UserID))); err != nil {
 				return err
 			}
-			if err := s.DB.AddAudit(ctx, tx, s.event(r, c.UserID, "admin.change", "user "+itoa(id)+": "+detail)); err != nil {
+			if err := tx.Audit().Add(ctx, s.event(r, c.UserID, "admin.change", "user "+itoa(id)+": "+detail)); err != nil {
 				return err
 			}
 		}
-		u, err = s.DB.UserByID(ctx, tx, id)
+		u, err = tx.Users().ByID(ctx, id)
 		return err
 	})
 	if err != nil {
@@ -216,29 +216,29 @@ func (s *Server) adminImpersonate(w http.ResponseWriter, r *http.Request) error 
 	var token string
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if u, err = s.DB.UserByID(ctx, tx, id); err != nil {
+		if u, err = tx.Users().ByID(ctx, id); err != nil {
 			return err
 		}
-		if u.ID == c.UserID || auth.RoleLevel(u.Role) >= auth.Support {
+		if u.ID == c.UserID || u.Role.Level() >= auth.Support {
 			return apierr.CannotImpersonateStaff
 		}
 		now := s.Now()
 		jti := vault.Token(16)
 		var exp time.Time
-		token, exp, err = s.Tokens.Issue(u.ID, u.Username, u.Role, u.Status, jti, now)
+		token, exp, err = s.Tokens.Issue(u.ID, u.Username, string(u.Role), int(u.Status), jti, now)
 		if err != nil {
 			return err
 		}
 		if end := now.Add(impersonationTTL); end.Before(exp) {
 			exp = end
 		}
-		if err := s.DB.CreateSession(ctx, tx, jti, u.ID, exp.UnixMilli()); err != nil {
+		if err := tx.Sessions().Create(ctx, jti, u.ID, exp.UnixMilli()); err != nil {
 			return err
 		}
-		if err := s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "admin.impersonated", "by user "+itoa(c.UserID))); err != nil {
+		if err := tx.Audit().Add(ctx, s.event(r, u.ID, "admin.impersonated", "by user "+itoa(c.UserID))); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, c.UserID, "admin.impersonate", "user "+itoa(u.ID)))
+		return tx.Audit().Add(ctx, s.event(r, c.UserID, "admin.impersonate", "user "+itoa(u.ID)))
 	})
 	if err != nil {
 		return err

@@ -27,7 +27,7 @@ func uid(u *apitest.User) string { return fmt.Sprint(u.ID) }
 // auditEvents lists the event names of a user's audit log (with details).
 func auditEvents(t *testing.T, e *apitest.Env, userID int64) []store.AuditEvent {
 	t.Helper()
-	ev, err := e.App.DB.AuditByUser(context.Background(), userID, 100)
+	ev, err := e.App.DB.Audit().ByUser(context.Background(), userID, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func TestAdminTurnsMFAOff(t *testing.T) {
 	if r.Get("user.mfaEnabled") != false {
 		t.Fatalf("patch answer: %s", r.Body)
 	}
-	u, err := e.App.DB.UserByID(ctx, e.App.DB, target.ID)
+	u, err := e.App.DB.Users().ByID(ctx, target.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

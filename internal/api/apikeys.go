@@ -81,7 +81,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
 		return apierr.NameMissing
 	}
 	if len(name) > 200 {
-		return apierr.BadRequest("nameTooLong")
+		return apierr.NameTooLong
 	}
 	if !present(req.Level) {
 		return apierr.LevelMissing
@@ -120,10 +120,10 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
 		ExpiresAt: now.Add(time.Duration(exp) * time.Second).UnixMilli(), CreatedAt: now.UnixMilli()}
 	ctx := r.Context()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.CreateKey(ctx, tx, k); err != nil {
+		if err := tx.Keys().Create(ctx, k); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, c.UserID, "apikey.created", id))
+		return tx.Audit().Add(ctx, s.event(r, c.UserID, "apikey.created", id))
 	})
 	if err != nil {
 		return err
@@ -134,7 +134,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) error {
-	keys, err := s.DB.KeysByUser(r.Context(), s.DB, caller(r).UserID)
+	keys, err := s.DB.Keys().ByUser(r.Context(), caller(r).UserID)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (s *Server) ownKey(r *http.Request, min auth.Level) (*store.APIKey, error) 
 	if !auth.ValidKeyID(id) {
 		return nil, apierr.NotFound
 	}
-	k, err := s.DB.KeyByID(r.Context(), s.DB, id)
+	k, err := s.DB.Keys().ByID(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -173,10 +173,10 @@ func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.DeleteKey(ctx, tx, k.ID); err != nil {
+		if err := tx.Keys().Delete(ctx, k.ID); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, k.UserID, "apikey.deleted", k.ID))
+		return tx.Audit().Add(ctx, s.event(r, k.UserID, "apikey.deleted", k.ID))
 	})
 	if err != nil {
 		return err
@@ -185,7 +185,7 @@ func (s *Server) deleteKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) whoamiKey(w http.ResponseWriter, r *http.Request) error {
-	k, err := s.DB.KeyByID(r.Context(), s.DB, caller(r).KeyID)
+	k, err := s.DB.Keys().ByID(r.Context(), caller(r).KeyID)
 	if err != nil {
 		return err
 	}

@@ -383,7 +383,7 @@ func TestMassAssignment(t *testing.T) {
 				rv, rp, _ := strings.Cut(readPath(nil), " ")
 				before, _ = e.Do(rv, rp, nil, u.JWT()).Expect(t, 200, "").Get(c.object).(map[string]any)
 			}
-			dbBefore, err := e.App.DB.UserByID(ctxb(), e.App.DB, u.ID)
+			dbBefore, err := e.App.DB.Users().ByID(ctxb(), u.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -424,7 +424,7 @@ func TestMassAssignment(t *testing.T) {
 					t.Errorf("%s.userId = %v, want the caller %d", c.object, uid, u.ID)
 				}
 			}
-			dbAfter, err := e.App.DB.UserByID(ctxb(), e.App.DB, u.ID)
+			dbAfter, err := e.App.DB.Users().ByID(ctxb(), u.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -461,7 +461,7 @@ func TestSignupMassAssignment(t *testing.T) {
 			if r.Get("confirmation") != nil {
 				t.Fatalf("confirmation answered: %s", r.Body)
 			}
-			u, err := e.App.DB.UserByEmail(ctxb(), e.App.DB, email)
+			u, err := e.App.DB.Users().ByEmail(ctxb(), email)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -715,7 +715,7 @@ func TestThrottleIgnoresSpoofedForwardedFor(t *testing.T) {
 	r = signin("nobody-else@example.com", "wrong password 123", "192.0.2.200")
 	expectErr(t, "per-address throttle with a new X-Forwarded-For", r, 429, "tooManyRequests")
 	// The audit records the peer, not the claimed address.
-	ev, err := e.App.DB.AuditByUser(ctxb(), u.ID, 50)
+	ev, err := e.App.DB.Audit().ByUser(ctxb(), u.ID, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -742,7 +742,7 @@ func TestThrottleTrustedProxyUsesForwardedFor(t *testing.T) {
 	// A client hiding behind a forged first hop is still the last untrusted one.
 	expectErr(t, "forged extra hop", signin(u.Password, "10.9.9.9, 198.51.100.1"), 429, "tooManyRequests")
 	signin(u.Password, "198.51.100.2").Expect(t, 200, "")
-	ev, err := e.App.DB.AuditByUser(ctxb(), u.ID, 50)
+	ev, err := e.App.DB.Audit().ByUser(ctxb(), u.ID, 50)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func (s *Server) event(r *http.Request, userID int64, name, detail string) store
 // audit records an event outside any transaction; a failure is logged,
 // never answered (the action itself already happened).
 func (s *Server) audit(r *http.Request, userID int64, name, detail string) {
-	if err := s.DB.AddAudit(r.Context(), s.DB, s.event(r, userID, name, detail)); err != nil {
+	if err := s.DB.Audit().Add(r.Context(), s.event(r, userID, name, detail)); err != nil {
 		s.Log.Warn("audit write failed", "event", name, "err", err)
 	}
 }

@@ -95,12 +95,12 @@ func TestCacheRoleChangeSeenAtOnce(t *testing.T) {
 	check(200)
 	check(200)
 
-	u, err := db.UserByID(ctx, db, s.ID)
+	u, err := db.Users().ByID(ctx, s.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	u.Role = "user"
-	if err := db.Write(ctx, func(tx *store.Tx) error { return db.SaveUser(ctx, tx, u) }); err != nil {
+	if err := db.Write(ctx, func(tx *store.Tx) error { return tx.Users().Save(ctx, u) }); err != nil {
 		t.Fatal(err)
 	}
 	check(403)
@@ -129,12 +129,12 @@ func TestCacheStatusConsentAndDeletionSeenAtOnce(t *testing.T) {
 	warm(t, e, "/account/jwt", u.JWT())
 	set := func(f func(*store.User)) {
 		t.Helper()
-		acc, err := db.UserByID(ctx, db, u.ID)
+		acc, err := db.Users().ByID(ctx, u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		f(acc)
-		if err := db.SaveUser(ctx, db, acc); err != nil { // outside a transaction too
+		if err := db.Users().Save(ctx, acc); err != nil { // outside a transaction too
 			t.Fatal(err)
 		}
 	}
@@ -145,7 +145,7 @@ func TestCacheStatusConsentAndDeletionSeenAtOnce(t *testing.T) {
 	e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 451, "consentLacking")
 	set(func(a *store.User) { a.Consent = 2 })
 	warm(t, e, "/account/key", u.KeyAuth())
-	if err := db.Write(ctx, func(tx *store.Tx) error { return db.DeleteUser(ctx, tx, u.ID) }); err != nil {
+	if err := db.Write(ctx, func(tx *store.Tx) error { return tx.Users().Delete(ctx, u.ID) }); err != nil {
 		t.Fatal(err)
 	}
 	e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 401, "authenticationFailed")
@@ -166,16 +166,16 @@ func TestCacheRevocationByAnotherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	acc, err := other.UserByID(ctx, other, u.ID)
+	acc, err := other.Users().ByID(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	acc.Status = -2
 	err = other.Write(ctx, func(tx *store.Tx) error {
-		if err := other.SaveUser(ctx, tx, acc); err != nil {
+		if err := tx.Users().Save(ctx, acc); err != nil {
 			return err
 		}
-		return other.RevokeSessions(ctx, tx, u.ID, "")
+		return tx.Sessions().RevokeOthers(ctx, u.ID, "")
 	})
 	if err != nil {
 		t.Fatal(err)

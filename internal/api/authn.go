@@ -7,38 +7,17 @@ import (
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
+	"bobbin/internal/httpx"
 	"bobbin/internal/store"
 )
 
-// Caller is the authenticated principal of a request. Role, status and
-// consent are read from the database for this request, never from the token.
-type Caller struct {
-	UserID   int64
-	Username string
-	Role     string
-	Status   int
-	Consent  int
-	Level    auth.Level
-	Method   Method
-	JTI      string // the session, for jwt callers
-	KeyID    string // the key, for key callers
-	IP       string
-	// Problem is set on guest routes when status or consent would have
-	// refused the request.
-	Problem *apierr.Error
-}
+// Caller is the authenticated principal of a request (internal/httpx).
+type Caller = httpx.Caller
 
-type callerKey struct{}
-
-func withCaller(ctx context.Context, c *Caller) context.Context {
-	return context.WithValue(ctx, callerKey{}, c)
-}
+func withCaller(ctx context.Context, c *Caller) context.Context { return httpx.WithCaller(ctx, c) }
 
 // caller returns the request's caller; routes with an auth method always have one.
-func caller(r *http.Request) *Caller {
-	c, _ := r.Context().Value(callerKey{}).(*Caller)
-	return c
-}
+func caller(r *http.Request) *Caller { return httpx.CallerOf(r.Context()) }
 
 // authenticate runs the checks of auth.md for one method. Every failure of
 // the credentials themselves answers the same 401; the challenge differs
@@ -56,28 +35,13 @@ func (s *Server) authenticate(r *http.Request, m Method, guest bool) (*Caller, e
 		s.Metrics.AuthFailure(string(m))
 		return nil, err
 	}
-	if p := accountProblem(c.Role, c.Status, c.Consent); p != nil {
+	if p := auth.Problem(c.Role, c.Status, c.Consent); p != 0 {
 		if !guest {
 			return nil, p
 		}
 		c.Problem = p
 	}
 	return c, nil
-}
-
-// accountProblem is the refusal an account's state calls for, or nil.
-func accountProblem(role string, status, consent int) *apierr.Error {
-	switch {
-	case role == "blocked" || status == -2:
-		return apierr.AccountBlocked
-	case status == -1:
-		return apierr.AccountDisabled
-	case status != 1:
-		return apierr.AccountInactive
-	case consent < 1:
-		return apierr.ConsentLacking
-	}
-	return nil
 }
 
 func jwtFailure(tokenSent bool) error {
@@ -103,7 +67,7 @@ func (s *Server) authJWT(r *http.Request, creds auth.Credentials, perr error) (*
 	if err != nil {
 		return nil, jwtFailure(true)
 	}
-	p, err := s.DB.SessionPrincipal(r.Context(), claims.ID, now.UnixMilli())
+	p, err := s.DB.Sessions().Principal(r.Context(), claims.ID, now.UnixMilli())
 	if errors.Is(err, store.ErrNotFound) || (err == nil && p.UserID != claims.UserID) {
 		return nil, jwtFailure(true)
 	}
@@ -112,7 +76,7 @@ func (s *Server) authJWT(r *http.Request, creds auth.Credentials, perr error) (*
 	}
 	s.Activity.JWT(p.UserID, now.UnixMilli())
 	return &Caller{UserID: p.UserID, Username: p.Username, Role: p.Role, Status: p.Status, Consent: p.Consent,
-		Level: auth.RoleLevel(p.Role), Method: MethodJWT, JTI: claims.ID, IP: s.clientIP(r)}, nil
+		Level: p.Role.Level(), Method: MethodJWT, JTI: claims.ID, IP: s.clientIP(r)}, nil
 }
 
 func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*Caller, error) {
@@ -137,7 +101,7 @@ func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*
 		s.Secrets.Equal(creds.Secret, nil) // same work as a known key
 		return fail()
 	}
-	p, err := s.DB.KeyPrincipalByID(r.Context(), creds.KeyID)
+	p, err := s.DB.Keys().Principal(r.Context(), creds.KeyID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -148,7 +112,7 @@ func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*
 	}
 	s.Activity.Key(p.UserID, p.KeyID, now.UnixMilli())
 	s.keyUsed(r, p.UserID, p.KeyID, ip, now) // audit, at most hourly per key
-	lvl := min(auth.Level(p.Level), auth.RoleLevel(p.Role))
+	lvl := min(auth.Level(p.Level), p.Role.Level())
 	return &Caller{UserID: p.UserID, Username: p.Username, Role: p.Role, Status: p.Status, Consent: p.Consent,
 		Level: lvl, Method: MethodKey, KeyID: p.KeyID, IP: ip}, nil
 }
@@ -156,8 +120,5 @@ func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*
 // mayAccess allows the owner of an object, or a caller whose level
 // grants access to other users' objects (403 insufficientAccessLevel).
 func mayAccess(c *Caller, ownerID int64, min auth.Level) error {
-	if c.UserID == ownerID || c.Level >= min {
-		return nil
-	}
-	return apierr.InsufficientAccessLevel
+	return httpx.MayAccess(c, ownerID, min)
 }

@@ -119,14 +119,14 @@ func (s *Server) createBookmark(w http.ResponseWriter, r *http.Request) error {
 	now := s.Now().UnixMilli()
 	b := &store.Bookmark{UserID: caller(r).UserID, Type: *req.Type, Title: title, URL: u, CreatedAt: now, UpdatedAt: now}
 	ctx := r.Context()
-	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return s.DB.CreateBookmark(ctx, tx, b) }); err != nil {
+	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return tx.Bookmarks().Create(ctx, b) }); err != nil {
 		return err
 	}
 	return encode(w, http.StatusCreated, BookmarkResponse{created, asBookmark(b)})
 }
 
 func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.DB.BookmarksByUser(r.Context(), s.DB, caller(r).UserID)
+	list, err := s.DB.Bookmarks().ByUser(r.Context(), caller(r).UserID)
 	if err != nil {
 		return err
 	}
@@ -136,12 +136,12 @@ func (s *Server) listBookmarks(w http.ResponseWriter, r *http.Request) error {
 
 // ownBookmark reads a bookmark of the caller's: bookmarks are own only,
 // whatever the caller's level.
-func (s *Server) ownBookmark(r *http.Request, q store.Querier) (*store.Bookmark, error) {
+func (s *Server) ownBookmark(r *http.Request, q store.Conn) (*store.Bookmark, error) {
 	id, err := parseID(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	b, err := s.DB.BookmarkByID(r.Context(), q, id)
+	b, err := q.Bookmarks().ByID(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (s *Server) patchBookmark(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		b.UpdatedAt = s.Now().UnixMilli()
-		return s.DB.SaveBookmark(ctx, tx, b)
+		return tx.Bookmarks().Save(ctx, b)
 	})
 	if err != nil {
 		return err
@@ -197,7 +197,7 @@ func (s *Server) deleteBookmark(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return s.DB.DeleteBookmark(ctx, tx, b.ID)
+		return tx.Bookmarks().Delete(ctx, b.ID)
 	})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
+	"bobbin/internal/httpx"
 	"bobbin/internal/measure"
 	"bobbin/internal/store"
 )
@@ -79,14 +80,14 @@ func (p *CuratedNamesPatch) apply(name, notes *[6]string) error {
 		if v := names[i]; v != nil {
 			t := strings.TrimSpace(*v)
 			if utf8.RuneCountInString(t) > maxCuratedName {
-				return apierr.BadRequest("name" + suffix + "TooLong")
+				return apierr.TooLong("name" + suffix)
 			}
 			name[i] = t
 		}
 		if v := notesIn[i]; v != nil {
 			t := strings.TrimSpace(*v)
 			if utf8.RuneCountInString(t) > maxCuratedNotes {
-				return apierr.BadRequest("notes" + suffix + "TooLong")
+				return apierr.TooLong("notes" + suffix)
 			}
 			notes[i] = t
 		}
@@ -249,7 +250,7 @@ func mayReadUnpublished(r *http.Request) bool {
 // readCuratedSet reads a set the request may see; unpublished is 404 to
 // everyone below curator.
 func (s *Server) readCuratedSet(r *http.Request, id int64) (*store.CuratedSet, error) {
-	c, err := s.DB.CuratedSetByID(r.Context(), s.DB, id)
+	c, err := s.DB.Curated().SetByID(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +261,7 @@ func (s *Server) readCuratedSet(r *http.Request, id int64) (*store.CuratedSet, e
 }
 
 func (s *Server) listCuratedSets(r *http.Request) ([]CuratedSet, error) {
-	list, err := s.DB.CuratedSets(r.Context(), s.DB, !mayReadUnpublished(r))
+	list, err := s.DB.Curated().Sets(r.Context(), !mayReadUnpublished(r))
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +289,7 @@ func (s *Server) getCuratedSetsYAML(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return encodeYAML(w, out)
+	return httpx.EncodeYAML(w, out)
 }
 
 // getCuratedSetFile serves /curated-sets/{file}: {id}, {id}.json or
@@ -307,7 +308,7 @@ func (s *Server) getCuratedSetFile(w http.ResponseWriter, r *http.Request) error
 	case "json":
 		return encode(w, http.StatusOK, s.curatedSetDocument(c))
 	case "yaml":
-		return encodeYAML(w, s.curatedSetDocument(c))
+		return httpx.EncodeYAML(w, s.curatedSetDocument(c))
 	}
 	return encode(w, http.StatusOK, CuratedSetResponse{success, asCuratedSet(c)})
 }
@@ -338,10 +339,10 @@ func (s *Server) createCuratedSet(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	uid := caller(r).UserID
 	audit := func(tx *store.Tx) error {
-		return s.DB.AddAudit(ctx, tx, s.event(r, uid, "curatedSet.created", itoa(c.ID)))
+		return tx.Audit().Add(ctx, s.event(r, uid, "curatedSet.created", itoa(c.ID)))
 	}
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.CreateCuratedSet(ctx, tx, c); err != nil {
+		if err := tx.Curated().CreateSet(ctx, c); err != nil {
 			return err
 		}
 		if req.Img != nil {
@@ -356,12 +357,12 @@ func (s *Server) createCuratedSet(w http.ResponseWriter, r *http.Request) error 
 	// a refused image takes the new row away again.
 	if req.Img != nil {
 		if err := s.attachImage(r, "cset-"+itoa(c.ID), *req.Img, &c.Img, func(tx *store.Tx) error {
-			if err := s.DB.SaveCuratedSet(ctx, tx, c); err != nil {
+			if err := tx.Curated().SaveSet(ctx, c); err != nil {
 				return err
 			}
 			return audit(tx)
 		}, func(tx *store.Tx) error {
-			return s.DB.DeleteCuratedSet(ctx, tx, c.ID)
+			return tx.Curated().DeleteSet(ctx, c.ID)
 		}); err != nil {
 			return err
 		}
@@ -399,7 +400,7 @@ func (s *Server) patchCuratedSet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	if _, err := s.DB.CuratedSetByID(ctx, s.DB, id); err != nil {
+	if _, err := s.DB.Curated().SetByID(ctx, id); err != nil {
 		return err
 	}
 	var img string
@@ -412,7 +413,7 @@ func (s *Server) patchCuratedSet(w http.ResponseWriter, r *http.Request) error {
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		// Read inside the transaction, so parallel updates merge.
 		var err error
-		if c, err = s.DB.CuratedSetByID(ctx, tx, id); err != nil {
+		if c, err = tx.Curated().SetByID(ctx, id); err != nil {
 			return err
 		}
 		if err := req.apply(c, raw); err != nil {
@@ -421,10 +422,10 @@ func (s *Server) patchCuratedSet(w http.ResponseWriter, r *http.Request) error {
 		if req.Img != nil {
 			c.Img = img
 		}
-		if err := s.DB.SaveCuratedSet(ctx, tx, c); err != nil {
+		if err := tx.Curated().SaveSet(ctx, c); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, caller(r).UserID, "curatedSet.updated", itoa(id)))
+		return tx.Audit().Add(ctx, s.event(r, caller(r).UserID, "curatedSet.updated", itoa(id)))
 	})
 	if err != nil {
 		return err
@@ -439,10 +440,10 @@ func (s *Server) deleteCuratedSet(w http.ResponseWriter, r *http.Request) error 
 	}
 	ctx := r.Context()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.DeleteCuratedSet(ctx, tx, id); err != nil {
+		if err := tx.Curated().DeleteSet(ctx, id); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, caller(r).UserID, "curatedSet.deleted", itoa(id)))
+		return tx.Audit().Add(ctx, s.event(r, caller(r).UserID, "curatedSet.deleted", itoa(id)))
 	})
 	if err != nil {
 		return err
@@ -482,7 +483,7 @@ func (s *Server) cloneCuratedSet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cl := caller(r)
-	u, err := s.DB.UserByID(ctx, s.DB, cl.UserID)
+	u, err := s.DB.Users().ByID(ctx, cl.UserID)
 	if err != nil {
 		return err
 	}
@@ -495,7 +496,7 @@ func (s *Server) cloneCuratedSet(w http.ResponseWriter, r *http.Request) error {
 	if set.Notes == "" {
 		set.Notes = c.Notes[en]
 	}
-	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return s.DB.CreateSet(ctx, tx, set) }); err != nil {
+	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return tx.Sets().Create(ctx, set) }); err != nil {
 		return err
 	}
 	return encode(w, http.StatusCreated, SetResponse{created, asSet(set)})

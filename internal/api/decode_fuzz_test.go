@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http/httptest"
 	"reflect"
 	"testing"
@@ -83,8 +82,8 @@ func FuzzDecode(f *testing.F) {
 				}
 				continue
 			}
-			var ae *apierr.Error
-			if !errors.As(err, &ae) || (ae.Status != 400 && ae.Status != 413) || ae.Code == "" {
+			code, _, ok := apierr.From(err)
+			if !ok || (code.Status() != 400 && code.Status() != 413) || code.Name() == "" {
 				t.Fatalf("%s: %q gave %v", typ, body, err)
 			}
 		}

@@ -128,7 +128,7 @@ func (s *Server) settleImages(ctx context.Context, owner string, since time.Time
 	}
 	ctx, cancel := cleanupContext(ctx)
 	defer cancel()
-	cur, err := s.DB.ImgOf(ctx, kind, id)
+	cur, err := s.DB.Images().ImgOf(ctx, kind, id)
 	if err != nil {
 		s.Log.Warn("image settle: reading the owner failed", "owner", owner, "err", err)
 		return

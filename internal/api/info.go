@@ -36,7 +36,7 @@ type StatsActivity struct {
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.DB.Stats(r.Context())
+	st, err := s.DB.Info().Stats(r.Context())
 	if err != nil {
 		return err
 	}

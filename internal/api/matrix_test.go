@@ -218,7 +218,7 @@ func (p *principals) roleBelow(min auth.Level) *apitest.User {
 	bestLevel := auth.Level(-1)
 	for _, u := range append([]*apitest.User{p.other}, p.roles...) {
 		r := p.e.Do("GET", "/whoami/jwt", nil, u.JWT())
-		l := auth.RoleLevel(r.Str("account.role"))
+		l := auth.Role(r.Str("account.role")).Level()
 		if l < min && l > bestLevel {
 			best, bestLevel = u, l
 		}

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"bobbin/internal/apierr"
+	"bobbin/internal/httpx"
 	"bobbin/internal/store"
 )
 
@@ -151,7 +152,7 @@ func (req *OptionPackRequest) apply(p *store.OptionPack, raw map[string]json.Raw
 }
 
 func (s *Server) listOptionPacks(r *http.Request) ([]OptionPack, error) {
-	list, err := s.DB.OptionPacks(r.Context(), s.DB)
+	list, err := s.DB.Curated().Packs(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +180,7 @@ func (s *Server) getOptionPacksYAML(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return encodeYAML(w, out)
+	return httpx.EncodeYAML(w, out)
 }
 
 // getOptionPackFile serves /option-packs/{file}: {id}, {id}.json or {id}.yaml.
@@ -189,7 +190,7 @@ func (s *Server) getOptionPackFile(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.OptionPackByID(r.Context(), s.DB, id)
+	p, err := s.DB.Curated().PackByID(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -197,7 +198,7 @@ func (s *Server) getOptionPackFile(w http.ResponseWriter, r *http.Request) error
 	case "json":
 		return encode(w, http.StatusOK, s.optionPackDocument(p))
 	case "yaml":
-		return encodeYAML(w, s.optionPackDocument(p))
+		return httpx.EncodeYAML(w, s.optionPackDocument(p))
 	}
 	return encode(w, http.StatusOK, OptionPackResponse{success, asOptionPack(p)})
 }
@@ -215,10 +216,10 @@ func (s *Server) createOptionPack(w http.ResponseWriter, r *http.Request) error 
 	ctx := r.Context()
 	uid := caller(r).UserID
 	audit := func(tx *store.Tx) error {
-		return s.DB.AddAudit(ctx, tx, s.event(r, uid, "optionPack.created", itoa(p.ID)))
+		return tx.Audit().Add(ctx, s.event(r, uid, "optionPack.created", itoa(p.ID)))
 	}
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.CreateOptionPack(ctx, tx, p); err != nil {
+		if err := tx.Curated().CreatePack(ctx, p); err != nil {
 			return err
 		}
 		if req.Img != nil {
@@ -231,12 +232,12 @@ func (s *Server) createOptionPack(w http.ResponseWriter, r *http.Request) error 
 	}
 	if req.Img != nil {
 		if err := s.attachImage(r, "opack-"+itoa(p.ID), *req.Img, &p.Img, func(tx *store.Tx) error {
-			if err := s.DB.SaveOptionPack(ctx, tx, p); err != nil {
+			if err := tx.Curated().SavePack(ctx, p); err != nil {
 				return err
 			}
 			return audit(tx)
 		}, func(tx *store.Tx) error {
-			return s.DB.DeleteOptionPack(ctx, tx, p.ID)
+			return tx.Curated().DeletePack(ctx, p.ID)
 		}); err != nil {
 			return err
 		}
@@ -255,7 +256,7 @@ func (s *Server) patchOptionPack(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	if _, err := s.DB.OptionPackByID(ctx, s.DB, id); err != nil {
+	if _, err := s.DB.Curated().PackByID(ctx, id); err != nil {
 		return err
 	}
 	var img string
@@ -267,7 +268,7 @@ func (s *Server) patchOptionPack(w http.ResponseWriter, r *http.Request) error {
 	var p *store.OptionPack
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if p, err = s.DB.OptionPackByID(ctx, tx, id); err != nil {
+		if p, err = tx.Curated().PackByID(ctx, id); err != nil {
 			return err
 		}
 		if err := req.apply(p, raw, false); err != nil {
@@ -276,10 +277,10 @@ func (s *Server) patchOptionPack(w http.ResponseWriter, r *http.Request) error {
 		if req.Img != nil {
 			p.Img = img
 		}
-		if err := s.DB.SaveOptionPack(ctx, tx, p); err != nil {
+		if err := tx.Curated().SavePack(ctx, p); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, caller(r).UserID, "optionPack.updated", itoa(id)))
+		return tx.Audit().Add(ctx, s.event(r, caller(r).UserID, "optionPack.updated", itoa(id)))
 	})
 	if err != nil {
 		return err
@@ -294,10 +295,10 @@ func (s *Server) deleteOptionPack(w http.ResponseWriter, r *http.Request) error 
 	}
 	ctx := r.Context()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.DeleteOptionPack(ctx, tx, id); err != nil {
+		if err := tx.Curated().DeletePack(ctx, id); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, caller(r).UserID, "optionPack.deleted", itoa(id)))
+		return tx.Audit().Add(ctx, s.event(r, caller(r).UserID, "optionPack.deleted", itoa(id)))
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
+	"bobbin/internal/httpx"
 	"bobbin/internal/store"
 )
 
@@ -74,7 +75,7 @@ type PatternsResponse struct {
 func patternOwner(id int64) string { return "pattern-" + itoa(id) }
 
 // jsonObject reads an optional object field: ok=false when absent or null.
-func jsonObject(raw json.RawMessage, notObject, tooLarge *apierr.Error) (m map[string]any, ok bool, err error) {
+func jsonObject(raw json.RawMessage, notObject, tooLarge apierr.Code) (m map[string]any, ok bool, err error) {
 	if !present(raw) {
 		return nil, false, nil
 	}
@@ -148,7 +149,7 @@ func (s *Server) createPattern(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	since, put := time.Now(), ""
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.CreatePattern(ctx, tx, p); err != nil {
+		if err := tx.Patterns().Create(ctx, p); err != nil {
 			return err
 		}
 		if req.Img == nil || strings.TrimSpace(*req.Img) == "" {
@@ -159,7 +160,7 @@ func (s *Server) createPattern(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		p.Img, put = img, img
-		return s.DB.SavePattern(ctx, tx, p)
+		return tx.Patterns().Save(ctx, p)
 	})
 	if req.Img != nil && p.ID != 0 {
 		s.settleImages(ctx, patternOwner(p.ID), since, put)
@@ -171,7 +172,7 @@ func (s *Server) createPattern(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listPatterns(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.DB.PatternsByUser(r.Context(), s.DB, caller(r).UserID)
+	list, err := s.DB.Patterns().ByUser(r.Context(), caller(r).UserID)
 	if err != nil {
 		return err
 	}
@@ -181,15 +182,15 @@ func (s *Server) listPatterns(w http.ResponseWriter, r *http.Request) error {
 
 // loadPattern reads a pattern, checks access (owner, or level min) and
 // only then decrypts it.
-func (s *Server) loadPattern(r *http.Request, q store.Querier, id int64, min auth.Level) (*store.Pattern, error) {
-	p, err := s.DB.PatternByID(r.Context(), q, id)
+func (s *Server) loadPattern(r *http.Request, q store.Conn, id int64, min auth.Level) (*store.Pattern, error) {
+	p, err := q.Patterns().ByID(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
 	if err := mayAccess(caller(r), p.UserID, min); err != nil {
 		return nil, err
 	}
-	return p, s.DB.OpenPattern(p)
+	return p, s.DB.Patterns().Open(p)
 }
 
 func (s *Server) getPattern(w http.ResponseWriter, r *http.Request) error {
@@ -217,7 +218,7 @@ func (s *Server) patchPattern(w http.ResponseWriter, r *http.Request) error {
 	since, put := time.Now(), ""
 	var p *store.Pattern
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.LockPattern(ctx, tx, id); err != nil {
+		if err := tx.Patterns().Lock(ctx, id); err != nil {
 			return err
 		}
 		if p, err = s.loadPattern(r, tx, id, auth.Support); err != nil {
@@ -233,7 +234,7 @@ func (s *Server) patchPattern(w http.ResponseWriter, r *http.Request) error {
 			put = p.Img
 		}
 		p.UpdatedAt = s.Now().UnixMilli()
-		if err := s.DB.SavePattern(ctx, tx, p); err != nil {
+		if err := tx.Patterns().Save(ctx, p); err != nil {
 			return err
 		}
 		return s.auditForeign(r, tx, p.UserID, "pattern.changed", itoa(id))
@@ -254,14 +255,14 @@ func (s *Server) deletePattern(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		p, err := s.DB.PatternByID(ctx, tx, id)
+		p, err := tx.Patterns().ByID(ctx, id)
 		if err != nil {
 			return err
 		}
 		if err := mayAccess(caller(r), p.UserID, auth.Support); err != nil {
 			return err
 		}
-		if err := s.DB.DeletePattern(ctx, tx, id); err != nil {
+		if err := tx.Patterns().Delete(ctx, id); err != nil {
 			return err
 		}
 		return s.auditForeign(r, tx, p.UserID, "pattern.deleted", itoa(id))
@@ -285,7 +286,7 @@ func (s *Server) clonePattern(w http.ResponseWriter, r *http.Request) error {
 	since, put := time.Now(), ""
 	var clone *store.Pattern
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		src, err := s.DB.PatternByID(ctx, tx, id)
+		src, err := tx.Patterns().ByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -294,14 +295,14 @@ func (s *Server) clonePattern(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		if err := s.DB.OpenPattern(src); err != nil {
+		if err := s.DB.Patterns().Open(src); err != nil {
 			return err
 		}
 		now := s.Now().UnixMilli()
 		// Settings and data were just decoded from the row: not shared.
 		clone = &store.Pattern{UserID: c.UserID, Design: src.Design, Name: src.Name, Notes: src.Notes,
 			Settings: src.Settings, Data: src.Data, CreatedAt: now, UpdatedAt: now}
-		if err := s.DB.CreatePattern(ctx, tx, clone); err != nil {
+		if err := tx.Patterns().Create(ctx, clone); err != nil {
 			return err
 		}
 		if src.Img == "" {
@@ -311,7 +312,7 @@ func (s *Server) clonePattern(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		put = clone.Img
-		return s.DB.SavePattern(ctx, tx, clone)
+		return tx.Patterns().Save(ctx, clone)
 	})
 	if clone != nil && clone.ID != 0 && put != "" {
 		s.settleImages(ctx, patternOwner(clone.ID), since, put)
@@ -338,27 +339,27 @@ type PatternDocument struct {
 // publicPattern serves GET /patterns/{id}.json and .yaml for public
 // patterns; everything else is the same 404.
 func (s *Server) publicPattern(w http.ResponseWriter, r *http.Request) error {
-	id, format, ok := docFile(r.PathValue("file"))
+	id, format, ok := httpx.DocFile(r.PathValue("file"))
 	if !ok {
 		return apierr.NotFound
 	}
 	ctx := r.Context()
-	p, err := s.DB.PatternByID(ctx, s.DB, id)
+	p, err := s.DB.Patterns().ByID(ctx, id)
 	if err != nil {
 		return err
 	}
 	if !p.Public {
 		return apierr.NotFound
 	}
-	if err := s.DB.OpenPattern(p); err != nil {
+	if err := s.DB.Patterns().Open(p); err != nil {
 		return err
 	}
-	author, err := s.DB.UsernameOf(ctx, p.UserID)
+	author, err := s.DB.Users().UsernameOf(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
 	a := asPattern(p)
-	return writeDocument(w, format, PatternDocument{Author: author, Type: "pattern",
+	return httpx.WriteDocument(w, format, PatternDocument{Author: author, Type: "pattern",
 		About:  "Contains a FreeSewing pattern: its design, settings and metadata",
 		Design: a.Design, Name: a.Name, Notes: a.Notes, Settings: a.Settings, Data: a.Data, Img: a.Img})
 }

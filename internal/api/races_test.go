@@ -112,7 +112,7 @@ func TestParallelDeletesOfOneKey(t *testing.T) {
 		if count[204] != 1 || count[404] != n-1 {
 			t.Fatalf("%d parallel deletes answered %v, want one 204 and %d 404", n, count, n-1)
 		}
-		ev, err := e.App.DB.AuditByUser(ctxb(), u.ID, 100)
+		ev, err := e.App.DB.Audit().ByUser(ctxb(), u.ID, 100)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"bobbin/internal/auth"
+	"bobbin/internal/httpx"
 )
 
 // Access says how a route authenticates.
@@ -20,12 +21,12 @@ const (
 )
 
 // Method names the authentication method of one endpoint.
-type Method string
+type Method = httpx.Method
 
 const (
-	MethodNone Method = ""
-	MethodJWT  Method = "jwt"
-	MethodKey  Method = "key"
+	MethodNone = httpx.MethodNone
+	MethodJWT  = httpx.MethodJWT
+	MethodKey  = httpx.MethodKey
 )
 
 // Body size limits.

@@ -41,12 +41,12 @@ func setUser(t testing.TB, e *apitest.Env, id int64, change func(u *store.User))
 	t.Helper()
 	db := e.App.DB
 	err := db.Write(ctxb(), func(tx *store.Tx) error {
-		u, err := db.UserByID(ctxb(), tx, id)
+		u, err := tx.Users().ByID(ctxb(), id)
 		if err != nil {
 			return err
 		}
 		change(u)
-		return db.SaveUser(ctxb(), tx, u)
+		return tx.Users().Save(ctxb(), u)
 	})
 	if err != nil {
 		t.Fatalf("changing user %d: %v", id, err)

@@ -9,6 +9,7 @@ import (
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
+	"bobbin/internal/httpx"
 	"bobbin/internal/measure"
 	"bobbin/internal/store"
 )
@@ -132,7 +133,7 @@ func (s *Server) createSet(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	since, put := time.Now(), ""
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.CreateSet(ctx, tx, set); err != nil {
+		if err := tx.Sets().Create(ctx, set); err != nil {
 			return err
 		}
 		if req.Img == nil || strings.TrimSpace(*req.Img) == "" {
@@ -145,7 +146,7 @@ func (s *Server) createSet(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		set.Img, put = img, img
-		return s.DB.SaveSet(ctx, tx, set)
+		return tx.Sets().Save(ctx, set)
 	})
 	if req.Img != nil && set.ID != 0 {
 		s.settleImages(ctx, setOwner(set.ID), since, put)
@@ -157,7 +158,7 @@ func (s *Server) createSet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listSets(w http.ResponseWriter, r *http.Request) error {
-	sets, err := s.DB.SetsByUser(r.Context(), s.DB, caller(r).UserID)
+	sets, err := s.DB.Sets().ByUser(r.Context(), caller(r).UserID)
 	if err != nil {
 		return err
 	}
@@ -167,15 +168,15 @@ func (s *Server) listSets(w http.ResponseWriter, r *http.Request) error {
 
 // loadSet reads a set, checks that the caller may act on it (owner, or
 // level min) and only then decrypts it.
-func (s *Server) loadSet(r *http.Request, q store.Querier, id int64, min auth.Level) (*store.Set, error) {
-	set, err := s.DB.SetByID(r.Context(), q, id)
+func (s *Server) loadSet(r *http.Request, q store.Conn, id int64, min auth.Level) (*store.Set, error) {
+	set, err := q.Sets().ByID(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
 	if err := mayAccess(caller(r), set.UserID, min); err != nil {
 		return nil, err
 	}
-	return set, s.DB.OpenSet(set)
+	return set, s.DB.Sets().Open(set)
 }
 
 func (s *Server) getSet(w http.ResponseWriter, r *http.Request) error {
@@ -205,7 +206,7 @@ func (s *Server) patchSet(w http.ResponseWriter, r *http.Request) error {
 	var set *store.Set
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		// Lock first: the merge reads and writes measies in one step.
-		if err := s.DB.LockSet(ctx, tx, id); err != nil {
+		if err := tx.Sets().Lock(ctx, id); err != nil {
 			return err
 		}
 		if set, err = s.loadSet(r, tx, id, auth.Support); err != nil {
@@ -221,7 +222,7 @@ func (s *Server) patchSet(w http.ResponseWriter, r *http.Request) error {
 			put = set.Img
 		}
 		set.UpdatedAt = s.Now().UnixMilli()
-		if err := s.DB.SaveSet(ctx, tx, set); err != nil {
+		if err := tx.Sets().Save(ctx, set); err != nil {
 			return err
 		}
 		return s.auditForeign(r, tx, set.UserID, "set.changed", itoa(id))
@@ -242,7 +243,7 @@ func (s *Server) auditForeign(r *http.Request, tx *store.Tx, owner int64, event,
 	if c.UserID == owner {
 		return nil
 	}
-	return s.DB.AddAudit(r.Context(), tx, s.event(r, owner, event, detail+" by user "+itoa(c.UserID)))
+	return tx.Audit().Add(r.Context(), s.event(r, owner, event, detail+" by user "+itoa(c.UserID)))
 }
 
 func (s *Server) deleteSet(w http.ResponseWriter, r *http.Request) error {
@@ -252,14 +253,14 @@ func (s *Server) deleteSet(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		set, err := s.DB.SetByID(ctx, tx, id)
+		set, err := tx.Sets().ByID(ctx, id)
 		if err != nil {
 			return err
 		}
 		if err := mayAccess(caller(r), set.UserID, auth.Support); err != nil {
 			return err
 		}
-		if err := s.DB.DeleteSet(ctx, tx, id); err != nil {
+		if err := tx.Sets().Delete(ctx, id); err != nil {
 			return err
 		}
 		return s.auditForeign(r, tx, set.UserID, "set.deleted", itoa(id))
@@ -283,7 +284,7 @@ func (s *Server) cloneSet(w http.ResponseWriter, r *http.Request) error {
 	since, put := time.Now(), ""
 	var clone *store.Set
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		src, err := s.DB.SetByID(ctx, tx, id)
+		src, err := tx.Sets().ByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -292,7 +293,7 @@ func (s *Server) cloneSet(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		if err := s.DB.OpenSet(src); err != nil {
+		if err := s.DB.Sets().Open(src); err != nil {
 			return err
 		}
 		now := s.Now().UnixMilli()
@@ -302,7 +303,7 @@ func (s *Server) cloneSet(w http.ResponseWriter, r *http.Request) error {
 		}
 		clone = &store.Set{UserID: c.UserID, Name: src.Name, Notes: src.Notes, Imperial: src.Imperial,
 			Measies: measies, CreatedAt: now, UpdatedAt: now}
-		if err := s.DB.CreateSet(ctx, tx, clone); err != nil {
+		if err := tx.Sets().Create(ctx, clone); err != nil {
 			return err
 		}
 		if src.Img == "" {
@@ -312,7 +313,7 @@ func (s *Server) cloneSet(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		put = clone.Img
-		return s.DB.SaveSet(ctx, tx, clone)
+		return tx.Sets().Save(ctx, clone)
 	})
 	if clone != nil && clone.ID != 0 && put != "" {
 		s.settleImages(ctx, setOwner(clone.ID), since, put)
@@ -339,22 +340,22 @@ type SetDocument struct {
 // publicSet serves GET /sets/{id}.json and .yaml: public sets only; any
 // other case is the same 404.
 func (s *Server) publicSet(w http.ResponseWriter, r *http.Request) error {
-	id, format, ok := docFile(r.PathValue("file"))
+	id, format, ok := httpx.DocFile(r.PathValue("file"))
 	if !ok {
 		return apierr.NotFound
 	}
 	ctx := r.Context()
-	set, err := s.DB.SetByID(ctx, s.DB, id)
+	set, err := s.DB.Sets().ByID(ctx, id)
 	if err != nil {
 		return err
 	}
 	if !set.Public {
 		return apierr.NotFound
 	}
-	if err := s.DB.OpenSet(set); err != nil {
+	if err := s.DB.Sets().Open(set); err != nil {
 		return err
 	}
-	author, err := s.DB.UsernameOf(ctx, set.UserID)
+	author, err := s.DB.Users().UsernameOf(ctx, set.UserID)
 	if err != nil {
 		return err
 	}
@@ -366,7 +367,7 @@ func (s *Server) publicSet(w http.ResponseWriter, r *http.Request) error {
 	if m == nil {
 		m = map[string]float64{}
 	}
-	return writeDocument(w, format, SetDocument{Author: author, Type: "measurementsSet",
+	return httpx.WriteDocument(w, format, SetDocument{Author: author, Type: "measurementsSet",
 		About: "Contains measurements in mm (shoulderSlope in degrees) as well as metadata",
 		Name:  set.Name, Notes: set.Notes, Measurements: m, Units: units})
 }

@@ -23,18 +23,18 @@ type SigninRequest struct {
 // findUser resolves a sign-in identifier.
 func (s *Server) findUser(ctx context.Context, ident string) (*store.User, error) {
 	ident = strings.TrimSpace(ident)
-	u, err := s.DB.UserByUsername(ctx, s.DB, ident)
+	u, err := s.DB.Users().ByUsername(ctx, ident)
 	if !errors.Is(err, store.ErrNotFound) {
 		return u, err
 	}
 	if strings.Contains(ident, "@") {
-		u, err = s.DB.UserByEmail(ctx, s.DB, ident)
+		u, err = s.DB.Users().ByEmail(ctx, ident)
 		if !errors.Is(err, store.ErrNotFound) {
 			return u, err
 		}
 	}
 	if id, perr := strconv.ParseInt(ident, 10, 64); perr == nil && id > 0 {
-		return s.DB.UserByID(ctx, s.DB, id)
+		return s.DB.Users().ByID(ctx, id)
 	}
 	return nil, store.ErrNotFound
 }
@@ -74,7 +74,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 		if u != nil {
 			// Written off the request path: an unknown account has nothing
 			// to record, and the time must not tell the two apart.
-			s.DB.AddAuditLater(s.event(r, u.ID, "signin.failed", ""), func(err error) {
+			s.DB.Audit().AddLater(s.event(r, u.ID, "signin.failed", ""), func(err error) {
 				s.Log.Warn("audit write failed", "event", "signin.failed", "err", err)
 			})
 		}
@@ -124,11 +124,11 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 	var token string
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		if rehash || u.MFAEnabled {
-			if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+			if err := tx.Users().Save(ctx, u); err != nil {
 				return err
 			}
 		}
-		if err := s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "signin", "password")); err != nil {
+		if err := tx.Audit().Add(ctx, s.event(r, u.ID, "signin", "password")); err != nil {
 			return err
 		}
 		var err error
@@ -154,14 +154,14 @@ type ConsentLackingAnswer struct {
 // answerSignin answers a successful sign-in (password, link, ...).
 func answerSignin(w http.ResponseWriter, token string, u *store.User) error {
 	if u.Consent < 1 {
-		return encode(w, apierr.ConsentLacking.Status, ConsentLackingAnswer{"error", apierr.ConsentLacking.Code, token, asAccount(u)})
+		return encode(w, apierr.ConsentLacking.Status(), ConsentLackingAnswer{"error", apierr.ConsentLacking.Name(), token, asAccount(u)})
 	}
 	return encode(w, http.StatusOK, TokenResponse{success, token, asAccount(u)})
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) error {
 	c := caller(r)
-	if err := s.DB.RevokeSession(r.Context(), s.DB, c.JTI); err != nil {
+	if err := s.DB.Sessions().Revoke(r.Context(), c.JTI); err != nil {
 		return err
 	}
 	s.audit(r, c.UserID, "signout", "")
@@ -172,10 +172,10 @@ func (s *Server) signoutAll(w http.ResponseWriter, r *http.Request) error {
 	c := caller(r)
 	ctx := r.Context()
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.RevokeSessions(ctx, tx, c.UserID, ""); err != nil {
+		if err := tx.Sessions().RevokeOthers(ctx, c.UserID, ""); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, c.UserID, "signout.all", ""))
+		return tx.Audit().Add(ctx, s.event(r, c.UserID, "signout.all", ""))
 	})
 	if err != nil {
 		return err

@@ -33,7 +33,7 @@ type SigninLinkUse struct {
 	Token string `json:"token"`
 }
 
-var emailSent = Result{"emailSent"}
+var emailSent = Result{Result: "emailSent"}
 
 func (s *Server) signinLink(w http.ResponseWriter, r *http.Request) error {
 	var req SigninLinkRequest
@@ -72,7 +72,7 @@ func (s *Server) signinLink(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return s.DB.AddAudit(ctx, tx, ev)
+			return tx.Audit().Add(ctx, ev)
 		})
 		if err != nil {
 			return err
@@ -103,14 +103,14 @@ func (s *Server) useSigninLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	now := s.Now()
-	conf, err := s.DB.ConfirmationByID(ctx, s.DB, r.PathValue("id"), now.UnixMilli())
+	conf, err := s.DB.Confirmations().ByID(ctx, r.PathValue("id"), now.UnixMilli())
 	if err != nil {
 		return err
 	}
-	if conf.Type != store.ConfirmSigninLink || conf.UserID == 0 || !s.DB.CheckMatches(conf, r.PathValue("check")) {
+	if conf.Type != store.ConfirmSigninLink || conf.UserID == 0 || !s.DB.Confirmations().CheckMatches(conf, r.PathValue("check")) {
 		return apierr.NotFound
 	}
-	u, err := s.DB.UserByID(ctx, s.DB, conf.UserID)
+	u, err := s.DB.Users().ByID(ctx, conf.UserID)
 	if err != nil {
 		return err
 	}
@@ -135,10 +135,10 @@ func (s *Server) useSigninLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	var token string
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.UseConfirmation(ctx, tx, conf.ID); err != nil {
+		if err := tx.Confirmations().Use(ctx, conf.ID); err != nil {
 			return err // used by a parallel request: 404
 		}
-		locked, err := s.DB.LockUser(ctx, tx, conf.UserID)
+		locked, err := tx.Users().Lock(ctx, conf.UserID)
 		if err != nil {
 			return err
 		}
@@ -151,11 +151,11 @@ func (s *Server) useSigninLink(w http.ResponseWriter, r *http.Request) error {
 			if !ok {
 				return apierr.MFATokenInvalid // rolls back: the link stays
 			}
-			if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+			if err := tx.Users().Save(ctx, u); err != nil {
 				return err
 			}
 		}
-		if err := s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "signin", "signinlink")); err != nil {
+		if err := tx.Audit().Add(ctx, s.event(r, u.ID, "signin", "signinlink")); err != nil {
 			return err
 		}
 		token, err = s.startSession(ctx, tx, u)

@@ -89,7 +89,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		kind             = bmail.KindSignup
 	)
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		u, err := s.DB.UserByEmail(ctx, tx, email)
+		u, err := tx.Users().ByEmail(ctx, email)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -97,26 +97,26 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 			existing = u
 			return nil
 		}
-		u = &store.User{Username: "user-" + vault.Token(8), Email: email, Language: req.Language, Role: "user",
-			Status: 0, Control: 1, Compare: true, CreatedAt: now.UnixMilli()}
-		if test && req.Role != "" && auth.ValidRole(req.Role) {
-			u.Role = req.Role
+		u = &store.User{Username: "user-" + vault.Token(8), Email: email, Language: req.Language, Role: auth.RoleUser,
+			Status: auth.StatusUnconfirmed, Control: 1, Compare: true, CreatedAt: now.UnixMilli()}
+		if test && req.Role != "" && auth.Role(req.Role).Valid() {
+			u.Role = auth.Role(req.Role)
 		}
-		if err := s.DB.CreateUser(ctx, tx, u); err != nil {
+		if err := tx.Users().Create(ctx, u); err != nil {
 			return err
 		}
 		u.Username = "user-" + itoa(u.ID)
-		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
 		confirmID, check, err = s.newConfirmation(ctx, tx, store.ConfirmSignup, u.ID, map[string]any{"language": req.Language}, signupTTL)
 		if err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "signup", ""))
+		return tx.Audit().Add(ctx, s.event(r, u.ID, "signup", ""))
 	})
 	if errors.Is(err, store.ErrConflict) { // a parallel signup of the same email won
-		existing, err = s.DB.UserByEmail(ctx, s.DB, email)
+		existing, err = s.DB.Users().ByEmail(ctx, email)
 	}
 	if err != nil {
 		return err
@@ -158,11 +158,11 @@ func (s *Server) signinLinkURL(id, check string) string {
 
 // newConfirmation stores a confirmation with a random id and check; only
 // the check's keyed hash is kept.
-func (s *Server) newConfirmation(ctx context.Context, q store.Querier, typ string, userID int64, data map[string]any, ttl time.Duration) (id, check string, err error) {
+func (s *Server) newConfirmation(ctx context.Context, q store.Conn, typ string, userID int64, data map[string]any, ttl time.Duration) (id, check string, err error) {
 	id = newUUID()
 	check = vault.Token(16)
 	now := s.Now()
-	err = s.DB.CreateConfirmation(ctx, q, &store.Confirmation{ID: id, Type: typ, UserID: userID, Data: data,
+	err = q.Confirmations().Create(ctx, &store.Confirmation{ID: id, Type: typ, UserID: userID, Data: data,
 		CheckHash: s.DB.Vault().Check(check), CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(ttl).UnixMilli()})
 	return id, check, err
 }
@@ -187,7 +187,7 @@ func (s *Server) confirmSignup(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	now := s.Now()
 	id := r.PathValue("id")
-	conf, err := s.DB.ConfirmationByID(ctx, s.DB, id, now.UnixMilli())
+	conf, err := s.DB.Confirmations().ByID(ctx, id, now.UnixMilli())
 	if err != nil {
 		return err
 	}
@@ -200,21 +200,21 @@ func (s *Server) confirmSignup(w http.ResponseWriter, r *http.Request) error {
 	var u *store.User
 	var token string
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.UseConfirmation(ctx, tx, conf.ID); err != nil {
+		if err := tx.Confirmations().Use(ctx, conf.ID); err != nil {
 			return err
 		}
 		var err error
-		if u, err = s.DB.UserByID(ctx, tx, conf.UserID); err != nil {
+		if u, err = tx.Users().ByID(ctx, conf.UserID); err != nil {
 			return err
 		}
 		if u.Status == 0 {
 			u.Status = 1
 		}
 		u.Consent = *req.Consent
-		if err := s.DB.SaveUser(ctx, tx, u); err != nil {
+		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
-		if err := s.DB.AddAudit(ctx, tx, s.event(r, u.ID, "signup.confirmed", "")); err != nil {
+		if err := tx.Audit().Add(ctx, s.event(r, u.ID, "signup.confirmed", "")); err != nil {
 			return err
 		}
 		token, err = s.startSession(ctx, tx, u)
@@ -223,20 +223,20 @@ func (s *Server) confirmSignup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p := accountProblem(u.Role, u.Status, u.Consent); p != nil {
+	if p := auth.Problem(u.Role, u.Status, u.Consent); p != 0 {
 		return p
 	}
 	return encode(w, http.StatusOK, TokenResponse{success, token, asAccount(u)})
 }
 
 // startSession records a new session and signs its token.
-func (s *Server) startSession(ctx context.Context, q store.Querier, u *store.User) (string, error) {
+func (s *Server) startSession(ctx context.Context, q store.Conn, u *store.User) (string, error) {
 	jti := vault.Token(16)
-	token, exp, err := s.Tokens.Issue(u.ID, u.Username, u.Role, u.Status, jti, s.Now())
+	token, exp, err := s.Tokens.Issue(u.ID, u.Username, string(u.Role), int(u.Status), jti, s.Now())
 	if err != nil {
 		return "", err
 	}
-	if err := s.DB.CreateSession(ctx, q, jti, u.ID, exp.UnixMilli()); err != nil {
+	if err := q.Sessions().Create(ctx, jti, u.ID, exp.UnixMilli()); err != nil {
 		return "", err
 	}
 	return token, nil

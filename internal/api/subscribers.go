@@ -87,10 +87,10 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	var sub *store.Subscriber
 	write := func(tx *store.Tx) error {
 		var err error
-		sub, err = s.DB.SubscriberByEHash(ctx, tx, ehash)
+		sub, err = tx.Subscribers().ByEHash(ctx, ehash)
 		if errors.Is(err, store.ErrNotFound) {
 			sub = &store.Subscriber{ID: newUUID(), Email: email, Language: req.Language, CreatedAt: s.Now().UnixMilli()}
-			return s.DB.CreateSubscriber(ctx, tx, sub)
+			return tx.Subscribers().Create(ctx, sub)
 		}
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 		// the address must not change it.
 		if !sub.Active && sub.Language != req.Language {
 			sub.Language = req.Language
-			return s.DB.SetSubscriberLanguage(ctx, tx, sub.ID, sub.Language, s.Now().UnixMilli())
+			return tx.Subscribers().SetLanguage(ctx, sub.ID, sub.Language, s.Now().UnixMilli())
 		}
 		return nil
 	}
@@ -153,7 +153,7 @@ func (s *Server) activateSubscriber(w http.ResponseWriter, r *http.Request) erro
 	}
 	ctx := r.Context()
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		sub, err := s.DB.SubscriberByID(ctx, tx, id)
+		sub, err := tx.Subscribers().ByID(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func (s *Server) activateSubscriber(w http.ResponseWriter, r *http.Request) erro
 		if sub.Active {
 			return nil
 		}
-		return s.DB.ActivateSubscriber(ctx, tx, sub.ID, s.Now().UnixMilli())
+		return tx.Subscribers().Activate(ctx, sub.ID, s.Now().UnixMilli())
 	})
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func (s *Server) unsubscribe(r *http.Request) error {
 	}
 	ctx := r.Context()
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		_, err := s.DB.Unsubscribe(ctx, tx, ehash, s.Now().UnixMilli())
+		_, err := tx.Subscribers().Unsubscribe(ctx, ehash, s.Now().UnixMilli())
 		return err
 	})
 }
@@ -206,7 +206,7 @@ func (s *Server) oneClickUnsubscribe(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) listSubscribers(w http.ResponseWriter, r *http.Request) error {
-	subs, err := s.DB.Subscribers(r.Context(), s.DB)
+	subs, err := s.DB.Subscribers().All(r.Context())
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func subscribe(t *testing.T, e *apitest.Env, email, lang string) (string, string
 
 func subscriberRow(t *testing.T, e *apitest.Env, ehash string) *store.Subscriber {
 	t.Helper()
-	s, err := e.App.DB.SubscriberByEHash(context.Background(), e.App.DB, ehash)
+	s, err := e.App.DB.Subscribers().ByEHash(context.Background(), ehash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}

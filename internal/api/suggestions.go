@@ -107,7 +107,7 @@ func (s *Server) suggestCuratedSet(w http.ResponseWriter, r *http.Request) error
 		if *req.Set < 1 {
 			return apierr.NotFound
 		}
-		src, err := s.DB.SetByID(ctx, s.DB, *req.Set)
+		src, err := s.DB.Sets().ByID(ctx, *req.Set)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func (s *Server) suggestCuratedSet(w http.ResponseWriter, r *http.Request) error
 				return err
 			}
 		}
-		if err := s.DB.OpenSet(src); err != nil {
+		if err := s.DB.Sets().Open(src); err != nil {
 			return err
 		}
 		data["set"] = *req.Set
@@ -173,10 +173,10 @@ func (s *Server) suggestOptionPack(w http.ResponseWriter, r *http.Request) error
 func (s *Server) storeSuggestion(w http.ResponseWriter, r *http.Request, sg *store.Suggestion) error {
 	ctx := r.Context()
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.CreateSuggestion(ctx, tx, sg); err != nil {
+		if err := tx.Curated().CreateSuggestion(ctx, sg); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, sg.UserID, "suggestion.created", sg.Type+" "+sg.ID))
+		return tx.Audit().Add(ctx, s.event(r, sg.UserID, "suggestion.created", sg.Type+" "+sg.ID))
 	})
 	if err != nil {
 		if sg.Type == store.SuggestCuratedSet {
@@ -188,7 +188,7 @@ func (s *Server) storeSuggestion(w http.ResponseWriter, r *http.Request, sg *sto
 }
 
 func (s *Server) listSuggestions(w http.ResponseWriter, r *http.Request, typ string) error {
-	list, err := s.DB.Suggestions(r.Context(), s.DB, typ)
+	list, err := s.DB.Curated().Suggestions(r.Context(), typ)
 	if err != nil {
 		return err
 	}
@@ -206,10 +206,10 @@ func (s *Server) deleteSuggestion(w http.ResponseWriter, r *http.Request, typ st
 	}
 	ctx := r.Context()
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := s.DB.DeleteSuggestion(ctx, tx, typ, id.String()); err != nil {
+		if err := tx.Curated().DeleteSuggestion(ctx, typ, id.String()); err != nil {
 			return err
 		}
-		return s.DB.AddAudit(ctx, tx, s.event(r, caller(r).UserID, "suggestion.deleted", typ+" "+id.String()))
+		return tx.Audit().Add(ctx, s.event(r, caller(r).UserID, "suggestion.deleted", typ+" "+id.String()))
 	})
 	if err != nil {
 		return err

@@ -1,103 +1,126 @@
-// Package apierr is the one list of errors Bobbin answers with. Each has an
-// HTTP status and a stable camelCase code; clients branch on the code, so a
-// code, once shipped, never changes meaning. Handlers return these; the api
-// package alone turns them into answers.
+// Package apierr is the one list of errors Bobbin answers with. Each Code
+// has an HTTP status and a stable camelCase wire name; clients branch on
+// the name, so a code, once shipped, never changes meaning. The list is
+// closed: codes are constants of this package (codes.go), so no other
+// package can make one at run time or change one. Handlers return a Code,
+// or an *Error when the answer needs a Retry-After or the log a cause; the
+// HTTP layer alone turns them into answers.
 package apierr
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
 
-// Error is an answer-worthy error.
-type Error struct {
-	Status     int
-	Code       string
-	RetryAfter time.Duration  // for 429 and 503: sets Retry-After
-	Extra      map[string]any // extra fields in the error body (rare)
+// Code is one entry of the closed list.
+type Code uint16
+
+type entry struct {
+	status int
+	name   string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%d %s", e.Status, e.Code) }
-
-// With returns a copy carrying extra body fields.
-func (e *Error) With(k string, v any) *Error {
-	c := *e
-	c.Extra = map[string]any{}
-	for ek, ev := range e.Extra {
-		c.Extra[ek] = ev
+// Status is the HTTP status the code answers with.
+func (c Code) Status() int {
+	if c == none || c >= numCodes {
+		return 500
 	}
-	c.Extra[k] = v
-	return &c
+	return table[c].status
 }
 
-// Retry returns a copy with a Retry-After.
-func (e *Error) Retry(d time.Duration) *Error {
-	c := *e
-	c.RetryAfter = d
-	return &c
+// Name is the wire name ("postBodyMissing").
+func (c Code) Name() string {
+	if c == none || c >= numCodes {
+		return "serverError"
+	}
+	return table[c].name
 }
 
-func e(status int, code string) *Error { return &Error{Status: status, Code: code} }
+func (c Code) Error() string { return fmt.Sprintf("%d %s", c.Status(), c.Name()) }
 
-// BadRequest makes a 400 with a field-specific code (e.g. "bioInvalid").
-func BadRequest(code string) *Error { return e(400, code) }
+// Retry returns the code with a Retry-After (for 429 and 503).
+func (c Code) Retry(d time.Duration) *Error { return &Error{Code: c, RetryAfter: d} }
 
-// The stable list. Grouped by status; keep it sorted within a group.
-var (
-	// 400
-	PostBodyMissing          = e(400, "postBodyMissing")
-	InvalidJSON              = e(400, "invalidJson")
-	EmailMissing             = e(400, "emailMissing")
-	EmailInvalid             = e(400, "emailInvalid")
-	LanguageMissing          = e(400, "languageMissing")
-	UnsupportedLanguage      = e(400, "unsupportedLanguage")
-	ConsentRequired          = e(400, "consentRequired")
-	ConsentInvalid           = e(400, "consentInvalid")
-	UsernameMissing          = e(400, "usernameMissing")
-	UsernameTooShort         = e(400, "usernameTooShort")
-	UsernameTooLong          = e(400, "usernameTooLong")
-	UsernameInvalid          = e(400, "usernameInvalid")
-	UsernameTaken            = e(400, "usernameTaken")
-	PasswordMissing          = e(400, "passwordMissing")
-	PasswordTooShort         = e(400, "passwordTooShort")
-	PasswordTooLong          = e(400, "passwordTooLong")
-	PasswordTooCommon        = e(400, "passwordTooCommon")
-	CurrentPasswordMissing   = e(400, "currentPasswordMissing")
-	NameMissing              = e(400, "nameMissing")
-	LevelMissing             = e(400, "levelMissing")
-	LevelNotNumeric          = e(400, "levelNotNumeric")
-	InvalidLevel             = e(400, "invalidLevel")
-	ExpiresInMissing         = e(400, "expiresInMissing")
-	ExpiresIsNotNumeric      = e(400, "expiresIsNotNumeric")
-	ExpiresIsHigherThanMax   = e(400, "expiresIsHigherThanMaximum")
-	ExpiresIsLowerThanMin    = e(400, "expiresIsLowerThanMinimum")
-	KeyLevelExceedsRoleLevel = e(400, "keyLevelExceedsRoleLevel")
-	ControlInvalid           = e(400, "controlInvalid")
-	MFAActive                = e(400, "mfaActive")
-	InvalidMFASetting        = e(400, "invalidMfaSetting")
-	MFATokenMissing          = e(400, "mfaTokenMissing")
-	IDInvalid                = e(400, "idInvalid")
-	// 401
-	AuthenticationFailed = e(401, "authenticationFailed")
-	SignInFailed         = e(401, "signInFailed")
-	// 403
-	InsufficientAccessLevel = e(403, "insufficientAccessLevel")
-	AccountBlocked          = e(403, "accountBlocked")
-	AccountDisabled         = e(403, "accountDisabled")
-	AccountInactive         = e(403, "accountInactive")
-	StatusLacking           = e(403, "statusLacking")
-	MFATokenRequired        = e(403, "mfaTokenRequired")
-	MFATokenInvalid         = e(403, "mfaTokenInvalid")
-	// 404, 405, 413
-	NotFound         = e(404, "notFound")
-	MethodNotAllowed = e(405, "methodNotAllowed")
-	BodyTooLarge     = e(413, "bodyTooLarge")
-	UnsupportedMedia = e(415, "unsupportedMediaType")
-	// 429, 451
-	TooManyRequests = e(429, "tooManyRequests")
-	ConsentLacking  = e(451, "consentLacking")
-	// 5xx
-	ServerError = e(500, "serverError")
-	Busy        = e(503, "serviceBusy")
-	Unavailable = e(503, "serviceUnavailable")
-)
+// Because returns the code carrying the error that caused it, for the log
+// line; the answer is the code's alone.
+func (c Code) Because(cause error) *Error { return &Error{Code: c, Cause: cause} }
+
+// Error is a code with what its answer or its log line needs beyond it.
+type Error struct {
+	Code       Code
+	RetryAfter time.Duration // sets Retry-After
+	Cause      error         // logged, never answered
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return e.Code.Error() + ": " + e.Cause.Error()
+	}
+	return e.Code.Error()
+}
+
+// Unwrap gives errors.Is/As the code and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Cause != nil {
+		return []error{e.Code, e.Cause}
+	}
+	return []error{e.Code}
+}
+
+// From finds the answer an error carries: its code and Retry-After. ok is
+// false for an error that carries no code (an internal failure).
+func From(err error) (c Code, retry time.Duration, ok bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code, e.RetryAfter, true
+	}
+	if errors.As(err, &c) {
+		return c, 0, true
+	}
+	return 0, 0, false
+}
+
+// All lists every code (for tests and the OpenAPI description).
+func All() []Code {
+	out := make([]Code, 0, numCodes-1)
+	for c := none + 1; c < numCodes; c++ {
+		out = append(out, c)
+	}
+	return out
+}
+
+// ByName finds a code by its wire name.
+func ByName(name string) (Code, bool) {
+	for c := none + 1; c < numCodes; c++ {
+		if table[c].name == name {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// Invalid is the code for a body field of the wrong JSON type: the field's
+// "<field>Invalid" code where the list has one, else invalidJson.
+func Invalid(field string) Code {
+	if c, ok := byName[field+"Invalid"]; ok {
+		return c
+	}
+	return InvalidJSON
+}
+
+// TooLong is the "<field>TooLong" code of a field, else invalidJson.
+func TooLong(field string) Code {
+	if c, ok := byName[field+"TooLong"]; ok {
+		return c
+	}
+	return InvalidJSON
+}
+
+var byName = func() map[string]Code {
+	m := make(map[string]Code, numCodes)
+	for c := none + 1; c < numCodes; c++ {
+		m[table[c].name] = c
+	}
+	return m
+}()

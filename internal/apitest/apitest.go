@@ -153,12 +153,12 @@ func (e *Env) UpdateUser(id int64, fn func(u *store.User)) {
 	e.T.Helper()
 	ctx := context.Background()
 	db := e.App.DB
-	u, err := db.UserByID(ctx, db, id)
+	u, err := db.Users().ByID(ctx, id)
 	if err != nil {
 		e.T.Fatal(err)
 	}
 	fn(u)
-	if err := db.Write(ctx, func(tx *store.Tx) error { return db.SaveUser(ctx, tx, u) }); err != nil {
+	if err := db.Write(ctx, func(tx *store.Tx) error { return tx.Users().Save(ctx, u) }); err != nil {
 		e.T.Fatal(err)
 	}
 }

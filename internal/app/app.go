@@ -96,7 +96,7 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 		}
 		mailer = smtp
 	}
-	rec := activity.New(db, log)
+	rec := activity.New(db.Activity(), log)
 	imgs, err := imageStore(cfg, db)
 	if err != nil {
 		return nil, err
@@ -170,10 +170,10 @@ func (a *App) background(ctx context.Context) {
 			}
 		case now := <-prune.C:
 			a.Server.SweepLimiters(now)
-			if err := a.DB.PruneSessions(ctx, now.UnixMilli()); err != nil && ctx.Err() == nil {
+			if err := a.DB.Sessions().Prune(ctx, now.UnixMilli()); err != nil && ctx.Err() == nil {
 				a.Log.Warn("pruning sessions failed", "err", err)
 			}
-			if err := a.DB.PruneAudit(ctx, now.Add(-a.Config.AuditRetention).UnixMilli()); err != nil && ctx.Err() == nil {
+			if err := a.DB.Audit().Prune(ctx, now.Add(-a.Config.AuditRetention).UnixMilli()); err != nil && ctx.Err() == nil {
 				a.Log.Warn("pruning audit failed", "err", err)
 			}
 		}

@@ -22,29 +22,53 @@ const (
 // noAccess is below every level, including ReadNone.
 const noAccess Level = -1
 
-// Roles lists every known role.
-var Roles = []string{"user", "tester", "curator", "bughunter", "support", "admin", "blocked"}
+// Role is an account's role. Its level is what a sign-in token acts with.
+type Role string
 
-// RoleLevel returns the level of a role. The role "blocked" and unknown
-// roles get -1, which is below every named level.
-func RoleLevel(role string) Level {
-	switch role {
-	case "user", "tester":
+// The roles.
+const (
+	RoleUser      Role = "user"
+	RoleTester    Role = "tester"
+	RoleCurator   Role = "curator"
+	RoleBughunter Role = "bughunter"
+	RoleSupport   Role = "support"
+	RoleAdmin     Role = "admin"
+	RoleBlocked   Role = "blocked" // cannot sign in; every credential refused
+)
+
+// Roles lists every known role.
+var Roles = []Role{RoleUser, RoleTester, RoleCurator, RoleBughunter, RoleSupport, RoleAdmin, RoleBlocked}
+
+// Level returns the level of a role. RoleBlocked and unknown roles get -1,
+// which is below every named level.
+func (r Role) Level() Level {
+	switch r {
+	case RoleUser, RoleTester:
 		return User
-	case "curator":
+	case RoleCurator:
 		return Curator
-	case "bughunter":
+	case RoleBughunter:
 		return Bughunter
-	case "support":
+	case RoleSupport:
 		return Support
-	case "admin":
+	case RoleAdmin:
 		return Admin
 	default:
 		return noAccess
 	}
 }
 
-// ValidRole reports whether role is one of Roles (exact, case-sensitive).
-func ValidRole(role string) bool {
-	return slices.Contains(Roles, role)
+// Valid reports whether r is one of Roles (exact, case-sensitive).
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Staff reports whether the role is above a user's (curator and up).
+func (r Role) Staff() bool { return r.Level() > User }
+
+// RoleNames lists the roles as strings (for messages and enums).
+func RoleNames() []string {
+	out := make([]string, len(Roles))
+	for i, r := range Roles {
+		out[i] = string(r)
+	}
+	return out
 }

@@ -1,6 +1,10 @@
 package auth
 
-import "testing"
+import (
+	"testing"
+
+	"bobbin/internal/apierr"
+)
 
 func TestRoleLevel(t *testing.T) {
 	tests := []struct {
@@ -21,11 +25,11 @@ func TestRoleLevel(t *testing.T) {
 		{"root", -1},
 	}
 	for _, tc := range tests {
-		if got := RoleLevel(tc.role); got != tc.want {
-			t.Errorf("RoleLevel(%q) = %d, want %d", tc.role, got, tc.want)
+		if got := Role(tc.role).Level(); got != tc.want {
+			t.Errorf("Role(%q).Level() = %d, want %d", tc.role, got, tc.want)
 		}
 	}
-	if RoleLevel("blocked") >= ReadNone {
+	if RoleBlocked.Level() >= ReadNone {
 		t.Error("blocked reaches ReadNone")
 	}
 }
@@ -42,19 +46,48 @@ func TestLevelValues(t *testing.T) {
 
 func TestValidRole(t *testing.T) {
 	for _, r := range Roles {
-		if !ValidRole(r) {
-			t.Errorf("ValidRole(%q) = false", r)
+		if !r.Valid() {
+			t.Errorf("%q.Valid() = false", r)
 		}
-		if r != "blocked" && RoleLevel(r) < User {
-			t.Errorf("role %q has level %d", r, RoleLevel(r))
+		if r != RoleBlocked && r.Level() < User {
+			t.Errorf("role %q has level %d", r, r.Level())
 		}
 	}
-	for _, r := range []string{"", "User", "root", "user ", "superadmin"} {
-		if ValidRole(r) {
-			t.Errorf("ValidRole(%q) = true", r)
+	for _, r := range []Role{"", "User", "root", "user ", "superadmin"} {
+		if r.Valid() {
+			t.Errorf("%q.Valid() = true", r)
 		}
 	}
 	if len(Roles) != 7 {
 		t.Errorf("%d roles, want 7", len(Roles))
+	}
+}
+
+func TestProblem(t *testing.T) {
+	tests := []struct {
+		role    Role
+		status  Status
+		consent int
+		want    apierr.Code
+		signin  apierr.Code
+	}{
+		{RoleUser, StatusActive, 1, 0, 0},
+		{RoleUser, StatusActive, 0, apierr.ConsentLacking, 0},
+		{RoleBlocked, StatusActive, 1, apierr.AccountBlocked, apierr.AccountBlocked},
+		{RoleUser, StatusDisabled, 1, apierr.AccountBlocked, apierr.AccountBlocked},
+		{RoleUser, StatusRestricted, 1, apierr.AccountDisabled, apierr.StatusLacking},
+		{RoleUser, StatusUnconfirmed, 1, apierr.AccountInactive, apierr.StatusLacking},
+		{RoleAdmin, Status(7), 3, apierr.AccountInactive, apierr.StatusLacking},
+	}
+	for _, tc := range tests {
+		if got := Problem(tc.role, tc.status, tc.consent); got != tc.want {
+			t.Errorf("Problem(%s, %s, %d) = %v, want %v", tc.role, tc.status, tc.consent, got, tc.want)
+		}
+		if got := SignInProblem(tc.role, tc.status); got != tc.signin {
+			t.Errorf("SignInProblem(%s, %s) = %v, want %v", tc.role, tc.status, got, tc.signin)
+		}
+	}
+	if StatusDisabled.String() != "disabled" || StatusRestricted.String() != "restricted" {
+		t.Error("status names: -2 is disabled (by an admin), -1 restricted (by the user)")
 	}
 }

@@ -26,7 +26,7 @@ func (d *DBStore) Put(ctx context.Context, owner, contentType string, data []byt
 	if err != nil {
 		return "", err
 	}
-	if err := d.db.PutImage(ctx, name, owner, contentType, data, time.Now().UnixMilli()); err != nil {
+	if err := d.db.Images().Put(ctx, name, owner, contentType, data, time.Now().UnixMilli()); err != nil {
 		return "", err
 	}
 	return d.baseURL + name, nil
@@ -37,7 +37,7 @@ func (d *DBStore) Get(ctx context.Context, name string) (string, []byte, error) 
 	if _, _, ok := ParseName(name); !ok {
 		return "", nil, ErrNotFound
 	}
-	ct, b, err := d.db.ImageByName(ctx, name)
+	ct, b, err := d.db.Images().ByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil, ErrNotFound
 	}
@@ -49,7 +49,7 @@ func (d *DBStore) List(ctx context.Context, owner string) ([]Info, error) {
 	if _, _, ok := ParseOwner(owner); !ok {
 		return nil, ErrOwner
 	}
-	rows, err := d.db.ImagesByOwner(ctx, owner)
+	rows, err := d.db.Images().ByOwner(ctx, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -61,12 +61,14 @@ func (d *DBStore) List(ctx context.Context, owner string) ([]Info, error) {
 }
 
 // Delete removes one image.
-func (d *DBStore) Delete(ctx context.Context, name string) error { return d.db.DeleteImage(ctx, name) }
+func (d *DBStore) Delete(ctx context.Context, name string) error {
+	return d.db.Images().Delete(ctx, name)
+}
 
 // DeleteOwner removes every image of an owner.
 func (d *DBStore) DeleteOwner(ctx context.Context, owner string) error {
 	if _, _, ok := ParseOwner(owner); !ok {
 		return ErrOwner
 	}
-	return d.db.DeleteImagesByOwner(ctx, owner)
+	return d.db.Images().DeleteByOwner(ctx, owner)
 }

@@ -16,7 +16,8 @@ type KeyActivity struct {
 
 // FlushActivity adds the counters in one transaction. Rows deleted in the
 // meantime are skipped silently.
-func (db *DB) FlushActivity(ctx context.Context, users map[int64]UserActivity, keys map[string]KeyActivity) error {
+func (st Activity) Flush(ctx context.Context, users map[int64]UserActivity, keys map[string]KeyActivity) error {
+	db := st.db
 	if len(users) == 0 && len(keys) == 0 {
 		return nil
 	}

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bobbin/internal/auth"
+
 	"context"
 	"strconv"
 	"strings"
@@ -9,7 +11,8 @@ import (
 // SearchUsers finds accounts for support staff: usernames containing q
 // (case-insensitive), the account whose email is exactly q (through its
 // keyed hash) and the account whose id is q. At most limit rows, by id.
-func (db *DB) SearchUsers(ctx context.Context, q Querier, query string, limit int) ([]*User, error) {
+func (st Users) Search(ctx context.Context, query string, limit int) ([]*User, error) {
+	db, q := st.db, st.q
 	query = strings.TrimSpace(query)
 	like := "%" + adminLikeEscaper.Replace(strings.ToLower(query)) + "%"
 	var id int64
@@ -24,7 +27,7 @@ func (db *DB) SearchUsers(ctx context.Context, q Querier, query string, limit in
 	defer rows.Close()
 	out := []*User{}
 	for rows.Next() {
-		u, err := db.scanUser(rows)
+		u, err := (Users{conn{db, db}}).scan(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -39,14 +42,15 @@ var adminLikeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // AdminChange is what an admin may change on an account; nil leaves a
 // field alone.
 type AdminChange struct {
-	Role       *string
-	Status     *int
+	Role       *auth.Role
+	Status     *auth.Status
 	DisableMFA bool // clears the MFA secret, scratch codes and last step too
 }
 
 // AdminUpdateUser writes only the fields an admin changes, so it never
 // overwrites what the user changed meanwhile.
-func (db *DB) AdminUpdateUser(ctx context.Context, q Querier, id int64, c AdminChange, now int64) error {
+func (st Users) AdminUpdate(ctx context.Context, id int64, c AdminChange, now int64) error {
+	q := st.q
 	if c.Role != nil {
 		if err := adminAffect(q.Exec(ctx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", *c.Role, now, id)); err != nil {
 			return err

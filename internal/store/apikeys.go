@@ -17,7 +17,8 @@ type APIKey struct {
 
 const keyColumns = "id, user_id, name_enc, level, secret_hash, expires_at, created_at, last_seen, calls"
 
-func (db *DB) scanKey(row interface{ Scan(...any) error }) (*APIKey, error) {
+func (st Keys) scan(row interface{ Scan(...any) error }) (*APIKey, error) {
+	db := st.db
 	var k APIKey
 	var name string
 	if err := row.Scan(&k.ID, &k.UserID, &name, &k.Level, &k.SecretHash, &k.ExpiresAt, &k.CreatedAt, &k.LastSeen, &k.Calls); err != nil {
@@ -31,7 +32,8 @@ func (db *DB) scanKey(row interface{ Scan(...any) error }) (*APIKey, error) {
 }
 
 // CreateKey stores a key; CreatedAt is set here.
-func (db *DB) CreateKey(ctx context.Context, q Querier, k *APIKey) error {
+func (st Keys) Create(ctx context.Context, k *APIKey) error {
+	db, q := st.db, st.q
 	name, err := db.v.Encrypt("apikeys.name", k.Name)
 	if err != nil {
 		return err
@@ -45,12 +47,14 @@ func (db *DB) CreateKey(ctx context.Context, q Querier, k *APIKey) error {
 }
 
 // KeyByID reads one key.
-func (db *DB) KeyByID(ctx context.Context, q Querier, id string) (*APIKey, error) {
-	return db.scanKey(q.QueryRow(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE id = ?", id))
+func (st Keys) ByID(ctx context.Context, id string) (*APIKey, error) {
+	db, q := st.db, st.q
+	return (Keys{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE id = ?", id))
 }
 
 // KeysByUser lists a user's keys, newest first.
-func (db *DB) KeysByUser(ctx context.Context, q Querier, userID int64) ([]*APIKey, error) {
+func (st Keys) ByUser(ctx context.Context, userID int64) ([]*APIKey, error) {
+	db, q := st.db, st.q
 	rows, err := q.Query(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE user_id = ? ORDER BY created_at DESC, id", userID)
 	if err != nil {
 		return nil, err
@@ -58,7 +62,7 @@ func (db *DB) KeysByUser(ctx context.Context, q Querier, userID int64) ([]*APIKe
 	defer rows.Close()
 	out := []*APIKey{}
 	for rows.Next() {
-		k, err := db.scanKey(rows)
+		k, err := (Keys{conn{db, db}}).scan(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +73,8 @@ func (db *DB) KeysByUser(ctx context.Context, q Querier, userID int64) ([]*APIKe
 
 // DeleteKey removes a key; ErrNotFound when it was already gone, so of
 // several parallel deletes exactly one succeeds.
-func (db *DB) DeleteKey(ctx context.Context, q Querier, id string) error {
+func (st Keys) Delete(ctx context.Context, id string) error {
+	db, q := st.db, st.q
 	res, err := q.Exec(ctx, sqlDeleteKey, id)
 	db.invalidate(q, false, credStripe(id))
 	if err != nil {
@@ -91,7 +96,8 @@ type KeyPrincipal struct {
 
 // KeyPrincipalByID reads a key and its owner in one indexed read, or none
 // when cached (cache.go).
-func (db *DB) KeyPrincipalByID(ctx context.Context, id string) (KeyPrincipal, error) {
+func (st Keys) Principal(ctx context.Context, id string) (KeyPrincipal, error) {
+	db := st.db
 	var p KeyPrincipal
 	if db.cache != nil {
 		k, err := db.cachedKey(ctx, id)

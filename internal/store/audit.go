@@ -14,7 +14,8 @@ type AuditEvent struct {
 }
 
 // AddAudit records an event.
-func (db *DB) AddAudit(ctx context.Context, q Querier, e AuditEvent) error {
+func (st Audit) Add(ctx context.Context, e AuditEvent) error {
+	q := st.q
 	if e.At == 0 {
 		e.At = Now()
 	}
@@ -25,7 +26,8 @@ func (db *DB) AddAudit(ctx context.Context, q Querier, e AuditEvent) error {
 
 // AuditByUser lists a user's most recent events, newest first, including
 // those AddAuditLater is still writing.
-func (db *DB) AuditByUser(ctx context.Context, userID int64, limit int) ([]AuditEvent, error) {
+func (st Audit) ByUser(ctx context.Context, userID int64, limit int) ([]AuditEvent, error) {
+	db := st.db
 	db.later.wait(userID) // events still being written are part of the answer
 	rows, err := db.Query(ctx, "SELECT id, user_id, at, event, method, ip, detail FROM audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?", userID, limit)
 	if err != nil {
@@ -44,7 +46,8 @@ func (db *DB) AuditByUser(ctx context.Context, userID int64, limit int) ([]Audit
 }
 
 // PruneAudit removes events older than before.
-func (db *DB) PruneAudit(ctx context.Context, before int64) error {
+func (st Audit) Prune(ctx context.Context, before int64) error {
+	db := st.db
 	_, err := db.Exec(ctx, "DELETE FROM audit WHERE at < ?", before)
 	return err
 }

@@ -39,7 +39,8 @@ func (l *laterWrites) wait(userID int64) {
 // request, the event would make that answer slower than the same failure
 // for an unknown account, and the time would tell who has an account.
 // onErr (may be nil) hears of a failed write.
-func (db *DB) AddAuditLater(e AuditEvent, onErr func(error)) {
+func (st Audit) AddLater(e AuditEvent, onErr func(error)) {
+	db := st.db
 	if e.At == 0 {
 		e.At = Now()
 	}
@@ -50,7 +51,7 @@ func (db *DB) AddAuditLater(e AuditEvent, onErr func(error)) {
 	l.mu.Unlock()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := db.AddAudit(ctx, db, e)
+		err := (Audit{conn{db, db}}).Add(ctx, e)
 		cancel()
 		l.lockInit()
 		if l.pending[e.UserID]--; l.pending[e.UserID] <= 0 {

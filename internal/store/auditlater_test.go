@@ -24,13 +24,13 @@ func TestAuditLaterIsReadAndNeverLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := &User{Username: "later", Email: "later@example.com", Language: "en", Role: "user", Status: 1}
-	if err := db.Write(ctx, func(tx *Tx) error { return db.CreateUser(ctx, tx, u) }); err != nil {
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.Users().Create(ctx, u) }); err != nil {
 		t.Fatal(err)
 	}
 	// Read right after: the pending events are part of the answer.
 	for i := 0; i < 20; i++ {
-		db.AddAuditLater(AuditEvent{UserID: u.ID, Event: "signin.failed"}, func(err error) { t.Error(err) })
-		ev, err := db.AuditByUser(ctx, u.ID, 100)
+		db.Audit().AddLater(AuditEvent{UserID: u.ID, Event: "signin.failed"}, func(err error) { t.Error(err) })
+		ev, err := db.Audit().ByUser(ctx, u.ID, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +40,7 @@ func TestAuditLaterIsReadAndNeverLost(t *testing.T) {
 	}
 	// Close right after: nothing is lost.
 	for i := 0; i < 50; i++ {
-		db.AddAuditLater(AuditEvent{UserID: u.ID, Event: "signin.failed"}, func(err error) { t.Error(err) })
+		db.Audit().AddLater(AuditEvent{UserID: u.ID, Event: "signin.failed"}, func(err error) { t.Error(err) })
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestAuditLaterIsReadAndNeverLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ev, err := db.AuditByUser(ctx, u.ID, 1000)
+	ev, err := db.Audit().ByUser(ctx, u.ID, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestAuditLaterIsReadAndNeverLost(t *testing.T) {
 	}
 	// A write that fails is reported, not lost silently.
 	errs := make(chan error, 1)
-	db.AddAuditLater(AuditEvent{UserID: 999999, Event: "x"}, func(err error) { errs <- err })
+	db.Audit().AddLater(AuditEvent{UserID: 999999, Event: "x"}, func(err error) { errs <- err })
 	if err := <-errs; err == nil {
 		t.Fatal("no error for an event of a user that does not exist")
 	}

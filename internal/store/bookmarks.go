@@ -25,7 +25,8 @@ func scanBookmark(row interface{ Scan(...any) error }) (*Bookmark, error) {
 }
 
 // CreateBookmark inserts b and sets b.ID.
-func (db *DB) CreateBookmark(ctx context.Context, q Querier, b *Bookmark) error {
+func (st Bookmarks) Create(ctx context.Context, b *Bookmark) error {
+	q := st.q
 	if b.CreatedAt == 0 {
 		b.CreatedAt = Now()
 	}
@@ -42,7 +43,8 @@ func (db *DB) CreateBookmark(ctx context.Context, q Querier, b *Bookmark) error 
 }
 
 // SaveBookmark writes title, url and updatedAt.
-func (db *DB) SaveBookmark(ctx context.Context, q Querier, b *Bookmark) error {
+func (st Bookmarks) Save(ctx context.Context, b *Bookmark) error {
+	q := st.q
 	res, err := q.Exec(ctx, "UPDATE bookmarks SET title=?, url=?, updated_at=? WHERE id=?", b.Title, b.URL, b.UpdatedAt, b.ID)
 	if err != nil {
 		return mapErr(err)
@@ -51,12 +53,14 @@ func (db *DB) SaveBookmark(ctx context.Context, q Querier, b *Bookmark) error {
 }
 
 // BookmarkByID reads one bookmark.
-func (db *DB) BookmarkByID(ctx context.Context, q Querier, id int64) (*Bookmark, error) {
+func (st Bookmarks) ByID(ctx context.Context, id int64) (*Bookmark, error) {
+	q := st.q
 	return scanBookmark(q.QueryRow(ctx, "SELECT "+bookmarkColumns+" FROM bookmarks WHERE id = ?", id))
 }
 
 // BookmarksByUser lists a user's bookmarks, oldest first.
-func (db *DB) BookmarksByUser(ctx context.Context, q Querier, userID int64) ([]*Bookmark, error) {
+func (st Bookmarks) ByUser(ctx context.Context, userID int64) ([]*Bookmark, error) {
+	q := st.q
 	rows, err := q.Query(ctx, "SELECT "+bookmarkColumns+" FROM bookmarks WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
@@ -74,7 +78,8 @@ func (db *DB) BookmarksByUser(ctx context.Context, q Querier, userID int64) ([]*
 }
 
 // DeleteBookmark removes a bookmark; ErrNotFound when it was already gone.
-func (db *DB) DeleteBookmark(ctx context.Context, q Querier, id int64) error {
+func (st Bookmarks) Delete(ctx context.Context, id int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM bookmarks WHERE id = ?", id)
 	if err != nil {
 		return err

@@ -216,7 +216,7 @@ func (db *DB) cachedUser(ctx context.Context, id int64) (*User, error) {
 		return e.u, nil
 	}
 	st := c.stamp(stripe) // before the read: see the package comment
-	u, err := db.scanUser(db.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	u, err := (Users{conn{db, db}}).scan(db.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 	if err != nil {
 		return nil, err
 	}

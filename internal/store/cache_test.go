@@ -54,7 +54,7 @@ func newUser(t *testing.T, db *DB, name string) *User {
 	u := &User{Username: name, Email: name + "@example.com", Role: "user", Status: 1, Consent: 1, Language: "en",
 		Data: map[string]any{"nested": map[string]any{"a": 1.0}, "list": []any{"x"}}}
 	ctx := context.Background()
-	if err := db.Write(ctx, func(tx *Tx) error { return db.CreateUser(ctx, tx, u) }); err != nil {
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.Users().Create(ctx, u) }); err != nil {
 		t.Fatal(err)
 	}
 	return u
@@ -65,14 +65,14 @@ func TestCachedUserIsACopy(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	u := newUser(t, db, "copy")
-	a, err := db.UserByID(ctx, db, u.ID)
+	a, err := db.Users().ByID(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.Role = "admin"
 	a.Data["nested"].(map[string]any)["a"] = 2.0
 	a.Data["list"].([]any)[0] = "y"
-	b, err := db.UserByID(ctx, db, u.ID)
+	b, err := db.Users().ByID(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,19 +85,19 @@ func TestCachedSessionExpiryAndRollback(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
 	u := newUser(t, db, "sess")
-	if err := db.CreateSession(ctx, db, "jti1", u.ID, 1000); err != nil {
+	if err := db.Sessions().Create(ctx, "jti1", u.ID, 1000); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SessionPrincipal(ctx, "jti1", 999); err != nil {
+	if _, err := db.Sessions().Principal(ctx, "jti1", 999); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SessionPrincipal(ctx, "jti1", 1000); !errors.Is(err, ErrNotFound) {
+	if _, err := db.Sessions().Principal(ctx, "jti1", 1000); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("expired cached session: %v", err)
 	}
 	// A rolled-back revocation changes nothing; a committed one is seen.
 	boom := errors.New("boom")
 	err := db.Write(ctx, func(tx *Tx) error {
-		if err := db.RevokeSession(ctx, tx, "jti1"); err != nil {
+		if err := tx.Sessions().Revoke(ctx, "jti1"); err != nil {
 			return err
 		}
 		return boom
@@ -105,13 +105,13 @@ func TestCachedSessionExpiryAndRollback(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
-	if _, err := db.SessionPrincipal(ctx, "jti1", 999); err != nil {
+	if _, err := db.Sessions().Principal(ctx, "jti1", 999); err != nil {
 		t.Fatalf("session gone after a rolled-back revoke: %v", err)
 	}
-	if err := db.Write(ctx, func(tx *Tx) error { return db.RevokeSession(ctx, tx, "jti1") }); err != nil {
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.Sessions().Revoke(ctx, "jti1") }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SessionPrincipal(ctx, "jti1", 999); !errors.Is(err, ErrNotFound) {
+	if _, err := db.Sessions().Principal(ctx, "jti1", 999); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("revoked session still answered: %v", err)
 	}
 }
@@ -123,7 +123,7 @@ func TestCacheRevocationIsLinearizable(t *testing.T) {
 	ctx := context.Background()
 	u := newUser(t, db, "race")
 	k := &APIKey{ID: "11111111-1111-4111-8111-111111111111", UserID: u.ID, Name: "k", Level: 4, SecretHash: []byte("h"), ExpiresAt: 1 << 50}
-	if err := db.CreateKey(ctx, db, k); err != nil {
+	if err := db.Keys().Create(ctx, k); err != nil {
 		t.Fatal(err)
 	}
 	var revoked atomic.Bool
@@ -141,7 +141,7 @@ func TestCacheRevocationIsLinearizable(t *testing.T) {
 				default:
 				}
 				after := revoked.Load()
-				_, err := db.KeyPrincipalByID(ctx, k.ID)
+				_, err := db.Keys().Principal(ctx, k.ID)
 				if after && err == nil {
 					stale.Add(1)
 				}
@@ -149,14 +149,14 @@ func TestCacheRevocationIsLinearizable(t *testing.T) {
 		}()
 	}
 	for range 50 {
-		db.KeyPrincipalByID(ctx, k.ID)
+		db.Keys().Principal(ctx, k.ID)
 	}
-	if err := db.Write(ctx, func(tx *Tx) error { return db.DeleteKey(ctx, tx, k.ID) }); err != nil {
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.Keys().Delete(ctx, k.ID) }); err != nil {
 		t.Fatal(err)
 	}
 	revoked.Store(true)
 	for range 200 {
-		if _, err := db.KeyPrincipalByID(ctx, k.ID); err == nil {
+		if _, err := db.Keys().Principal(ctx, k.ID); err == nil {
 			t.Fatal("deleted key still found")
 		}
 	}

@@ -27,7 +27,8 @@ type Confirmation struct {
 }
 
 // CreateConfirmation stores c. The caller sets ID, CheckHash and ExpiresAt.
-func (db *DB) CreateConfirmation(ctx context.Context, q Querier, c *Confirmation) error {
+func (st Confirmations) Create(ctx context.Context, c *Confirmation) error {
+	db, q := st.db, st.q
 	if c.Data == nil {
 		c.Data = map[string]any{}
 	}
@@ -52,7 +53,8 @@ func (db *DB) CreateConfirmation(ctx context.Context, q Querier, c *Confirmation
 }
 
 // ConfirmationByID reads a live (unexpired) confirmation.
-func (db *DB) ConfirmationByID(ctx context.Context, q Querier, id string, now int64) (*Confirmation, error) {
+func (st Confirmations) ByID(ctx context.Context, id string, now int64) (*Confirmation, error) {
+	db, q := st.db, st.q
 	var c Confirmation
 	var uid *int64
 	var enc string
@@ -78,13 +80,15 @@ func (db *DB) ConfirmationByID(ctx context.Context, q Querier, id string, now in
 }
 
 // CheckMatches compares a presented check with the stored hash in constant time.
-func (db *DB) CheckMatches(c *Confirmation, check string) bool {
+func (st Confirmations) CheckMatches(c *Confirmation, check string) bool {
+	db := st.db
 	return subtle.ConstantTimeCompare([]byte(db.v.Check(check)), []byte(c.CheckHash)) == 1
 }
 
 // UseConfirmation deletes a confirmation; ErrNotFound when another request
 // used it first, so a link works exactly once.
-func (db *DB) UseConfirmation(ctx context.Context, q Querier, id string) error {
+func (st Confirmations) Use(ctx context.Context, id string) error {
+	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM confirmations WHERE id = ?", id)
 	if err != nil {
 		return err
@@ -93,7 +97,8 @@ func (db *DB) UseConfirmation(ctx context.Context, q Querier, id string) error {
 }
 
 // DeleteConfirmations removes a user's pending confirmations of the given types.
-func (db *DB) DeleteConfirmations(ctx context.Context, q Querier, userID int64, types ...string) error {
+func (st Confirmations) Delete(ctx context.Context, userID int64, types ...string) error {
+	q := st.q
 	for _, t := range types {
 		if _, err := q.Exec(ctx, "DELETE FROM confirmations WHERE user_id = ? AND type = ?", userID, t); err != nil {
 			return err

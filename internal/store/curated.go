@@ -122,7 +122,8 @@ func (c *CuratedSet) args() ([]any, error) {
 }
 
 // CreateCuratedSet inserts c and sets its ID and timestamps.
-func (db *DB) CreateCuratedSet(ctx context.Context, q Querier, c *CuratedSet) error {
+func (st Curated) CreateSet(ctx context.Context, c *CuratedSet) error {
+	q := st.q
 	a, err := c.args()
 	if err != nil {
 		return err
@@ -142,13 +143,15 @@ func (db *DB) CreateCuratedSet(ctx context.Context, q Querier, c *CuratedSet) er
 }
 
 // CuratedSetByID reads one curated set.
-func (db *DB) CuratedSetByID(ctx context.Context, q Querier, id int64) (*CuratedSet, error) {
+func (st Curated) SetByID(ctx context.Context, id int64) (*CuratedSet, error) {
+	q := st.q
 	return scanCuratedSet(q.QueryRow(ctx, "SELECT "+csetColumns+" FROM curated_sets WHERE id = ?", id))
 }
 
 // CuratedSets lists curated sets by id; only published ones when
 // publishedOnly.
-func (db *DB) CuratedSets(ctx context.Context, q Querier, publishedOnly bool) ([]*CuratedSet, error) {
+func (st Curated) Sets(ctx context.Context, publishedOnly bool) ([]*CuratedSet, error) {
+	q := st.q
 	var rows *sql.Rows
 	var err error
 	if publishedOnly {
@@ -172,7 +175,8 @@ func (db *DB) CuratedSets(ctx context.Context, q Querier, publishedOnly bool) ([
 }
 
 // SaveCuratedSet writes every writable column of c and stamps UpdatedAt.
-func (db *DB) SaveCuratedSet(ctx context.Context, q Querier, c *CuratedSet) error {
+func (st Curated) SaveSet(ctx context.Context, c *CuratedSet) error {
+	q := st.q
 	a, err := c.args()
 	if err != nil {
 		return err
@@ -189,7 +193,8 @@ func (db *DB) SaveCuratedSet(ctx context.Context, q Querier, c *CuratedSet) erro
 }
 
 // DeleteCuratedSet removes a curated set; ErrNotFound when it is gone.
-func (db *DB) DeleteCuratedSet(ctx context.Context, q Querier, id int64) error {
+func (st Curated) DeleteSet(ctx context.Context, id int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM curated_sets WHERE id = ?", id)
 	if err != nil {
 		return err
@@ -269,7 +274,8 @@ func (p *OptionPack) args() ([]any, error) {
 }
 
 // CreateOptionPack inserts p and sets its ID and timestamps.
-func (db *DB) CreateOptionPack(ctx context.Context, q Querier, p *OptionPack) error {
+func (st Curated) CreatePack(ctx context.Context, p *OptionPack) error {
+	q := st.q
 	a, err := p.args()
 	if err != nil {
 		return err
@@ -289,12 +295,14 @@ func (db *DB) CreateOptionPack(ctx context.Context, q Querier, p *OptionPack) er
 }
 
 // OptionPackByID reads one option pack.
-func (db *DB) OptionPackByID(ctx context.Context, q Querier, id int64) (*OptionPack, error) {
+func (st Curated) PackByID(ctx context.Context, id int64) (*OptionPack, error) {
+	q := st.q
 	return scanOptionPack(q.QueryRow(ctx, "SELECT "+opackColumns+" FROM option_packs WHERE id = ?", id))
 }
 
 // OptionPacks lists every option pack by id.
-func (db *DB) OptionPacks(ctx context.Context, q Querier) ([]*OptionPack, error) {
+func (st Curated) Packs(ctx context.Context) ([]*OptionPack, error) {
+	q := st.q
 	rows, err := q.Query(ctx, "SELECT "+opackColumns+" FROM option_packs ORDER BY id")
 	if err != nil {
 		return nil, err
@@ -312,7 +320,8 @@ func (db *DB) OptionPacks(ctx context.Context, q Querier) ([]*OptionPack, error)
 }
 
 // SaveOptionPack writes every writable column of p and stamps UpdatedAt.
-func (db *DB) SaveOptionPack(ctx context.Context, q Querier, p *OptionPack) error {
+func (st Curated) SavePack(ctx context.Context, p *OptionPack) error {
+	q := st.q
 	a, err := p.args()
 	if err != nil {
 		return err
@@ -329,7 +338,8 @@ func (db *DB) SaveOptionPack(ctx context.Context, q Querier, p *OptionPack) erro
 }
 
 // DeleteOptionPack removes an option pack; ErrNotFound when it is gone.
-func (db *DB) DeleteOptionPack(ctx context.Context, q Querier, id int64) error {
+func (st Curated) DeletePack(ctx context.Context, id int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM option_packs WHERE id = ?", id)
 	if err != nil {
 		return err
@@ -354,7 +364,8 @@ type Suggestion struct {
 }
 
 // CreateSuggestion stores s; ID is set by the caller.
-func (db *DB) CreateSuggestion(ctx context.Context, q Querier, s *Suggestion) error {
+func (st Curated) CreateSuggestion(ctx context.Context, s *Suggestion) error {
+	db, q := st.db, st.q
 	plain, err := curatedJSON(s.Data)
 	if err != nil {
 		return err
@@ -372,7 +383,8 @@ func (db *DB) CreateSuggestion(ctx context.Context, q Querier, s *Suggestion) er
 }
 
 // Suggestions lists the suggestions of one type, oldest first.
-func (db *DB) Suggestions(ctx context.Context, q Querier, typ string) ([]*Suggestion, error) {
+func (st Curated) Suggestions(ctx context.Context, typ string) ([]*Suggestion, error) {
+	db, q := st.db, st.q
 	rows, err := q.Query(ctx, "SELECT id, type, user_id, data_enc, created_at FROM suggestions WHERE type = ? ORDER BY created_at, id", typ)
 	if err != nil {
 		return nil, err
@@ -404,7 +416,8 @@ func (db *DB) Suggestions(ctx context.Context, q Querier, typ string) ([]*Sugges
 
 // DeleteSuggestion removes a suggestion of one type; ErrNotFound when no
 // such suggestion exists.
-func (db *DB) DeleteSuggestion(ctx context.Context, q Querier, typ, id string) error {
+func (st Curated) DeleteSuggestion(ctx context.Context, typ, id string) error {
+	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM suggestions WHERE id = ? AND type = ?", id, typ)
 	if err != nil {
 		return err

@@ -16,14 +16,16 @@ type ImageInfo struct {
 // exists (the same owner and bytes: names are content-addressed) only
 // refreshes its time, so a re-upload counts as new for the image sweep.
 // It writes outside any transaction (on PostgreSQL, its own connection).
-func (db *DB) PutImage(ctx context.Context, name, owner, contentType string, data []byte, at int64) error {
+func (st Images) Put(ctx context.Context, name, owner, contentType string, data []byte, at int64) error {
+	db := st.db
 	_, err := db.Exec(ctx, `INSERT INTO images (name, owner, content_type, data, created_at) VALUES (?,?,?,?,?)
  ON CONFLICT (name) DO UPDATE SET created_at = excluded.created_at`, name, owner, contentType, data, at)
 	return mapErr(err)
 }
 
 // ImageByName reads an image's type and bytes.
-func (db *DB) ImageByName(ctx context.Context, name string) (string, []byte, error) {
+func (st Images) ByName(ctx context.Context, name string) (string, []byte, error) {
+	db := st.db
 	var ct string
 	var data []byte
 	err := db.QueryRow(ctx, "SELECT content_type, data FROM images WHERE name = ?", name).Scan(&ct, &data)
@@ -31,7 +33,8 @@ func (db *DB) ImageByName(ctx context.Context, name string) (string, []byte, err
 }
 
 // ImagesByOwner lists an owner's images.
-func (db *DB) ImagesByOwner(ctx context.Context, owner string) ([]ImageInfo, error) {
+func (st Images) ByOwner(ctx context.Context, owner string) ([]ImageInfo, error) {
+	db := st.db
 	rows, err := db.Query(ctx, "SELECT name, created_at FROM images WHERE owner = ? ORDER BY name", owner)
 	if err != nil {
 		return nil, err
@@ -49,13 +52,15 @@ func (db *DB) ImagesByOwner(ctx context.Context, owner string) ([]ImageInfo, err
 }
 
 // DeleteImage removes one image; gone already is not an error.
-func (db *DB) DeleteImage(ctx context.Context, name string) error {
+func (st Images) Delete(ctx context.Context, name string) error {
+	db := st.db
 	_, err := db.Exec(ctx, "DELETE FROM images WHERE name = ?", name)
 	return err
 }
 
 // DeleteImagesByOwner removes every image of an owner.
-func (db *DB) DeleteImagesByOwner(ctx context.Context, owner string) error {
+func (st Images) DeleteByOwner(ctx context.Context, owner string) error {
+	db := st.db
 	_, err := db.Exec(ctx, "DELETE FROM images WHERE owner = ?", owner)
 	return err
 }
@@ -70,7 +75,8 @@ var ErrUnknownKind = errors.New("store: unknown image owner kind")
 
 // ImgOf reads the committed img value of an image owner ("" when the row
 // does not exist).
-func (db *DB) ImgOf(ctx context.Context, kind string, id int64) (string, error) {
+func (st Images) ImgOf(ctx context.Context, kind string, id int64) (string, error) {
+	db := st.db
 	table, ok := imgTables[kind]
 	if !ok {
 		return "", ErrUnknownKind
@@ -86,7 +92,8 @@ func (db *DB) ImgOf(ctx context.Context, kind string, id int64) (string, error) 
 // ImageOwnersOfUser lists every image owner that goes with a user's
 // account: the account itself and each of its sets and patterns. Read it
 // before deleting the account (the rows cascade away).
-func (db *DB) ImageOwnersOfUser(ctx context.Context, q Querier, userID int64) ([]string, error) {
+func (st Images) OwnersOfUser(ctx context.Context, userID int64) ([]string, error) {
+	q := st.q
 	out := []string{"user-" + strconv.FormatInt(userID, 10)}
 	for _, k := range []struct{ kind, table string }{{"set", "sets"}, {"pattern", "patterns"}} {
 		rows, err := q.Query(ctx, "SELECT id FROM "+k.table+" WHERE user_id = ? ORDER BY id", userID)

@@ -11,7 +11,8 @@ type Stats struct {
 
 // Stats counts rows (the counts in one statement, so they agree). Call
 // totals are what the activity recorder has flushed so far.
-func (db *DB) Stats(ctx context.Context) (*Stats, error) {
+func (st Info) Stats(ctx context.Context) (*Stats, error) {
+	db := st.db
 	var s Stats
 	err := db.QueryRow(ctx, `SELECT
  (SELECT COUNT(*) FROM users),

@@ -37,7 +37,7 @@ func scanPattern(row interface{ Scan(...any) error }) (*Pattern, error) {
 	return &p, nil
 }
 
-func (db *DB) openObject(field, sealed string) (map[string]any, error) {
+func openObject(db *DB, field, sealed string) (map[string]any, error) {
 	plain, err := db.v.Decrypt(field, sealed)
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func (db *DB) openObject(field, sealed string) (map[string]any, error) {
 	return out, nil
 }
 
-func (db *DB) sealObject(field string, m map[string]any) (string, error) {
+func sealObject(db *DB, field string, m map[string]any) (string, error) {
 	if m == nil {
 		m = map[string]any{}
 	}
@@ -63,7 +63,8 @@ func (db *DB) sealObject(field string, m map[string]any) (string, error) {
 }
 
 // OpenPattern decrypts a sealed pattern in place (a no-op when open).
-func (db *DB) OpenPattern(p *Pattern) error {
+func (st Patterns) Open(p *Pattern) error {
+	db := st.db
 	e := p.sealed
 	if e == nil {
 		return nil
@@ -75,17 +76,18 @@ func (db *DB) OpenPattern(p *Pattern) error {
 	if p.Notes, err = db.v.Decrypt("patterns.notes", e.notes); err != nil {
 		return err
 	}
-	if p.Settings, err = db.openObject("patterns.settings", e.settings); err != nil {
+	if p.Settings, err = openObject(db, "patterns.settings", e.settings); err != nil {
 		return err
 	}
-	if p.Data, err = db.openObject("patterns.data", e.data); err != nil {
+	if p.Data, err = openObject(db, "patterns.data", e.data); err != nil {
 		return err
 	}
 	p.sealed = nil
 	return nil
 }
 
-func (db *DB) sealPattern(p *Pattern) (sealedPattern, error) {
+func (st Patterns) seal(p *Pattern) (sealedPattern, error) {
+	db := st.db
 	var e sealedPattern
 	var err error
 	if e.name, err = db.v.Encrypt("patterns.name", p.Name); err != nil {
@@ -94,16 +96,17 @@ func (db *DB) sealPattern(p *Pattern) (sealedPattern, error) {
 	if e.notes, err = db.v.Encrypt("patterns.notes", p.Notes); err != nil {
 		return e, err
 	}
-	if e.settings, err = db.sealObject("patterns.settings", p.Settings); err != nil {
+	if e.settings, err = sealObject(db, "patterns.settings", p.Settings); err != nil {
 		return e, err
 	}
-	e.data, err = db.sealObject("patterns.data", p.Data)
+	e.data, err = sealObject(db, "patterns.data", p.Data)
 	return e, err
 }
 
 // CreatePattern inserts p (open) and sets p.ID.
-func (db *DB) CreatePattern(ctx context.Context, q Querier, p *Pattern) error {
-	e, err := db.sealPattern(p)
+func (st Patterns) Create(ctx context.Context, p *Pattern) error {
+	db, q := st.db, st.q
+	e, err := (Patterns{conn{db, db}}).seal(p)
 	if err != nil {
 		return err
 	}
@@ -123,8 +126,9 @@ func (db *DB) CreatePattern(ctx context.Context, q Querier, p *Pattern) error {
 }
 
 // SavePattern writes every mutable field of an open pattern (not design).
-func (db *DB) SavePattern(ctx context.Context, q Querier, p *Pattern) error {
-	e, err := db.sealPattern(p)
+func (st Patterns) Save(ctx context.Context, p *Pattern) error {
+	db, q := st.db, st.q
+	e, err := (Patterns{conn{db, db}}).seal(p)
 	if err != nil {
 		return err
 	}
@@ -137,7 +141,8 @@ func (db *DB) SavePattern(ctx context.Context, q Querier, p *Pattern) error {
 }
 
 // LockPattern takes the row's write lock for the transaction (see LockSet).
-func (db *DB) LockPattern(ctx context.Context, q Querier, id int64) error {
+func (st Patterns) Lock(ctx context.Context, id int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "UPDATE patterns SET updated_at = updated_at WHERE id = ?", id)
 	if err != nil {
 		return err
@@ -146,12 +151,14 @@ func (db *DB) LockPattern(ctx context.Context, q Querier, id int64) error {
 }
 
 // PatternByID reads one pattern, sealed.
-func (db *DB) PatternByID(ctx context.Context, q Querier, id int64) (*Pattern, error) {
+func (st Patterns) ByID(ctx context.Context, id int64) (*Pattern, error) {
+	q := st.q
 	return scanPattern(q.QueryRow(ctx, "SELECT "+patternColumns+" FROM patterns WHERE id = ?", id))
 }
 
 // PatternsByUser lists a user's patterns, open, oldest first.
-func (db *DB) PatternsByUser(ctx context.Context, q Querier, userID int64) ([]*Pattern, error) {
+func (st Patterns) ByUser(ctx context.Context, userID int64) ([]*Pattern, error) {
+	db, q := st.db, st.q
 	rows, err := q.Query(ctx, "SELECT "+patternColumns+" FROM patterns WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
@@ -163,7 +170,7 @@ func (db *DB) PatternsByUser(ctx context.Context, q Querier, userID int64) ([]*P
 		if err != nil {
 			return nil, err
 		}
-		if err := db.OpenPattern(p); err != nil {
+		if err := (Patterns{conn{db, db}}).Open(p); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
@@ -172,7 +179,8 @@ func (db *DB) PatternsByUser(ctx context.Context, q Querier, userID int64) ([]*P
 }
 
 // DeletePattern removes a pattern; ErrNotFound when it was already gone.
-func (db *DB) DeletePattern(ctx context.Context, q Querier, id int64) error {
+func (st Patterns) Delete(ctx context.Context, id int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM patterns WHERE id = ?", id)
 	if err != nil {
 		return err

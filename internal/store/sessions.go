@@ -7,13 +7,15 @@ import "context"
 // outlives their session row.
 
 // CreateSession records a new token's jti.
-func (db *DB) CreateSession(ctx context.Context, q Querier, jti string, userID, expiresAt int64) error {
+func (st Sessions) Create(ctx context.Context, jti string, userID, expiresAt int64) error {
+	q := st.q
 	_, err := q.Exec(ctx, "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)", jti, userID, Now(), expiresAt)
 	return mapErr(err)
 }
 
 // RevokeSession deletes one session.
-func (db *DB) RevokeSession(ctx context.Context, q Querier, jti string) error {
+func (st Sessions) Revoke(ctx context.Context, jti string) error {
+	db, q := st.db, st.q
 	_, err := q.Exec(ctx, sqlRevokeSession, jti)
 	db.invalidate(q, false, credStripe(jti))
 	return err
@@ -22,13 +24,15 @@ func (db *DB) RevokeSession(ctx context.Context, q Querier, jti string) error {
 var sqlRevokeSession = handledSQL("DELETE FROM sessions WHERE id = ?")
 
 // RevokeSessions deletes every session of a user except keep ("" keeps none).
-func (db *DB) RevokeSessions(ctx context.Context, q Querier, userID int64, keep string) error {
+func (st Sessions) RevokeOthers(ctx context.Context, userID int64, keep string) error {
+	q := st.q
 	_, err := q.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id <> ?", userID, keep)
 	return err
 }
 
 // PruneSessions removes expired sessions and confirmations.
-func (db *DB) PruneSessions(ctx context.Context, now int64) error {
+func (st Sessions) Prune(ctx context.Context, now int64) error {
+	db := st.db
 	if _, err := db.Exec(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now); err != nil {
 		return err
 	}

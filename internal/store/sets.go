@@ -38,7 +38,8 @@ func scanSet(row interface{ Scan(...any) error }) (*Set, error) {
 }
 
 // OpenSet decrypts a sealed set in place (a no-op when already open).
-func (db *DB) OpenSet(s *Set) error {
+func (st Sets) Open(s *Set) error {
+	db := st.db
 	e := s.sealed
 	if e == nil {
 		return nil
@@ -64,7 +65,8 @@ func (db *DB) OpenSet(s *Set) error {
 	return nil
 }
 
-func (db *DB) sealSet(s *Set) (sealedSet, error) {
+func (st Sets) seal(s *Set) (sealedSet, error) {
+	db := st.db
 	var e sealedSet
 	var err error
 	if e.name, err = db.v.Encrypt("sets.name", s.Name); err != nil {
@@ -86,8 +88,9 @@ func (db *DB) sealSet(s *Set) (sealedSet, error) {
 
 // CreateSet inserts s (open) and sets s.ID. CreatedAt and UpdatedAt are
 // the caller's; zero means now.
-func (db *DB) CreateSet(ctx context.Context, q Querier, s *Set) error {
-	e, err := db.sealSet(s)
+func (st Sets) Create(ctx context.Context, s *Set) error {
+	db, q := st.db, st.q
+	e, err := (Sets{conn{db, db}}).seal(s)
 	if err != nil {
 		return err
 	}
@@ -107,8 +110,9 @@ func (db *DB) CreateSet(ctx context.Context, q Querier, s *Set) error {
 }
 
 // SaveSet writes every mutable field of an open set.
-func (db *DB) SaveSet(ctx context.Context, q Querier, s *Set) error {
-	e, err := db.sealSet(s)
+func (st Sets) Save(ctx context.Context, s *Set) error {
+	db, q := st.db, st.q
+	e, err := (Sets{conn{db, db}}).seal(s)
 	if err != nil {
 		return err
 	}
@@ -124,7 +128,8 @@ func (db *DB) SaveSet(ctx context.Context, q Querier, s *Set) error {
 // no-op update: portable, and on SQLite the transaction already holds the
 // database), so a read-modify-write such as a measies merge never loses a
 // concurrent update. ErrNotFound when the set does not exist.
-func (db *DB) LockSet(ctx context.Context, q Querier, id int64) error {
+func (st Sets) Lock(ctx context.Context, id int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "UPDATE sets SET updated_at = updated_at WHERE id = ?", id)
 	if err != nil {
 		return err
@@ -133,12 +138,14 @@ func (db *DB) LockSet(ctx context.Context, q Querier, id int64) error {
 }
 
 // SetByID reads one set, sealed.
-func (db *DB) SetByID(ctx context.Context, q Querier, id int64) (*Set, error) {
+func (st Sets) ByID(ctx context.Context, id int64) (*Set, error) {
+	q := st.q
 	return scanSet(q.QueryRow(ctx, "SELECT "+setColumns+" FROM sets WHERE id = ?", id))
 }
 
 // SetsByUser lists a user's sets, open, oldest first.
-func (db *DB) SetsByUser(ctx context.Context, q Querier, userID int64) ([]*Set, error) {
+func (st Sets) ByUser(ctx context.Context, userID int64) ([]*Set, error) {
+	db, q := st.db, st.q
 	rows, err := q.Query(ctx, "SELECT "+setColumns+" FROM sets WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
@@ -150,7 +157,7 @@ func (db *DB) SetsByUser(ctx context.Context, q Querier, userID int64) ([]*Set, 
 		if err != nil {
 			return nil, err
 		}
-		if err := db.OpenSet(s); err != nil {
+		if err := (Sets{conn{db, db}}).Open(s); err != nil {
 			return nil, err
 		}
 		out = append(out, s)
@@ -159,7 +166,8 @@ func (db *DB) SetsByUser(ctx context.Context, q Querier, userID int64) ([]*Set, 
 }
 
 // DeleteSet removes a set; ErrNotFound when it was already gone.
-func (db *DB) DeleteSet(ctx context.Context, q Querier, id int64) error {
+func (st Sets) Delete(ctx context.Context, id int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM sets WHERE id = ?", id)
 	if err != nil {
 		return err
@@ -168,7 +176,8 @@ func (db *DB) DeleteSet(ctx context.Context, q Querier, id int64) error {
 }
 
 // UsernameOf reads a user's username (for public documents).
-func (db *DB) UsernameOf(ctx context.Context, userID int64) (string, error) {
+func (st Users) UsernameOf(ctx context.Context, userID int64) (string, error) {
+	db := st.db
 	var name string
 	err := db.QueryRow(ctx, "SELECT username FROM users WHERE id = ?", userID).Scan(&name)
 	return name, mapErr(err)

@@ -71,7 +71,7 @@ func TestWriteRollsBackOnError(t *testing.T) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	err := db.Write(ctx, func(tx *Tx) error {
-		if err := db.CreateUser(ctx, tx, &User{Username: "a", Email: "a@example.com", Language: "en", Role: "user"}); err != nil {
+		if err := tx.Users().Create(ctx, &User{Username: "a", Email: "a@example.com", Language: "en", Role: "user"}); err != nil {
 			return err
 		}
 		return boom
@@ -79,7 +79,7 @@ func TestWriteRollsBackOnError(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
-	if _, err := db.UserByEmail(ctx, db, "a@example.com"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.Users().ByEmail(ctx, "a@example.com"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("partial write survived: %v", err)
 	}
 }
@@ -95,7 +95,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 			defer wg.Done()
 			errs <- db.Write(ctx, func(tx *Tx) error {
 				u := &User{Username: "u" + strconv.Itoa(i), Email: "u" + strconv.Itoa(i) + "@example.com", Language: "en", Role: "user"}
-				return db.CreateUser(ctx, tx, u)
+				return tx.Users().Create(ctx, u)
 			})
 		}(i)
 	}
@@ -117,7 +117,7 @@ func TestDuplicateEmailIsConflict(t *testing.T) {
 	ctx := context.Background()
 	mk := func(name, email string) error {
 		return db.Write(ctx, func(tx *Tx) error {
-			return db.CreateUser(ctx, tx, &User{Username: name, Email: email, Language: "en", Role: "user"})
+			return tx.Users().Create(ctx, &User{Username: name, Email: email, Language: "en", Role: "user"})
 		})
 	}
 	if err := mk("a", "a@example.com"); err != nil {

@@ -19,7 +19,8 @@ type Subscriber struct {
 
 const subscriberColumns = "id, email_enc, ehash, language, active, created_at, updated_at"
 
-func (db *DB) scanSubscriber(row interface{ Scan(...any) error }) (*Subscriber, error) {
+func (st Subscribers) scan(row interface{ Scan(...any) error }) (*Subscriber, error) {
+	db := st.db
 	var s Subscriber
 	var email string
 	if err := row.Scan(&s.ID, &email, &s.EHash, &s.Language, &s.Active, &s.CreatedAt, &s.UpdatedAt); err != nil {
@@ -34,7 +35,8 @@ func (db *DB) scanSubscriber(row interface{ Scan(...any) error }) (*Subscriber, 
 
 // CreateSubscriber inserts s; EHash is computed from Email here. An address
 // already subscribed is ErrConflict.
-func (db *DB) CreateSubscriber(ctx context.Context, q Querier, s *Subscriber) error {
+func (st Subscribers) Create(ctx context.Context, s *Subscriber) error {
+	db, q := st.db, st.q
 	s.EHash = db.v.EHash(s.Email)
 	enc, err := db.v.Encrypt("subscribers.email", s.Email)
 	if err != nil {
@@ -50,17 +52,20 @@ func (db *DB) CreateSubscriber(ctx context.Context, q Querier, s *Subscriber) er
 }
 
 // SubscriberByEHash reads a subscriber by the keyed hash of its address.
-func (db *DB) SubscriberByEHash(ctx context.Context, q Querier, ehash string) (*Subscriber, error) {
-	return db.scanSubscriber(q.QueryRow(ctx, "SELECT "+subscriberColumns+" FROM subscribers WHERE ehash = ?", ehash))
+func (st Subscribers) ByEHash(ctx context.Context, ehash string) (*Subscriber, error) {
+	db, q := st.db, st.q
+	return (Subscribers{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+subscriberColumns+" FROM subscribers WHERE ehash = ?", ehash))
 }
 
 // SubscriberByID reads a subscriber by id.
-func (db *DB) SubscriberByID(ctx context.Context, q Querier, id string) (*Subscriber, error) {
-	return db.scanSubscriber(q.QueryRow(ctx, "SELECT "+subscriberColumns+" FROM subscribers WHERE id = ?", id))
+func (st Subscribers) ByID(ctx context.Context, id string) (*Subscriber, error) {
+	db, q := st.db, st.q
+	return (Subscribers{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+subscriberColumns+" FROM subscribers WHERE id = ?", id))
 }
 
 // SetSubscriberLanguage changes the language of a subscriber.
-func (db *DB) SetSubscriberLanguage(ctx context.Context, q Querier, id, language string, now int64) error {
+func (st Subscribers) SetLanguage(ctx context.Context, id, language string, now int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "UPDATE subscribers SET language = ?, updated_at = ? WHERE id = ?", language, now, id)
 	if err != nil {
 		return err
@@ -69,7 +74,8 @@ func (db *DB) SetSubscriberLanguage(ctx context.Context, q Querier, id, language
 }
 
 // ActivateSubscriber marks a subscriber confirmed.
-func (db *DB) ActivateSubscriber(ctx context.Context, q Querier, id string, now int64) error {
+func (st Subscribers) Activate(ctx context.Context, id string, now int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "UPDATE subscribers SET active = ?, updated_at = ? WHERE id = ?", true, now, id)
 	if err != nil {
 		return err
@@ -81,7 +87,8 @@ func (db *DB) ActivateSubscriber(ctx context.Context, q Querier, id string, now 
 // address are deleted, not kept inactive) and clears the newsletter flag of
 // the account with the same address, so that no newsletter reaches the
 // address by either path. It reports whether a subscriber row existed.
-func (db *DB) Unsubscribe(ctx context.Context, q Querier, ehash string, now int64) (bool, error) {
+func (st Subscribers) Unsubscribe(ctx context.Context, ehash string, now int64) (bool, error) {
+	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM subscribers WHERE ehash = ?", ehash)
 	if err != nil {
 		return false, err
@@ -98,7 +105,8 @@ func (db *DB) Unsubscribe(ctx context.Context, q Querier, ehash string, now int6
 }
 
 // Subscribers lists every subscriber, oldest first.
-func (db *DB) Subscribers(ctx context.Context, q Querier) ([]*Subscriber, error) {
+func (st Subscribers) All(ctx context.Context) ([]*Subscriber, error) {
+	db, q := st.db, st.q
 	rows, err := q.Query(ctx, "SELECT "+subscriberColumns+" FROM subscribers ORDER BY created_at, id")
 	if err != nil {
 		return nil, err
@@ -106,7 +114,7 @@ func (db *DB) Subscribers(ctx context.Context, q Querier) ([]*Subscriber, error)
 	defer rows.Close()
 	out := []*Subscriber{}
 	for rows.Next() {
-		s, err := db.scanSubscriber(rows)
+		s, err := (Subscribers{conn{db, db}}).scan(rows)
 		if err != nil {
 			return nil, err
 		}

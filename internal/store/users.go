@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bobbin/internal/auth"
+
 	"context"
 	"encoding/json"
 	"strings"
@@ -22,8 +24,8 @@ type User struct {
 	Imperial    bool
 	Newsletter  bool
 	Language    string
-	Role        string
-	Status      int
+	Role        auth.Role
+	Status      auth.Status
 	Patron      int
 	Password    string // encoded hash; "" when none is set
 	MFAEnabled  bool
@@ -42,7 +44,8 @@ const userColumns = `id, username, email_enc, ehash, initial_enc, ihash, bio_enc
  imperial, newsletter, language, role, status, patron, password, mfa_enabled, mfa_secret_enc, mfa_scratch, mfa_last_step,
  img, jwt_calls, key_calls, last_seen, created_at, updated_at`
 
-func (db *DB) scanUser(row interface{ Scan(...any) error }) (*User, error) {
+func (st Users) scan(row interface{ Scan(...any) error }) (*User, error) {
+	db := st.db
 	var u User
 	var email, initial, bio, data, secret, scratch string
 	err := row.Scan(&u.ID, &u.Username, &email, &u.EHash, &initial, &u.IHash, &bio, &data, &u.Consent, &u.Control,
@@ -85,7 +88,8 @@ func (db *DB) scanUser(row interface{ Scan(...any) error }) (*User, error) {
 // encrypted fields of a user, ready to write.
 type userEnc struct{ email, initial, bio, data, secret, scratch string }
 
-func (db *DB) encUser(u *User) (userEnc, error) {
+func (st Users) enc(u *User) (userEnc, error) {
+	db := st.db
 	var e userEnc
 	var err error
 	v := db.v
@@ -123,7 +127,8 @@ func (db *DB) encUser(u *User) (userEnc, error) {
 
 // CreateUser inserts u and sets u.ID. EHash and IHash are computed from
 // Email and Initial. A duplicate email or username is ErrConflict.
-func (db *DB) CreateUser(ctx context.Context, q Querier, u *User) error {
+func (st Users) Create(ctx context.Context, u *User) error {
+	db, q := st.db, st.q
 	u.EHash = db.v.EHash(u.Email)
 	if u.Initial == "" {
 		u.Initial = u.Email
@@ -133,7 +138,7 @@ func (db *DB) CreateUser(ctx context.Context, q Querier, u *User) error {
 		u.CreatedAt = Now()
 	}
 	u.UpdatedAt = u.CreatedAt
-	e, err := db.encUser(u)
+	e, err := (Users{conn{db, db}}).enc(u)
 	if err != nil {
 		return err
 	}
@@ -151,10 +156,11 @@ func (db *DB) CreateUser(ctx context.Context, q Querier, u *User) error {
 }
 
 // SaveUser writes every mutable field of u and bumps UpdatedAt.
-func (db *DB) SaveUser(ctx context.Context, q Querier, u *User) error {
+func (st Users) Save(ctx context.Context, u *User) error {
+	db, q := st.db, st.q
 	u.EHash = db.v.EHash(u.Email)
 	u.UpdatedAt = Now()
-	e, err := db.encUser(u)
+	e, err := (Users{conn{db, db}}).enc(u)
 	if err != nil {
 		return err
 	}
@@ -175,7 +181,8 @@ var sqlSaveUser = handledSQL(`UPDATE users SET username=?, lusername=?, email_en
 
 // UserByID reads one user. Outside a transaction it is answered from the
 // principal cache when fresh (cache.go); the copy returned is the caller's.
-func (db *DB) UserByID(ctx context.Context, q Querier, id int64) (*User, error) {
+func (st Users) ByID(ctx context.Context, id int64) (*User, error) {
+	db, q := st.db, st.q
 	if d, ok := q.(*DB); ok && d == db && db.cache != nil {
 		u, err := db.cachedUser(ctx, id)
 		if err != nil {
@@ -183,22 +190,25 @@ func (db *DB) UserByID(ctx context.Context, q Querier, id int64) (*User, error) 
 		}
 		return u.clone(), nil
 	}
-	return db.scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	return (Users{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 }
 
 // UserByUsername reads a user by username, case-insensitively.
-func (db *DB) UserByUsername(ctx context.Context, q Querier, username string) (*User, error) {
-	return db.scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE lusername = ?", strings.ToLower(username)))
+func (st Users) ByUsername(ctx context.Context, username string) (*User, error) {
+	db, q := st.db, st.q
+	return (Users{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE lusername = ?", strings.ToLower(username)))
 }
 
 // UserByEmail reads a user by email through its keyed hash.
-func (db *DB) UserByEmail(ctx context.Context, q Querier, email string) (*User, error) {
-	return db.scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE ehash = ?", db.v.EHash(email)))
+func (st Users) ByEmail(ctx context.Context, email string) (*User, error) {
+	db, q := st.db, st.q
+	return (Users{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE ehash = ?", db.v.EHash(email)))
 }
 
 // UsernameTaken reports whether a username (any case) is in use by
 // another user than except.
-func (db *DB) UsernameTaken(ctx context.Context, username string, except int64) (bool, error) {
+func (st Users) UsernameTaken(ctx context.Context, username string, except int64) (bool, error) {
+	db := st.db
 	var id int64
 	err := db.QueryRow(ctx, "SELECT id FROM users WHERE lusername = ?", strings.ToLower(username)).Scan(&id)
 	if err = mapErr(err); err == ErrNotFound {
@@ -211,7 +221,8 @@ func (db *DB) UsernameTaken(ctx context.Context, username string, except int64) 
 }
 
 // DeleteUser removes a user; everything owned goes with it (ON DELETE CASCADE).
-func (db *DB) DeleteUser(ctx context.Context, q Querier, id int64) error {
+func (st Users) Delete(ctx context.Context, id int64) error {
+	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM users WHERE id = ?", id)
 	if err != nil {
 		return err
@@ -223,15 +234,16 @@ func (db *DB) DeleteUser(ctx context.Context, q Querier, id int64) error {
 type Principal struct {
 	UserID   int64
 	Username string
-	Role     string
-	Status   int
+	Role     auth.Role
+	Status   auth.Status
 	Consent  int
 }
 
 // SessionPrincipal reads the user behind a live session (a token's jti).
 // It is one indexed read, or none when cached (cache.go); an expired or
 // revoked session is ErrNotFound.
-func (db *DB) SessionPrincipal(ctx context.Context, jti string, now int64) (Principal, error) {
+func (st Sessions) Principal(ctx context.Context, jti string, now int64) (Principal, error) {
+	db := st.db
 	var p Principal
 	if db.cache != nil {
 		s, err := db.cachedSession(ctx, jti)

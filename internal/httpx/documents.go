@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"bytes"
@@ -15,9 +15,9 @@ import (
 // patterns. The mux cannot match "{id}.json", so the route takes the whole
 // last segment and docFile splits it.
 
-// docFile splits "12.json" into 12 and "json"; ok is false for anything
+// DocFile splits "12.json" into 12 and "json"; ok is false for anything
 // else (no suffix, another suffix, a bad id), which answers 404.
-func docFile(file string) (id int64, format string, ok bool) {
+func DocFile(file string) (id int64, format string, ok bool) {
 	base, format, found := strings.Cut(file, ".")
 	if !found || (format != "json" && format != "yaml") {
 		return 0, "", false
@@ -32,19 +32,19 @@ func docFile(file string) (id int64, format string, ok bool) {
 	return id, format, true
 }
 
-// writeDocument answers doc as JSON or as YAML (application/yaml, RFC
-// 9512; see encodeYAML). Public documents may be read from any origin.
-func writeDocument(w http.ResponseWriter, format string, doc any) error {
+// WriteDocument answers doc as JSON or as YAML (application/yaml, RFC
+// 9512; see EncodeYAML). Public documents may be read from any origin.
+func WriteDocument(w http.ResponseWriter, format string, doc any) error {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	if format == "json" {
-		return encode(w, http.StatusOK, doc)
+		return Encode(w, http.StatusOK, doc)
 	}
-	return encodeYAML(w, doc)
+	return EncodeYAML(w, doc)
 }
 
-// encodeYAML answers v as YAML: v is marshalled as JSON first, so the
+// EncodeYAML answers v as YAML: v is marshalled as JSON first, so the
 // YAML has the same names, order and values as the JSON answer.
-func encodeYAML(w http.ResponseWriter, v any) error {
+func EncodeYAML(w http.ResponseWriter, v any) error {
 	j, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -54,10 +54,10 @@ func encodeYAML(w http.ResponseWriter, v any) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
-	w.Header().Set("Content-Length", itoa(int64(len(b))))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	if _, err := w.Write(b); err != nil {
-		return errWritten
+		return ErrWritten
 	}
 	return nil
 }
