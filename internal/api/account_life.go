@@ -5,12 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
 	"bobbin/internal/store"
+	"bobbin/internal/userdata"
 )
 
 // ---- Consent ----
@@ -118,13 +117,13 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 // of GET /account/export (no secrets: no password hash, MFA secret, scratch
 // codes or key hashes).
 type ExportDocument struct {
-	ExportedAt Stamp           `json:"exportedAt"`
-	Account    Account         `json:"account"`
-	APIKeys    []APIKey        `json:"apikeys"`
-	Sets       []Set           `json:"sets"`
-	Patterns   []Pattern       `json:"patterns"`
-	Bookmarks  []Bookmark      `json:"bookmarks"`
-	Audit      []SecurityEvent `json:"audit"`
+	ExportedAt Stamp               `json:"exportedAt"`
+	Account    Account             `json:"account"`
+	APIKeys    []APIKey            `json:"apikeys"`
+	Sets       []Set               `json:"sets"`
+	Patterns   []Pattern           `json:"patterns"`
+	Bookmarks  []userdata.Bookmark `json:"bookmarks"`
+	Audit      []SecurityEvent     `json:"audit"`
 }
 
 // ExportResponse is {result, data}.
@@ -178,7 +177,7 @@ func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	doc := ExportDocument{ExportedAt: Stamp(s.Now().UnixMilli()), Account: o.account, APIKeys: o.keys,
-		Sets: o.sets, Patterns: o.patterns, Bookmarks: asList(bookmarks, asBookmark)}
+		Sets: o.sets, Patterns: o.patterns, Bookmarks: asList(bookmarks, userdata.AsBookmark)}
 	events, err := s.DB.Audit().ByUser(ctx, id, maxExportAudit)
 	if err != nil {
 		return err
@@ -221,50 +220,6 @@ func (s *Server) accountAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return encode(w, http.StatusOK, SecurityEventsResponse{success, asSecurityEvents(events)})
-}
-
-// keyUseInterval is how often a key's use is written to the audit log.
-const keyUseInterval = time.Hour
-
-// keyUseLog remembers when each key's use was last audited, so that an
-// "apikey.used" event costs one write per key per hour, not one per
-// request. After a restart a key's next use is recorded again.
-type keyUseLog struct {
-	mu   sync.Mutex
-	last map[string]time.Time
-}
-
-// due reports whether the key's use should be recorded now, and notes it.
-func (l *keyUseLog) due(keyID string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.last == nil {
-		l.last = map[string]time.Time{}
-	}
-	if t, ok := l.last[keyID]; ok && now.Sub(t) < keyUseInterval {
-		return false
-	}
-	if len(l.last) >= 10_000 { // bound the memory: forget what is stale
-		for k, t := range l.last {
-			if now.Sub(t) >= keyUseInterval {
-				delete(l.last, k)
-			}
-		}
-	}
-	l.last[keyID] = now
-	return true
-}
-
-// keyUsed records "apikey.used" for an authenticated key call at most
-// once per key per keyUseInterval. A failed write is logged, never answered.
-func (s *Server) keyUsed(r *http.Request, userID int64, keyID, ip string, now time.Time) {
-	if !s.keyUses.due(keyID, now) {
-		return
-	}
-	e := store.AuditEvent{UserID: userID, At: now.UnixMilli(), Event: "apikey.used", Method: string(MethodKey), IP: ip, Detail: keyID}
-	if err := s.DB.Audit().Add(r.Context(), e); err != nil {
-		s.Log.Warn("audit write failed", "event", e.Event, "err", err)
-	}
 }
 
 // ---- Profiles ----

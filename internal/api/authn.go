@@ -111,7 +111,7 @@ func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*
 		return fail()
 	}
 	s.Activity.Key(p.UserID, p.KeyID, now.UnixMilli())
-	s.keyUsed(r, p.UserID, p.KeyID, ip, now) // audit, at most hourly per key
+	s.auditLog.KeyUsed(r.Context(), p.UserID, p.KeyID, ip, now) // audit, at most hourly per key
 	lvl := min(auth.Level(p.Level), p.Role.Level())
 	return &Caller{UserID: p.UserID, Username: p.Username, Role: p.Role, Status: p.Status, Consent: p.Consent,
 		Level: lvl, Method: MethodKey, KeyID: p.KeyID, IP: ip}, nil

@@ -12,13 +12,17 @@ import (
 	"time"
 
 	"bobbin/internal/activity"
+	"bobbin/internal/audit"
 	"bobbin/internal/auth"
 	"bobbin/internal/config"
+	"bobbin/internal/courier"
+	"bobbin/internal/images"
 	"bobbin/internal/mail"
 	"bobbin/internal/metrics"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 	"bobbin/internal/throttle"
+	"bobbin/internal/userdata"
 )
 
 // Deps is everything the server needs from outside.
@@ -49,10 +53,13 @@ type Server struct {
 	signinFailsAddress *throttle.Limiter
 	keyFailsKey        *throttle.Limiter
 	keyFailsAddress    *throttle.Limiter
-	mailsRecipient     *throttle.Limiter
-	mailsAddress       *throttle.Limiter
 
-	keyUses keyUseLog // when each key's use was last audited (account_life.go)
+	images   *images.Service
+	auditLog *audit.Log
+	courier  *courier.Courier
+
+	// Domain handlers (one field per resource; routes.go names them).
+	bookmarks *userdata.Bookmarks
 }
 
 // NewServer builds the handler and registers every route of routes.go.
@@ -68,15 +75,19 @@ func NewServer(d Deps) *Server {
 		signinFailsAddress: throttle.New(c.SigninFailsPerAddress, c.ThrottleWindow),
 		keyFailsKey:        throttle.New(c.KeyFailsPerKey, c.ThrottleWindow),
 		keyFailsAddress:    throttle.New(c.KeyFailsPerAddress, c.ThrottleWindow),
-		mailsRecipient:     throttle.New(c.MailsPerRecipient, c.MailWindow),
-		mailsAddress:       throttle.New(c.MailsPerAddress, c.MailWindow),
 	}
 	if s.Metrics == nil {
 		s.Metrics = metrics.New()
 	}
+	backend, _ := d.Images.(images.Backend)
+	s.images = images.NewService(backend, c.URL, d.DB.Images(), d.Log)
+	s.auditLog = audit.New(d.DB, d.Log, d.Now)
+	s.courier = courier.New(d.Mailer, d.Outbox, d.DB.Vault().EHash,
+		courier.Limits{PerRecipient: c.MailsPerRecipient, PerAddress: c.MailsPerAddress, Window: c.MailWindow}, d.Log, d.Now)
+	s.domains()
 	s.routes = s.routeTable()
 	if c.MetricsAddr == "" { // else served on its own listener (app.go)
-		s.routes = append(s.routes, public("GET /metrics", s.metrics).doc("Prometheus metrics"))
+		s.routes = append(s.routes, public("GET /metrics", raw(s.metrics)).doc("Prometheus metrics"))
 	}
 	for _, rt := range s.routes {
 		for _, ep := range rt.Endpoints() {
@@ -235,9 +246,10 @@ func splitComma(v string) []string {
 // SweepLimiters drops expired throttle entries; the app calls it now and then.
 func (s *Server) SweepLimiters(now time.Time) {
 	for _, l := range []*throttle.Limiter{s.signinFailsAccount, s.signinFailsAddress, s.keyFailsKey,
-		s.keyFailsAddress, s.mailsRecipient, s.mailsAddress} {
+		s.keyFailsAddress} {
 		l.Sweep(now)
 	}
+	s.courier.Sweep(now)
 }
 
 // ImageStore keeps uploaded images (implemented with the user-data routes).
@@ -258,4 +270,10 @@ func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.handle(s.metrics))
 	return mux
+}
+
+// domains builds each domain's handlers from the server's dependencies.
+func (s *Server) domains() {
+	data := userdata.Deps{DB: s.DB, Now: s.Now}
+	s.bookmarks = userdata.NewBookmarks(data)
 }

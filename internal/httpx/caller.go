@@ -63,8 +63,12 @@ func WithIP(ctx context.Context, ip string) context.Context {
 	return context.WithValue(ctx, ipKey{}, ip)
 }
 
-// IP is the client address of the request in ctx.
+// IP is the client address of the request in ctx: the caller's, or the
+// one WithIP put there for a public route.
 func IP(ctx context.Context) string {
+	if c := CallerOf(ctx); c != nil {
+		return c.IP
+	}
 	s, _ := ctx.Value(ipKey{}).(string)
 	return s
 }
