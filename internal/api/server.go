@@ -58,8 +58,17 @@ type Server struct {
 	auditLog *audit.Log
 	courier  *courier.Courier
 
-	// Domain handlers (one field per resource; routes.go names them).
+	// Domain handlers (one field per resource; routes.go names them),
+	// built by domains() below. One block per domain package.
+
+	// internal/identity, internal/signin
+
+	// internal/userdata
 	bookmarks *userdata.Bookmarks
+
+	// internal/curation
+
+	// internal/apikey, internal/admin, internal/newsletter
 }
 
 // NewServer builds the handler and registers every route of routes.go.
@@ -274,6 +283,13 @@ func (s *Server) MetricsHandler() http.Handler {
 
 // domains builds each domain's handlers from the server's dependencies.
 func (s *Server) domains() {
+	// internal/identity, internal/signin
+
+	// internal/userdata
 	data := userdata.Deps{DB: s.DB, Now: s.Now}
 	s.bookmarks = userdata.NewBookmarks(data)
+
+	// internal/curation
+
+	// internal/apikey, internal/admin, internal/newsletter
 }
