@@ -23,15 +23,15 @@ func (st Activity) Flush(ctx context.Context, users map[int64]UserActivity, keys
 	}
 	return db.Write(ctx, func(tx *Tx) error {
 		for id, a := range users {
-			if _, err := tx.Exec(ctx, sqlFlushUser, a.JWTCalls, a.KeyCalls, a.LastSeen, a.LastSeen, id); err != nil {
+			if _, err := tx.exec(ctx, sqlFlushUser, a.JWTCalls, a.KeyCalls, a.LastSeen, a.LastSeen, id); err != nil {
 				return err
 			}
 			// Counters only, but a cached user shows them: refresh it.
-			db.invalidate(tx, false, userStripe(id))
+			tx.Activity().revokeUser(id)
 		}
 		for id, a := range keys {
 			// Cached keys hold no counters: nothing to invalidate.
-			if _, err := tx.Exec(ctx, sqlFlushKey, a.Calls, a.LastSeen, a.LastSeen, id); err != nil {
+			if _, err := tx.exec(ctx, sqlFlushKey, a.Calls, a.LastSeen, a.LastSeen, id); err != nil {
 				return err
 			}
 		}
@@ -40,8 +40,8 @@ func (st Activity) Flush(ctx context.Context, users map[int64]UserActivity, keys
 }
 
 var (
-	sqlFlushUser = handledSQL(`UPDATE users SET jwt_calls = jwt_calls + ?, key_calls = key_calls + ?,
+	sqlFlushUser = (`UPDATE users SET jwt_calls = jwt_calls + ?, key_calls = key_calls + ?,
  last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END WHERE id = ?`)
-	sqlFlushKey = handledSQL(`UPDATE apikeys SET calls = calls + ?,
+	sqlFlushKey = (`UPDATE apikeys SET calls = calls + ?,
  last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END WHERE id = ?`)
 )

@@ -41,7 +41,7 @@ func (st Keys) Create(ctx context.Context, k *APIKey) error {
 	if k.CreatedAt == 0 {
 		k.CreatedAt = Now()
 	}
-	_, err = q.Exec(ctx, "INSERT INTO apikeys (id, user_id, name_enc, level, secret_hash, expires_at, created_at) VALUES (?,?,?,?,?,?,?)",
+	_, err = q.exec(ctx, "INSERT INTO apikeys (id, user_id, name_enc, level, secret_hash, expires_at, created_at) VALUES (?,?,?,?,?,?,?)",
 		k.ID, k.UserID, name, k.Level, k.SecretHash, k.ExpiresAt, k.CreatedAt)
 	return mapErr(err)
 }
@@ -49,13 +49,13 @@ func (st Keys) Create(ctx context.Context, k *APIKey) error {
 // KeyByID reads one key.
 func (st Keys) ByID(ctx context.Context, id string) (*APIKey, error) {
 	db, q := st.db, st.q
-	return (Keys{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE id = ?", id))
+	return (Keys{conn{db, db}}).scan(q.queryRow(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE id = ?", id))
 }
 
 // KeysByUser lists a user's keys, newest first.
 func (st Keys) ByUser(ctx context.Context, userID int64) ([]*APIKey, error) {
 	db, q := st.db, st.q
-	rows, err := q.Query(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE user_id = ? ORDER BY created_at DESC, id", userID)
+	rows, err := q.query(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE user_id = ? ORDER BY created_at DESC, id", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -74,16 +74,14 @@ func (st Keys) ByUser(ctx context.Context, userID int64) ([]*APIKey, error) {
 // DeleteKey removes a key; ErrNotFound when it was already gone, so of
 // several parallel deletes exactly one succeeds.
 func (st Keys) Delete(ctx context.Context, id string) error {
-	db, q := st.db, st.q
-	res, err := q.Exec(ctx, sqlDeleteKey, id)
-	db.invalidate(q, false, credStripe(id))
+	q := st.q
+	res, err := q.exec(ctx, "DELETE FROM apikeys WHERE id = ?", id)
+	st.revokeCred(id)
 	if err != nil {
 		return err
 	}
 	return mustAffect(res)
 }
-
-var sqlDeleteKey = handledSQL("DELETE FROM apikeys WHERE id = ?")
 
 // KeyPrincipal is what the auth layer reads for a Basic request.
 type KeyPrincipal struct {
@@ -111,7 +109,7 @@ func (st Keys) Principal(ctx context.Context, id string) (KeyPrincipal, error) {
 		return KeyPrincipal{Principal: Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Status: u.Status, Consent: u.Consent},
 			KeyID: id, Level: k.level, SecretHash: k.secretHash, ExpiresAt: k.expiresAt}, nil
 	}
-	err := db.QueryRow(ctx, `SELECT k.id, k.level, k.secret_hash, k.expires_at, u.id, u.username, u.role, u.status, u.consent
+	err := db.queryRow(ctx, `SELECT k.id, k.level, k.secret_hash, k.expires_at, u.id, u.username, u.role, u.status, u.consent
  FROM apikeys k JOIN users u ON u.id = k.user_id WHERE k.id = ?`, id).Scan(&p.KeyID, &p.Level, &p.SecretHash, &p.ExpiresAt,
 		&p.UserID, &p.Username, &p.Role, &p.Status, &p.Consent)
 	return p, mapErr(err)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -15,11 +14,11 @@ import (
 //   - Every entry carries the generations it was read under: a global one
 //     and one "stripe" for its user or credential. Lookups compare them with
 //     the current values; any difference is a miss.
-//   - A write that may revoke bumps generations AFTER its commit: known store
-//     functions bump only their user's or credential's stripe (SaveUser,
-//     RevokeSession, DeleteKey, ...); any other UPDATE, DELETE or upsert
-//     that names users, sessions or apikeys — written by any file of this
-//     package, now or later — bumps the global generation (see classify).
+//   - A write that may revoke bumps generations AFTER its commit: the store
+//     function that writes users, sessions or apikeys says what it changed
+//     (conn.revokeUser, revokeCred, revokeAll in conn.go): a user's or a
+//     credential's stripe, or the global generation when it cannot name
+//     them. TestRevokingWritesSaySo fails on such a write that says nothing.
 //     A reader takes its generations BEFORE it reads the database, so a
 //     value read before a commit is stored under generations the commit's
 //     bump has already made stale.
@@ -144,7 +143,7 @@ type pending struct {
 // invalidate records that the write on q may revoke what stripes (or,
 // with global, anything) cached: inside a transaction after its commit,
 // otherwise (q is the DB, the write already committed) now.
-func (db *DB) invalidate(q Querier, global bool, stripes ...uint64) {
+func (db *DB) invalidate(q querier, global bool, stripes ...uint64) {
 	if db.cache == nil {
 		return
 	}
@@ -169,41 +168,6 @@ func (db *DB) bump(p pending) {
 	}
 }
 
-// handled lists the statements whose functions invalidate precisely (or
-// need not): classify leaves them alone.
-var handled = map[string]bool{}
-
-func handledSQL(q string) string {
-	handled[q] = true
-	return q
-}
-
-var classes sync.Map // query -> bool (may revoke)
-
-// mayRevoke reports whether a write statement not in handled could change
-// what the cache holds: an UPDATE, DELETE, REPLACE or upsert (or anything
-// unrecognised) naming users, sessions or apikeys. Plain INSERTs and
-// SELECTs cannot revoke anything (nothing negative is cached).
-func mayRevoke(query string) bool {
-	if handled[query] {
-		return false
-	}
-	if v, ok := classes.Load(query); ok {
-		return v.(bool)
-	}
-	q := strings.ToLower(strings.TrimSpace(query))
-	names := strings.Contains(q, "users") || strings.Contains(q, "sessions") || strings.Contains(q, "apikeys")
-	revoke := names
-	switch {
-	case strings.HasPrefix(q, "select"):
-		revoke = false
-	case strings.HasPrefix(q, "insert"):
-		revoke = names && (strings.Contains(q, "conflict") || strings.Contains(q, "replace"))
-	}
-	classes.Store(query, revoke)
-	return revoke
-}
-
 // cachedUser returns the cached user (shared: read it, never change it),
 // reading it on a miss.
 func (db *DB) cachedUser(ctx context.Context, id int64) (*User, error) {
@@ -216,7 +180,7 @@ func (db *DB) cachedUser(ctx context.Context, id int64) (*User, error) {
 		return e.u, nil
 	}
 	st := c.stamp(stripe) // before the read: see the package comment
-	u, err := (Users{conn{db, db}}).scan(db.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	u, err := (Users{conn{db, db}}).scan(db.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +198,7 @@ func (db *DB) cachedSession(ctx context.Context, jti string) (sessEntry, error) 
 		return e, nil
 	}
 	e = sessEntry{st: c.stamp(stripe)}
-	err := db.QueryRow(ctx, "SELECT user_id, expires_at FROM sessions WHERE id = ?", jti).Scan(&e.userID, &e.expiresAt)
+	err := db.queryRow(ctx, "SELECT user_id, expires_at FROM sessions WHERE id = ?", jti).Scan(&e.userID, &e.expiresAt)
 	if err != nil {
 		return e, mapErr(err)
 	}
@@ -252,7 +216,7 @@ func (db *DB) cachedKey(ctx context.Context, id string) (keyEntry, error) {
 		return e, nil
 	}
 	e = keyEntry{st: c.stamp(stripe)}
-	err := db.QueryRow(ctx, "SELECT user_id, level, secret_hash, expires_at FROM apikeys WHERE id = ?", id).
+	err := db.queryRow(ctx, "SELECT user_id, level, secret_hash, expires_at FROM apikeys WHERE id = ?", id).
 		Scan(&e.userID, &e.level, &e.secretHash, &e.expiresAt)
 	if err != nil {
 		return e, mapErr(err)

@@ -3,6 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,34 +24,103 @@ func openTest(t *testing.T) *DB {
 	return db
 }
 
-func TestMayRevoke(t *testing.T) {
-	for _, c := range []struct {
-		q    string
-		want bool
-	}{
-		{"SELECT * FROM users WHERE id = ?", false},
-		{"  select id from sessions", false},
-		{"INSERT INTO sessions (id) VALUES (?)", false},
-		{"INSERT INTO sets (user_id) VALUES (?)", false},
-		{"UPDATE sets SET name_enc = ? WHERE id = ?", false},
-		{"DELETE FROM sets WHERE id = ?", false},
-		{"UPDATE users SET role = ? WHERE id = ?", true},
-		{"\n  update USERS set status = ?", true},
-		{"DELETE FROM sessions WHERE user_id = ?", true},
-		{"DELETE FROM apikeys WHERE user_id = ?", true},
-		{"INSERT INTO users (id) VALUES (?) ON CONFLICT (id) DO UPDATE SET role = excluded.role", true},
-		{"INSERT OR REPLACE INTO apikeys (id) VALUES (?)", true},
-		{"REPLACE INTO sessions (id) VALUES (?)", true},
-		{"WITH x AS (SELECT 1) UPDATE users SET status = 1", true},
-		{sqlSaveUser, false},      // invalidates its own user precisely
-		{sqlRevokeSession, false}, // its own session
-		{sqlDeleteKey, false},     // its own key
-		{sqlFlushUser, false},
-		{sqlFlushKey, false},
-	} {
-		if got := mayRevoke(c.q); got != c.want {
-			t.Errorf("mayRevoke(%q) = %v, want %v", c.q, got, c.want)
+// TestRevokingWritesSaySo keeps the principal cache honest as the store
+// grows: every function of this package whose SQL updates, deletes,
+// replaces or upserts users, sessions or apikeys must say what it revoked
+// (conn.revokeUser, revokeCred or revokeAll; DB.invalidate for the
+// migrations). A new such statement without one fails here.
+func TestRevokingWritesSaySo(t *testing.T) {
+	// Functions whose writes cannot revoke anything cached, and why.
+	exempt := map[string]string{
+		"Sessions.Prune": "deletes expired sessions only: a cached session carries its expiry, checked on every use",
+	}
+	revoking := regexp.MustCompile(`(?is)^\s*(with\b.*)?(update|delete|replace|insert\s+or\s+replace)\b.*\b(users|sessions|apikeys)\b|` +
+		`(?is)^\s*insert\b.*\b(users|sessions|apikeys)\b.*\bon\s+conflict\b`)
+	fset := token.NewFileSet()
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, e := range entries {
+		if n := e.Name(); strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+			f, err := parser.ParseFile(fset, n, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, f)
 		}
+	}
+	isRevoking := func(lit *ast.BasicLit) bool {
+		if lit.Kind != token.STRING {
+			return false
+		}
+		v, err := strconv.Unquote(lit.Value)
+		return err == nil && revoking.MatchString(v)
+	}
+	// Package-level SQL held in variables, by name.
+	sqlVars := map[string]bool{}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if vs, ok := n.(*ast.ValueSpec); ok {
+				for i, v := range vs.Values {
+					found := false
+					ast.Inspect(v, func(n ast.Node) bool {
+						if lit, ok := n.(*ast.BasicLit); ok && isRevoking(lit) {
+							found = true
+						}
+						return true
+					})
+					if found {
+						sqlVars[vs.Names[i].Name] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	checked := 0
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			name := fn.Name.Name
+			if fn.Recv != nil && len(fn.Recv.List) == 1 {
+				if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok {
+					name = id.Name + "." + name
+				}
+			}
+			writes, says := false, false
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				switch x := n.(type) {
+				case *ast.BasicLit:
+					writes = writes || isRevoking(x)
+				case *ast.Ident:
+					writes = writes || sqlVars[x.Name]
+				case *ast.SelectorExpr:
+					switch x.Sel.Name {
+					case "revokeUser", "revokeCred", "revokeAll", "invalidate":
+						says = true
+					}
+				}
+				return true
+			})
+			if !writes {
+				continue
+			}
+			checked++
+			if _, ok := exempt[name]; ok {
+				continue
+			}
+			if !says {
+				t.Errorf("%s writes users, sessions or apikeys but revokes nothing cached (call revokeUser, revokeCred or revokeAll)", name)
+			}
+		}
+	}
+	if checked < 8 {
+		t.Errorf("found only %d revoking functions: the scan is broken", checked)
 	}
 }
 
@@ -178,7 +253,7 @@ func TestHotPathUsesIndexes(t *testing.T) {
 		"SELECT user_id, level, secret_hash, expires_at FROM apikeys WHERE id = ?",
 		"SELECT " + setColumns + " FROM sets WHERE id = ?",
 		"UPDATE sets SET updated_at = updated_at WHERE id = ?",
-		sqlSaveUser, sqlFlushUser, sqlFlushKey, sqlRevokeSession, sqlDeleteKey,
+		sqlSaveUser, sqlFlushUser, sqlFlushKey, "DELETE FROM sessions WHERE id = ?", "DELETE FROM apikeys WHERE id = ?",
 		"SELECT " + userColumns + " FROM users WHERE lusername = ?",
 		"SELECT " + userColumns + " FROM users WHERE ehash = ?",
 	} {

@@ -9,8 +9,23 @@ package store
 // conn is what a table store runs on.
 type conn struct {
 	db *DB
-	q  Querier
+	q  querier
 }
+
+// A write that may change what the principal cache holds (cache.go) says
+// so through one of these, after its statement: inside a transaction the
+// generations are bumped once it has committed, outside one at once (the
+// statement has committed). A test (TestRevokingWritesSaySo) fails when a
+// function of this package writes users, sessions or apikeys without one.
+
+// revokeUser: the user's row changed (role, status, consent, name...).
+func (c conn) revokeUser(id int64) { c.db.invalidate(c.q, false, userStripe(id)) }
+
+// revokeCred: one session (by jti) or API key (by id) changed or went.
+func (c conn) revokeCred(id string) { c.db.invalidate(c.q, false, credStripe(id)) }
+
+// revokeAll: rows changed whose users or credentials are not known here.
+func (c conn) revokeAll() { c.db.invalidate(c.q, true) }
 
 // Conn is the database or a write transaction: where a table store comes from.
 type Conn interface {

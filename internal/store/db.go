@@ -250,15 +250,56 @@ func (db *DB) stmt(ctx context.Context, write bool, query string) (*sql.Stmt, er
 	return s, nil
 }
 
-// Querier is what both *DB reads and a write transaction offer.
-type Querier interface {
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
-	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+// querier is what the database and a write transaction offer the table
+// stores: SQL whose effect on the principal cache the calling store states
+// itself (conn.revokeUser...).
+type querier interface {
+	queryRow(ctx context.Context, query string, args ...any) *sql.Row
+	query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	exec(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
+
+// Raw SQL from outside this package (tools, benchmarks, tests) goes
+// through QueryRow, Query and Exec. What a raw write changed is not known
+// here, so Exec treats it as revoking everything cached; the table stores
+// never use it.
 
 // QueryRow reads one row on the read pool.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.queryRow(ctx, query, args...)
+}
+
+// Query reads rows on the read pool.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.query(ctx, query, args...)
+}
+
+// Exec runs a raw write outside a transaction; everything cached is
+// stale once it has run.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := db.exec(ctx, query, args...)
+	db.invalidate(db, true) // committed (or failed): either way, after
+	return res, err
+}
+
+// QueryRow reads inside the transaction.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.queryRow(ctx, query, args...)
+}
+
+// Query reads rows inside the transaction.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.query(ctx, query, args...)
+}
+
+// Exec runs a raw write inside the transaction; everything cached is
+// stale once it has committed.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.db.invalidate(t, true)
+	return t.exec(ctx, query, args...)
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	s, err := db.stmt(ctx, false, query)
 	if err != nil {
 		return db.r.QueryRowContext(ctx, db.rebind(query), args...) // carries the error to Scan
@@ -266,8 +307,7 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return s.QueryRowContext(ctx, args...)
 }
 
-// Query reads rows on the read pool.
-func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	s, err := db.stmt(ctx, false, query)
 	if err != nil {
 		return nil, err
@@ -278,7 +318,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // Exec writes outside a transaction: for SQLite a one-statement
 // transaction through the write queue (writequeue.go), for PostgreSQL an
 // autocommit statement on the pool.
-func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := db.checkFile(); err != nil {
 		return nil, err
 	}
@@ -288,7 +328,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 		var res sql.Result
 		err := db.Write(ctx, func(tx *Tx) error {
 			var err error
-			res, err = tx.Exec(ctx, query, args...)
+			res, err = tx.exec(ctx, query, args...)
 			return err
 		})
 		return res, err
@@ -297,11 +337,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.ExecContext(ctx, args...)
-	if mayRevoke(query) {
-		db.invalidate(db, true) // committed (or failed): either way, after
-	}
-	return res, err
+	return s.ExecContext(ctx, args...)
 }
 
 // Tx is a write transaction.
@@ -325,11 +361,7 @@ func (t *Tx) stmtCtx(ctx context.Context) context.Context {
 // one connection is the transaction's, and waiting for it would deadlock.
 // An unprepared statement runs as text this time and is prepared once the
 // transaction has ended (Write), so the next transaction finds it here.
-// It also notes statements that may revoke cached principals (cache.go).
 func (t *Tx) cached(query string) *sql.Stmt {
-	if mayRevoke(query) {
-		t.db.invalidate(t, true)
-	}
 	t.db.mu.RLock()
 	s := t.db.stmts[stmtKey{true, query}]
 	t.db.mu.RUnlock()
@@ -341,8 +373,7 @@ func (t *Tx) cached(query string) *sql.Stmt {
 	return s
 }
 
-// QueryRow reads inside the transaction.
-func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = t.stmtCtx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
@@ -350,8 +381,7 @@ func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, t.db.rebind(query), args...)
 }
 
-// Query reads rows inside the transaction.
-func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = t.stmtCtx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
@@ -359,8 +389,7 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	return t.tx.QueryContext(ctx, t.db.rebind(query), args...)
 }
 
-// Exec writes inside the transaction.
-func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = t.stmtCtx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
@@ -422,9 +451,9 @@ func (db *DB) prepareWanted(ctx context.Context) {
 }
 
 // insertID runs an INSERT ... RETURNING id and returns the id.
-func insertID(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
+func insertID(ctx context.Context, q querier, query string, args ...any) (int64, error) {
 	var id int64
-	err := q.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	err := q.queryRow(ctx, query+" RETURNING id", args...).Scan(&id)
 	return id, mapErr(err)
 }
 

@@ -14,7 +14,7 @@ type Stats struct {
 func (st Info) Stats(ctx context.Context) (*Stats, error) {
 	db := st.db
 	var s Stats
-	err := db.QueryRow(ctx, `SELECT
+	err := db.queryRow(ctx, `SELECT
  (SELECT COUNT(*) FROM users),
  (SELECT COUNT(*) FROM sets),
  (SELECT COUNT(*) FROM curated_sets),
@@ -28,7 +28,7 @@ func (st Info) Stats(ctx context.Context) (*Stats, error) {
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	rows, err := db.Query(ctx, "SELECT design, COUNT(*) FROM patterns GROUP BY design")
+	rows, err := db.query(ctx, "SELECT design, COUNT(*) FROM patterns GROUP BY design")
 	if err != nil {
 		return nil, err
 	}

@@ -9,33 +9,33 @@ import "context"
 // CreateSession records a new token's jti.
 func (st Sessions) Create(ctx context.Context, jti string, userID, expiresAt int64) error {
 	q := st.q
-	_, err := q.Exec(ctx, "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)", jti, userID, Now(), expiresAt)
+	_, err := q.exec(ctx, "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)", jti, userID, Now(), expiresAt)
 	return mapErr(err)
 }
 
 // RevokeSession deletes one session.
 func (st Sessions) Revoke(ctx context.Context, jti string) error {
-	db, q := st.db, st.q
-	_, err := q.Exec(ctx, sqlRevokeSession, jti)
-	db.invalidate(q, false, credStripe(jti))
+	q := st.q
+	_, err := q.exec(ctx, "DELETE FROM sessions WHERE id = ?", jti)
+	st.revokeCred(jti)
 	return err
 }
-
-var sqlRevokeSession = handledSQL("DELETE FROM sessions WHERE id = ?")
 
 // RevokeSessions deletes every session of a user except keep ("" keeps none).
 func (st Sessions) RevokeOthers(ctx context.Context, userID int64, keep string) error {
 	q := st.q
-	_, err := q.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id <> ?", userID, keep)
+	_, err := q.exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id <> ?", userID, keep)
+	st.revokeAll() // which jtis went is not known here
 	return err
 }
 
-// PruneSessions removes expired sessions and confirmations.
+// PruneSessions removes expired sessions and confirmations. Nothing cached
+// needs revoking: a cached session carries its expiry, checked on every use.
 func (st Sessions) Prune(ctx context.Context, now int64) error {
 	db := st.db
-	if _, err := db.Exec(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now); err != nil {
+	if _, err := db.exec(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now); err != nil {
 		return err
 	}
-	_, err := db.Exec(ctx, "DELETE FROM confirmations WHERE expires_at <= ?", now)
+	_, err := db.exec(ctx, "DELETE FROM confirmations WHERE expires_at <= ?", now)
 	return err
 }

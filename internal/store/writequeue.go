@@ -204,15 +204,15 @@ func (db *DB) writeQueued(ctx context.Context, fn func(tx *Tx) error) (err error
 	}
 	// Savepoint statements go through t, so they are prepared once.
 	if !tn.alone {
-		if _, err := t.Exec(bg, "SAVEPOINT w"); err != nil {
+		if _, err := t.exec(bg, "SAVEPOINT w"); err != nil {
 			return broken(err)
 		}
 	}
 	// undo rolls our work back, on error and on panic.
 	undo := func(ferr error) error {
 		if !tn.alone {
-			_, e1 := t.Exec(bg, "ROLLBACK TO w")
-			_, e2 := t.Exec(bg, "RELEASE w")
+			_, e1 := t.exec(bg, "ROLLBACK TO w")
+			_, e2 := t.exec(bg, "RELEASE w")
 			if e1 != nil || e2 != nil {
 				return broken(ferr)
 			}
@@ -232,7 +232,7 @@ func (db *DB) writeQueued(ctx context.Context, fn func(tx *Tx) error) (err error
 		return undo(ferr)
 	}
 	if !tn.alone {
-		if _, err := t.Exec(bg, "RELEASE w"); err != nil {
+		if _, err := t.exec(bg, "RELEASE w"); err != nil {
 			return broken(fmt.Errorf("store: releasing savepoint: %w", err))
 		}
 	}
