@@ -98,11 +98,11 @@ func (st Keys) Principal(ctx context.Context, id string) (KeyPrincipal, error) {
 	db := st.db
 	var p KeyPrincipal
 	if db.cache != nil {
-		k, err := db.cachedKey(ctx, id)
+		k, err := db.cache.key(ctx, db, id)
 		if err != nil {
 			return p, err
 		}
-		u, err := db.cachedUser(ctx, k.userID)
+		u, err := db.cache.user(ctx, db, k.userID)
 		if err != nil {
 			return p, err
 		}

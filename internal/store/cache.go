@@ -168,10 +168,9 @@ func (db *DB) bump(p pending) {
 	}
 }
 
-// cachedUser returns the cached user (shared: read it, never change it),
+// user returns the cached user (shared: read it, never change it),
 // reading it on a miss.
-func (db *DB) cachedUser(ctx context.Context, id int64) (*User, error) {
-	c := db.cache
+func (c *authCache) user(ctx context.Context, db *DB, id int64) (*User, error) {
 	c.mu.RLock()
 	e, ok := c.users[id]
 	c.mu.RUnlock()
@@ -188,8 +187,7 @@ func (db *DB) cachedUser(ctx context.Context, id int64) (*User, error) {
 	return u, nil
 }
 
-func (db *DB) cachedSession(ctx context.Context, jti string) (sessEntry, error) {
-	c := db.cache
+func (c *authCache) session(ctx context.Context, db *DB, jti string) (sessEntry, error) {
 	c.mu.RLock()
 	e, ok := c.sessions[jti]
 	c.mu.RUnlock()
@@ -206,8 +204,7 @@ func (db *DB) cachedSession(ctx context.Context, jti string) (sessEntry, error) 
 	return e, nil
 }
 
-func (db *DB) cachedKey(ctx context.Context, id string) (keyEntry, error) {
-	c := db.cache
+func (c *authCache) key(ctx context.Context, db *DB, id string) (keyEntry, error) {
 	c.mu.RLock()
 	e, ok := c.keys[id]
 	c.mu.RUnlock()

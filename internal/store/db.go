@@ -197,8 +197,8 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // rebind turns ? placeholders into $1.. for PostgreSQL.
-func (db *DB) rebind(q string) string {
-	if db.dialect != Postgres || !strings.Contains(q, "?") {
+func (d Dialect) rebind(q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
 		return q
 	}
 	var b strings.Builder
@@ -235,7 +235,7 @@ func (db *DB) stmt(ctx context.Context, write bool, query string) (*sql.Stmt, er
 	if full {
 		return nil, errors.New("store: statement cache full")
 	}
-	s, err := pool.PrepareContext(ctx, db.rebind(query))
+	s, err := pool.PrepareContext(ctx, db.dialect.rebind(query))
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +302,7 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	s, err := db.stmt(ctx, false, query)
 	if err != nil {
-		return db.r.QueryRowContext(ctx, db.rebind(query), args...) // carries the error to Scan
+		return db.r.QueryRowContext(ctx, db.dialect.rebind(query), args...) // carries the error to Scan
 	}
 	return s.QueryRowContext(ctx, args...)
 }
@@ -378,7 +378,7 @@ func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
-	return t.tx.QueryRowContext(ctx, t.db.rebind(query), args...)
+	return t.tx.QueryRowContext(ctx, t.db.dialect.rebind(query), args...)
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -386,7 +386,7 @@ func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
-	return t.tx.QueryContext(ctx, t.db.rebind(query), args...)
+	return t.tx.QueryContext(ctx, t.db.dialect.rebind(query), args...)
 }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -394,7 +394,7 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}
-	return t.tx.ExecContext(ctx, t.db.rebind(query), args...)
+	return t.tx.ExecContext(ctx, t.db.dialect.rebind(query), args...)
 }
 
 // Write runs fn in a write transaction: committed when fn returns nil,

@@ -104,7 +104,7 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 			tx.Rollback()
 			return applied, fmt.Errorf("store: migration %s: %w", m.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, db.rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"), m.Version, m.Name, Now()); err != nil {
+		if _, err := tx.ExecContext(ctx, db.dialect.rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"), m.Version, m.Name, Now()); err != nil {
 			tx.Rollback()
 			return applied, err
 		}

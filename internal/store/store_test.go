@@ -57,11 +57,11 @@ func TestMigrateTwiceAppliesNothing(t *testing.T) {
 
 func TestRebind(t *testing.T) {
 	db := &DB{dialect: Postgres}
-	if got := db.rebind("SELECT a FROM t WHERE b = ? AND c IN (?, ?)"); got != "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)" {
+	if got := db.dialect.rebind("SELECT a FROM t WHERE b = ? AND c IN (?, ?)"); got != "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)" {
 		t.Fatal(got)
 	}
 	db.dialect = SQLite
-	if got := db.rebind("x = ?"); got != "x = ?" {
+	if got := db.dialect.rebind("x = ?"); got != "x = ?" {
 		t.Fatal(got)
 	}
 }

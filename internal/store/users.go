@@ -184,7 +184,7 @@ var sqlSaveUser = (`UPDATE users SET username=?, lusername=?, email_enc=?, ehash
 func (st Users) ByID(ctx context.Context, id int64) (*User, error) {
 	db, q := st.db, st.q
 	if d, ok := q.(*DB); ok && d == db && db.cache != nil {
-		u, err := db.cachedUser(ctx, id)
+		u, err := db.cache.user(ctx, db, id)
 		if err != nil {
 			return nil, err
 		}
@@ -247,14 +247,14 @@ func (st Sessions) Principal(ctx context.Context, jti string, now int64) (Princi
 	db := st.db
 	var p Principal
 	if db.cache != nil {
-		s, err := db.cachedSession(ctx, jti)
+		s, err := db.cache.session(ctx, db, jti)
 		if err != nil {
 			return p, err
 		}
 		if s.expiresAt <= now {
 			return p, ErrNotFound
 		}
-		u, err := db.cachedUser(ctx, s.userID)
+		u, err := db.cache.user(ctx, db, s.userID)
 		if err != nil {
 			return p, err
 		}
