@@ -117,6 +117,14 @@ func (s *Server) routeTable() []Route {
 		twin("PATCH /admin/user/{id}", auth.Admin, raw(s.adminPatchUser)).io(AdminUserPatch{}, AdminUserChanged{}).doc("Change a user's role or status, or turn their MFA off"),
 		jwtOnly("GET /admin/impersonate/{id}", auth.Admin, raw(s.adminImpersonate)).io(nil, TokenResponse{}).doc("Sign in as a (non-staff) user for at most an hour"),
 
+		// Flows: what upstream sent to GitHub and Crowdin (internal/flows)
+		public("POST /issues", httpx.Made(s.flows.Issue)).doc("Report an issue to the operator (throttled per address)"),
+		public("POST /discussions", httpx.Made(s.flows.Discussion)).doc("Start a discussion with the operator (throttled per address)"),
+		twin("POST /flows/translator-invite", auth.ReadSome, httpx.OK(s.flows.TranslatorInvite)).doc("Mail oneself an invite to join the translators"),
+		twin("POST /flows/language-suggestion", auth.ReadSome, httpx.OK(s.flows.LanguageSuggestion)).doc("Suggest a new language to the operator"),
+		twin("POST /flows/pr/{type}", auth.ReadSome, httpx.Made(s.flows.Post)).doc("Submit a blog or showcase post (type blog or showcase) for review"),
+		twin("GET /slugs/{type}/{slug}", auth.ReadSome, httpx.OK(s.flows.Slug)).doc("200 when a blog or showcase slug is taken, 404 when free"),
+
 		// Info and operations (info.go)
 		public("GET /info/stats", raw(s.stats)).io(nil, StatsResponse{}).doc("Public counts and call totals"),
 	}

@@ -16,6 +16,7 @@ import (
 	"bobbin/internal/auth"
 	"bobbin/internal/config"
 	"bobbin/internal/courier"
+	"bobbin/internal/flows"
 	"bobbin/internal/images"
 	"bobbin/internal/mail"
 	"bobbin/internal/metrics"
@@ -69,6 +70,9 @@ type Server struct {
 	// internal/curation
 
 	// internal/apikey, internal/admin, internal/newsletter
+
+	// internal/flows
+	flows *flows.Handlers
 }
 
 // NewServer builds the handler and registers every route of routes.go.
@@ -259,6 +263,7 @@ func (s *Server) SweepLimiters(now time.Time) {
 		l.Sweep(now)
 	}
 	s.courier.Sweep(now)
+	s.flows.Sweep(now)
 }
 
 // ImageStore keeps uploaded images (implemented with the user-data routes).
@@ -292,4 +297,22 @@ func (s *Server) domains() {
 	// internal/curation
 
 	// internal/apikey, internal/admin, internal/newsletter
+
+	// internal/flows
+	s.flows = flows.New(flows.Deps{DB: s.DB, Courier: s.courier, Forwarder: s.forwarder(),
+		OperatorEmail: s.Config.OperatorEmail, InviteURL: s.Config.TranslatorURL, Now: s.Now})
+}
+
+// forwarder is the configured issue API, or nil (items stored and mailed).
+func (s *Server) forwarder() flows.Forwarder {
+	c := s.Config
+	if c.FlowsRepo == "" {
+		return nil
+	}
+	f, err := flows.NewGitHubAPI(c.FlowsAPIURL, c.FlowsRepo, c.FlowsToken)
+	if err != nil {
+		s.Log.Error("flows: issue API not used", "err", err.Error())
+		return nil
+	}
+	return f
 }

@@ -6,6 +6,11 @@ package apierr
 const (
 	none Code = iota
 	// 400
+	BodyMissing
+	BodyTooLong
+	MarkdownMissing
+	SlugMissing
+	SlugInvalid
 	BioTooLong
 	CheckMissing        // confirm:"emailchange" without check
 	ConfirmationMissing // confirm:"emailchange" without confirmation
@@ -93,6 +98,9 @@ const (
 	UsernameTooLong
 	UsernameTooShort
 	// 400, a body field of the wrong JSON type (decode; a test keeps the list complete)
+	BodyInvalid
+	LabelsInvalid
+	MarkdownInvalid
 	BioInvalid
 	CheckInvalid
 	CompareInvalid
@@ -166,6 +174,14 @@ const (
 
 // table gives each code its status and wire name.
 var table = [numCodes]entry{
+	BodyInvalid:              {400, "bodyInvalid"},
+	LabelsInvalid:            {400, "labelsInvalid"},
+	MarkdownInvalid:          {400, "markdownInvalid"},
+	BodyMissing:              {400, "bodyMissing"},
+	BodyTooLong:              {400, "bodyTooLong"},
+	MarkdownMissing:          {400, "markdownMissing"},
+	SlugMissing:              {400, "slugMissing"},
+	SlugInvalid:              {400, "slugInvalid"},
 	BioInvalid:               {400, "bioInvalid"},
 	CheckInvalid:             {400, "checkInvalid"},
 	CompareInvalid:           {400, "compareInvalid"},

@@ -64,6 +64,8 @@ type Config struct {
 	AuditRetention time.Duration
 	FlushInterval  time.Duration // activity counters
 
+	Site // site.go
+
 	// Set by EnsureSecrets when a secret was generated rather than given.
 	GeneratedKey bool
 }
@@ -95,6 +97,10 @@ type setting struct {
 }
 
 func settings() []setting {
+	return append(coreSettings(), siteSettings()...)
+}
+
+func coreSettings() []setting {
 	return []setting{
 		{"BACKEND_HOST", "host", "127.0.0.1", "address to listen on", func(c *Config, v string) error {
 			if v == "" {
@@ -372,6 +378,9 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 	c.WebsiteURL = strings.TrimRight(c.WebsiteURL, "/")
 	if u, err := url.Parse(c.WebsiteURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, nil, &Error{Env: "BACKEND_WEBSITE_URL", Flag: "website-url", Err: errors.New("must be an http:// or https:// URL")}
+	}
+	if err := c.finishSite(); err != nil {
+		return nil, nil, err
 	}
 	if c.DBURL == "" {
 		c.DBURL = "sqlite:" + filepath.Join(c.DataDir, "bobbin.db")

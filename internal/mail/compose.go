@@ -24,6 +24,8 @@ const (
 	KindNewsletterSub     Kind = "newsletterSubscribe" // confirm newsletter subscription: Data.Link, Data.UnsubscribeURL
 	KindPasswordChanged   Kind = "passwordChanged"     // notice: your password changed
 	KindMFAChanged        Kind = "mfaChanged"          // notice: MFA turned on/off: Data.Enabled
+	KindFlowItem          Kind = "flowItem"            // to the operator: a submitted issue, discussion, post or suggestion: Data.Title, Data.Text
+	KindTranslatorInvite  Kind = "translatorInvite"    // to a volunteer: how to join the translators: Data.Link
 )
 
 // needsLink tells, for every known Kind, whether Data.Link is required.
@@ -36,6 +38,8 @@ var needsLink = map[Kind]bool{
 	KindNewsletterSub:     true,
 	KindPasswordChanged:   false,
 	KindMFAChanged:        false,
+	KindFlowItem:          false,
+	KindTranslatorInvite:  true,
 }
 
 // Data fills a template.
@@ -45,6 +49,8 @@ type Data struct {
 	NewEmail       string // shown masked: j***@example.com
 	UnsubscribeURL string // when set: List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) headers, and a footer link
 	Enabled        bool
+	Title          string // flowItem: what was submitted (one line)
+	Text           string // flowItem: the submission, as plain text
 }
 
 // Languages are the languages Compose speaks; the first is the fallback.
@@ -97,6 +103,8 @@ type view struct {
 	NewEmail       string // masked
 	UnsubscribeURL string
 	Enabled        bool
+	Title          string
+	Text           string
 }
 
 // layout is what layout.txt (T = string) and layout.html (T = template.HTML,
@@ -142,6 +150,8 @@ func Compose(kind Kind, lang, to string, d Data) (Message, error) {
 		NewEmail:       maskEmail(d.NewEmail),
 		UnsubscribeURL: d.UnsubscribeURL,
 		Enabled:        d.Enabled,
+		Title:          d.Title,
+		Text:           d.Text,
 	}
 
 	textParts, err := render[string](set.text.ExecuteTemplate, func(n string) bool { return set.text.Lookup(n) != nil }, kind, v)

@@ -377,14 +377,14 @@ func TestHTMLEscapesUsername(t *testing.T) {
 
 func TestComposeEveryKindAndLanguage(t *testing.T) {
 	kinds := []Kind{KindSignup, KindSignupExisting, KindSigninLink, KindEmailChange,
-		KindEmailChangeNotice, KindNewsletterSub, KindPasswordChanged, KindMFAChanged}
+		KindEmailChangeNotice, KindNewsletterSub, KindPasswordChanged, KindMFAChanged, KindFlowItem, KindTranslatorInvite}
 	if len(kinds) != len(needsLink) {
 		t.Fatal("kind list out of date")
 	}
 	for _, kind := range kinds {
 		var english Message
 		for _, lang := range Languages {
-			d := Data{Username: "jane", NewEmail: "jane.new@example.org", Enabled: true}
+			d := Data{Username: "jane", NewEmail: "jane.new@example.org", Enabled: true, Title: "Issue: a title", Text: "the text"}
 			if needsLink[kind] {
 				d.Link = testLink
 			}

@@ -42,6 +42,7 @@ type Conn interface {
 	Subscribers() Subscribers
 	Info() Info
 	Activity() Activity
+	Flows() Flows
 }
 
 var (
@@ -165,3 +166,12 @@ func (db *DB) Activity() Activity { return Activity{conn{db, db}} }
 
 // Activity is the store of written-behind call counters, inside the transaction.
 func (t *Tx) Activity() Activity { return Activity{conn{t.db, t}} }
+
+// Flows is the store of what people submit for the operator.
+type Flows struct{ conn }
+
+// Flows is the store of flow items, outside any transaction.
+func (db *DB) Flows() Flows { return Flows{conn{db, db}} }
+
+// Flows is the store of flow items, inside the transaction.
+func (t *Tx) Flows() Flows { return Flows{conn{t.db, t}} }
