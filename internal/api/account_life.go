@@ -120,8 +120,8 @@ type ExportDocument struct {
 	ExportedAt Stamp               `json:"exportedAt"`
 	Account    Account             `json:"account"`
 	APIKeys    []APIKey            `json:"apikeys"`
-	Sets       []Set               `json:"sets"`
-	Patterns   []Pattern           `json:"patterns"`
+	Sets       []userdata.Set      `json:"sets"`
+	Patterns   []userdata.Pattern  `json:"patterns"`
 	Bookmarks  []userdata.Bookmark `json:"bookmarks"`
 	Audit      []SecurityEvent     `json:"audit"`
 }
@@ -141,8 +141,8 @@ const maxExportAudit = 10_000
 type userObjects struct {
 	account  Account
 	keys     []APIKey
-	sets     []Set
-	patterns []Pattern
+	sets     []userdata.Set
+	patterns []userdata.Pattern
 }
 
 func (s *Server) userObjects(ctx context.Context, id int64) (*userObjects, error) {
@@ -162,7 +162,7 @@ func (s *Server) userObjects(ctx context.Context, id int64) (*userObjects, error
 	if err != nil {
 		return nil, err
 	}
-	return &userObjects{asAccount(u), asList(keys, asAPIKey), asList(sets, asSet), asList(patterns, asPattern)}, nil
+	return &userObjects{asAccount(u), asList(keys, asAPIKey), asList(sets, userdata.AsSet), asList(patterns, userdata.AsPattern)}, nil
 }
 
 func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {

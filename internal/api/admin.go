@@ -10,6 +10,7 @@ import (
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
 	"bobbin/internal/store"
+	"bobbin/internal/userdata"
 	"bobbin/internal/vault"
 )
 
@@ -35,10 +36,10 @@ type AdminUsersResponse struct {
 // AdminUserResponse is {result, user, sets, patterns, apikeys}.
 type AdminUserResponse struct {
 	Result
-	User     Account   `json:"user"`
-	Sets     []Set     `json:"sets"`
-	Patterns []Pattern `json:"patterns"`
-	APIKeys  []APIKey  `json:"apikeys"`
+	User     Account            `json:"user"`
+	Sets     []userdata.Set     `json:"sets"`
+	Patterns []userdata.Pattern `json:"patterns"`
+	APIKeys  []APIKey           `json:"apikeys"`
 }
 
 // AdminUserPatch is the body of PATCH /admin/user/{id}. Absent fields are

@@ -14,6 +14,7 @@ import (
 	"bobbin/internal/httpx"
 	"bobbin/internal/measure"
 	"bobbin/internal/store"
+	"bobbin/internal/userdata"
 )
 
 // Curated sets (docs/curated.md). Anonymous callers see published sets
@@ -499,7 +500,7 @@ func (s *Server) cloneCuratedSet(w http.ResponseWriter, r *http.Request) error {
 	if err := s.DB.Write(ctx, func(tx *store.Tx) error { return tx.Sets().Create(ctx, set) }); err != nil {
 		return err
 	}
-	return encode(w, http.StatusCreated, SetResponse{created, asSet(set)})
+	return encode(w, http.StatusCreated, userdata.SetResponse{Result: created, Set: userdata.AsSet(set)})
 }
 
 // splitFormat splits "12.json" into "12" and "json"; a name without a

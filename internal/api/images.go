@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net/http"
 	"time"
 )
 
@@ -13,14 +12,8 @@ func (s *Server) acceptImage(ctx context.Context, owner, value string) (string, 
 	return s.images.Accept(ctx, owner, value)
 }
 
-func (s *Server) copyImage(ctx context.Context, owner, value string) (string, error) {
-	return s.images.Copy(ctx, owner, value)
-}
-
 func (s *Server) settleImages(ctx context.Context, owner string, since time.Time, put string) {
 	s.images.Settle(ctx, owner, since, put)
 }
 
 func (s *Server) dropImages(ctx context.Context, owners ...string) { s.images.Drop(ctx, owners...) }
-
-func (s *Server) getImage(w http.ResponseWriter, r *http.Request) error { return s.images.Serve(w, r) }

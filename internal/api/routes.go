@@ -5,6 +5,7 @@ import (
 
 	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
+	"bobbin/internal/userdata"
 )
 
 // routeTable is the whole API on one screen. A twin line serves both
@@ -38,23 +39,23 @@ func (s *Server) routeTable() []Route {
 		twin("GET /apikeys/{id}", auth.ReadSome, raw(s.getKey)).io(nil, APIKeyResponse{}).doc("Read a key"),
 		twin("DELETE /apikeys/{id}", auth.User, raw(s.deleteKey)).status(http.StatusNoContent).doc("Delete a key"),
 
-		// Measurement sets (sets.go)
-		twin("POST /sets", auth.WriteSome, raw(s.createSet)).io(SetRequest{}, SetResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a measurement set"),
-		twin("GET /sets", auth.ReadSome, raw(s.listSets)).io(nil, SetsResponse{}).doc("List own measurement sets"),
-		twin("GET /sets/{id}", auth.ReadSome, raw(s.getSet)).io(nil, SetResponse{}).doc("Read a set (own, or level 6)"),
-		twin("PATCH /sets/{id}", auth.WriteSome, raw(s.patchSet)).io(SetRequest{}, SetResponse{}).limit(ImageBody).doc("Update a set (own, or level 8); measies merge, null deletes"),
-		twin("DELETE /sets/{id}", auth.WriteSome, raw(s.deleteSet)).status(http.StatusNoContent).doc("Delete a set (own, or level 8)"),
-		twin("POST /sets/{id}/clone", auth.WriteSome, raw(s.cloneSet)).io(nil, SetResponse{}).status(http.StatusCreated).doc("Copy an own, public (or, level 8, any) set into the caller's account"),
-		public("GET /sets/{file}", raw(s.publicSet)).io(nil, SetDocument{}).doc("A public set as {id}.json or {id}.yaml"),
+		// Measurement sets (internal/userdata)
+		twin("POST /sets", auth.WriteSome, httpx.Made(s.sets.Create)).limit(ImageBody).doc("Create a measurement set"),
+		twin("GET /sets", auth.ReadSome, httpx.OK(s.sets.List)).doc("List own measurement sets"),
+		twin("GET /sets/{id}", auth.ReadSome, httpx.OK(s.sets.Get)).doc("Read a set (own, or level 6)"),
+		twin("PATCH /sets/{id}", auth.WriteSome, userdata.IDFirst(httpx.OK(s.sets.Patch))).limit(ImageBody).doc("Update a set (own, or level 8); measies merge, null deletes"),
+		twin("DELETE /sets/{id}", auth.WriteSome, httpx.Empty(s.sets.Delete)).doc("Delete a set (own, or level 8)"),
+		twin("POST /sets/{id}/clone", auth.WriteSome, httpx.Made(s.sets.Clone)).doc("Copy an own, public (or, level 8, any) set into the caller's account"),
+		public("GET /sets/{file}", httpx.Raw(http.StatusOK, userdata.SetDocument{}, s.sets.Document)).doc("A public set as {id}.json or {id}.yaml"),
 
-		// Patterns (patterns.go)
-		twin("POST /patterns", auth.WriteSome, raw(s.createPattern)).io(PatternRequest{}, PatternResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a pattern"),
-		twin("GET /patterns", auth.ReadSome, raw(s.listPatterns)).io(nil, PatternsResponse{}).doc("List own patterns"),
-		twin("GET /patterns/{id}", auth.ReadSome, raw(s.getPattern)).io(nil, PatternResponse{}).doc("Read a pattern (own, or level 6)"),
-		twin("PATCH /patterns/{id}", auth.WriteSome, raw(s.patchPattern)).io(PatternRequest{}, PatternResponse{}).limit(ImageBody).doc("Update a pattern (own, or level 8); settings and data are replaced"),
-		twin("DELETE /patterns/{id}", auth.WriteSome, raw(s.deletePattern)).status(http.StatusNoContent).doc("Delete a pattern (own, or level 8)"),
-		twin("POST /patterns/{id}/clone", auth.WriteSome, raw(s.clonePattern)).io(nil, PatternResponse{}).status(http.StatusCreated).doc("Copy an own, public (or, level 8, any) pattern into the caller's account"),
-		public("GET /patterns/{file}", raw(s.publicPattern)).io(nil, PatternDocument{}).doc("A public pattern as {id}.json or {id}.yaml"),
+		// Patterns (internal/userdata)
+		twin("POST /patterns", auth.WriteSome, httpx.Made(s.patterns.Create)).limit(ImageBody).doc("Create a pattern"),
+		twin("GET /patterns", auth.ReadSome, httpx.OK(s.patterns.List)).doc("List own patterns"),
+		twin("GET /patterns/{id}", auth.ReadSome, httpx.OK(s.patterns.Get)).doc("Read a pattern (own, or level 6)"),
+		twin("PATCH /patterns/{id}", auth.WriteSome, userdata.IDFirst(httpx.OK(s.patterns.Patch))).limit(ImageBody).doc("Update a pattern (own, or level 8); settings and data are replaced"),
+		twin("DELETE /patterns/{id}", auth.WriteSome, httpx.Empty(s.patterns.Delete)).doc("Delete a pattern (own, or level 8)"),
+		twin("POST /patterns/{id}/clone", auth.WriteSome, httpx.Made(s.patterns.Clone)).doc("Copy an own, public (or, level 8, any) pattern into the caller's account"),
+		public("GET /patterns/{file}", httpx.Raw(http.StatusOK, userdata.PatternDocument{}, s.patterns.Document)).doc("A public pattern as {id}.json or {id}.yaml"),
 
 		// Bookmarks (internal/userdata)
 		twin("POST /bookmarks", auth.WriteSome, httpx.Made(s.bookmarks.Create)).doc("Create a bookmark"),
@@ -63,8 +64,8 @@ func (s *Server) routeTable() []Route {
 		twin("PATCH /bookmarks/{id}", auth.WriteSome, httpx.OK(s.bookmarks.Patch)).doc("Change an own bookmark's title or url"),
 		twin("DELETE /bookmarks/{id}", auth.WriteSome, httpx.Empty(s.bookmarks.Delete)).doc("Delete an own bookmark"),
 
-		// Images (images.go)
-		public("GET /images/{name}", raw(s.getImage)).doc("An uploaded image (PNG, JPEG or WebP), cacheable for good"),
+		// Images (internal/images; attached to objects through their img field)
+		public("GET /images/{name}", httpx.Raw(http.StatusOK, nil, s.images.Serve)).doc("An uploaded image (PNG, JPEG or WebP), cacheable for good"),
 
 		// Curated sets and option packs (curated.go, optionpacks.go)
 		public("GET /curated-sets", raw(s.getCuratedSets)).io(nil, CuratedSetsResponse{}).doc("List published curated sets"),
@@ -76,7 +77,7 @@ func (s *Server) routeTable() []Route {
 		twin("POST /curated-sets", auth.Curator, raw(s.createCuratedSet)).io(CuratedSetRequest{}, CuratedSetResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a curated set"),
 		twin("PATCH /curated-sets/{id}", auth.Curator, raw(s.patchCuratedSet)).io(CuratedSetRequest{}, CuratedSetResponse{}).limit(ImageBody).doc("Update a curated set; measies merge"),
 		twin("DELETE /curated-sets/{id}", auth.Curator, raw(s.deleteCuratedSet)).status(http.StatusNoContent).doc("Delete a curated set"),
-		twin("POST /curated-sets/{id}/clone", auth.WriteSome, raw(s.cloneCuratedSet)).io(CuratedCloneRequest{}, SetResponse{}).status(http.StatusCreated).doc("Copy a curated set into a set of one's own, in one language"),
+		twin("POST /curated-sets/{id}/clone", auth.WriteSome, raw(s.cloneCuratedSet)).io(CuratedCloneRequest{}, userdata.SetResponse{}).status(http.StatusCreated).doc("Copy a curated set into a set of one's own, in one language"),
 		twin("POST /curated-sets/suggest", auth.User, raw(s.suggestCuratedSet)).io(CuratedSetSuggestion{}, SubmissionResponse{}).limit(ImageBody).doc("Suggest a measurements set for curation"),
 		twin("GET /suggested-sets", auth.Curator, raw(s.getSuggestedSets)).io(nil, SuggestionsResponse{}).doc("List suggested curated sets"),
 		twin("DELETE /suggested-sets/{id}", auth.Curator, raw(s.deleteSuggestedSet)).status(http.StatusNoContent).doc("Remove a suggested curated set"),

@@ -66,6 +66,8 @@ type Server struct {
 
 	// internal/userdata
 	bookmarks *userdata.Bookmarks
+	sets      *userdata.Sets
+	patterns  *userdata.Patterns
 
 	// internal/curation
 
@@ -291,8 +293,10 @@ func (s *Server) domains() {
 	// internal/identity, internal/signin
 
 	// internal/userdata
-	data := userdata.Deps{DB: s.DB, Now: s.Now}
+	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog}
 	s.bookmarks = userdata.NewBookmarks(data)
+	s.sets = userdata.NewSets(data)
+	s.patterns = userdata.NewPatterns(data)
 
 	// internal/curation
 

@@ -1,7 +1,9 @@
 // Package userdata is the user's own data: measurement sets, patterns and
-// bookmarks. It owns their handlers, their rules (names, notes, measies,
-// bookmark urls, who may read and write which object) and the part of the
-// database it needs, declared as DB below. The server lists its routes in
+// bookmarks, and the images attached to sets and patterns (through
+// internal/images). It owns their handlers, their rules (names, notes,
+// measies, pattern settings and data, bookmark urls, who may read, clone
+// and change which object) and the part of the database it needs,
+// declared as DB below. The server lists its routes in
 // internal/api/routes.go.
 package userdata
 
@@ -9,6 +11,8 @@ import (
 	"context"
 	"time"
 
+	"bobbin/internal/audit"
+	"bobbin/internal/images"
 	"bobbin/internal/store"
 )
 
@@ -16,11 +20,16 @@ import (
 // outside a write transaction.
 type DB interface {
 	Bookmarks() store.Bookmarks
+	Sets() store.Sets
+	Patterns() store.Patterns
+	Users() store.Users // the author of a public document
 	Write(ctx context.Context, fn func(tx *store.Tx) error) error
 }
 
 // Deps is what the handlers need from outside.
 type Deps struct {
-	DB  DB
-	Now func() time.Time
+	DB     DB
+	Now    func() time.Time
+	Images *images.Service // img values of sets and patterns
+	Audit  *audit.Log      // changes made by staff to a user's data
 }
