@@ -244,5 +244,5 @@ func (s *Server) adminImpersonate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return encode(w, http.StatusOK, TokenResponse{success, token, asAccount(u)})
+	return encode(w, http.StatusOK, TokenResponse{Result: success, Token: token, Account: asAccount(u)})
 }

@@ -5,6 +5,8 @@ import (
 
 	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
+	"bobbin/internal/identity"
+	"bobbin/internal/signin"
 	"bobbin/internal/userdata"
 )
 
@@ -20,18 +22,18 @@ func (s *Server) routeTable() []Route {
 		public("GET /jwks.json", raw(s.jwks)).io(nil, JWKS{}).doc("Public keys that verify sign-in tokens (EdDSA mode; empty with HS256)"),
 
 		// Signup, confirmation, sign-in
-		public("POST /signup", raw(s.signup)).io(SignupRequest{}, SignupResponse{}).status(http.StatusCreated).doc("Sign up with an email"),
-		public("POST /confirm/signup/{id}", raw(s.confirmSignup)).io(ConfirmSignupRequest{}, TokenResponse{}).doc("Confirm a signup and give consent"),
-		public("POST /signin", raw(s.signin)).io(SigninRequest{}, TokenResponse{}).doc("Sign in with a password"),
-		jwtOnly("POST /signout", auth.ReadNone, raw(s.signout)).status(http.StatusNoContent).doc("Revoke this token"),
-		twin("POST /signout/all", auth.User, raw(s.signoutAll)).status(http.StatusNoContent).doc("Revoke every token of the user"),
+		public("POST /signup", httpx.Made(s.accounts.Signup)).doc("Sign up with an email"),
+		public("POST /confirm/signup/{id}", httpx.OK(s.accounts.ConfirmSignup).OptionalBody()).doc("Confirm a signup and give consent"),
+		public("POST /signin", httpx.Raw(http.StatusOK, nil, s.signin.Password)).io(signin.SigninRequest{}, TokenResponse{}).doc("Sign in with a password"),
+		jwtOnly("POST /signout", auth.ReadNone, httpx.Empty(s.signin.Signout)).doc("Revoke this token"),
+		twin("POST /signout/all", auth.User, httpx.Empty(s.signin.SignoutAll)).doc("Revoke every token of the user"),
 
 		// Account
-		jwtGuest("GET /whoami", auth.ReadNone, raw(s.whoamiJWT)).io(nil, AccountResponse{}).doc("The signed-in account, problems reported"),
+		jwtGuest("GET /whoami", auth.ReadNone, httpx.Raw(http.StatusOK, identity.AccountResponse{}, s.accounts.Whoami)).doc("The signed-in account, problems reported"),
 		keyOnly("GET /whoami", auth.ReadNone, raw(s.whoamiKey)).io(nil, APIKeyResponse{}).doc("The API key in use"),
-		twin("GET /account", auth.ReadSome, raw(s.getAccount)).io(nil, AccountResponse{}).doc("Read the account"),
-		twin("PATCH /account", auth.WriteSome, raw(s.patchAccount)).io(AccountPatch{}, AccountResponse{}).limit(ImageBody).doc("Update the account"),
-		twin("POST /available/username", auth.ReadSome, raw(s.availableUsername)).io(UsernameRequest{}, UsernameAvailability{}).doc("200 when taken, 404 when free"),
+		twin("GET /account", auth.ReadSome, httpx.OK(s.accounts.Get)).doc("Read the account"),
+		twin("PATCH /account", auth.WriteSome, httpx.OK(s.accounts.Patch)).limit(ImageBody).doc("Update the account"),
+		twin("POST /available/username", auth.ReadSome, httpx.OK(s.accounts.AvailableUsername)).doc("200 when taken, 404 when free"),
 
 		// API keys
 		twin("POST /apikeys", auth.User, raw(s.createKey)).io(APIKeyRequest{}, APIKeyResponse{}).status(http.StatusCreated).doc("Create an API key; the secret is shown once"),
@@ -93,17 +95,17 @@ func (s *Server) routeTable() []Route {
 		twin("DELETE /suggested-packs/{id}", auth.Curator, raw(s.deleteSuggestedPack)).status(http.StatusNoContent).doc("Remove a suggested option pack"),
 
 		// Account life: MFA, sign-in links, email change, consent, export, audit, profiles (issue 4 files)
-		twin("POST /account/mfa", auth.User, raw(s.accountMFA)).io(MFARequest{}, MFASetupResponse{}).doc("Start, confirm or turn off MFA (TOTP); confirm answers {account, scratchCodes}, off answers {account}"),
-		public("POST /signinlink", raw(s.signinLink)).io(SigninLinkRequest{}, SigninLinkResponse{}).doc("Mail a sign-in link; the same answer for unknown users"),
-		public("POST /signinlink/{id}/{check}", raw(s.useSigninLink)).io(SigninLinkUse{}, TokenResponse{}).doc("Sign in with a mailed link (once, before it expires)"),
-		public("GET /confirmations/{id}/{check}", raw(s.getConfirmation)).io(nil, ConfirmationResponse{}).doc("Is this confirmation live and its check right"),
-		jwtGuest("PATCH /consent", auth.WriteSome, raw(s.patchConsent)).io(ConsentRequest{}, TokenResponse{}).doc("Set consent 0-2; answers a fresh token"),
-		twin("GET /account/restrict", auth.User, raw(s.restrictAccount)).io(nil, Result{}).doc("Restrict the account (status -1)"),
-		twin("DELETE /account", auth.User, raw(s.deleteAccount)).io(nil, Result{}).doc("Delete the account and everything it owns"),
+		twin("POST /account/mfa", auth.User, httpx.Raw(http.StatusOK, nil, s.signin.MFA)).io(signin.MFARequest{}, signin.MFASetupResponse{}).doc("Start, confirm or turn off MFA (TOTP); confirm answers {account, scratchCodes}, off answers {account}"),
+		public("POST /signinlink", httpx.OK(s.signin.Link)).doc("Mail a sign-in link; the same answer for unknown users"),
+		public("POST /signinlink/{id}/{check}", httpx.Raw(http.StatusOK, nil, s.signin.UseLink)).io(signin.SigninLinkUse{}, TokenResponse{}).doc("Sign in with a mailed link (once, before it expires)"),
+		public("GET /confirmations/{id}/{check}", httpx.OK(s.accounts.Confirmation)).doc("Is this confirmation live and its check right"),
+		jwtGuest("PATCH /consent", auth.WriteSome, httpx.Raw(http.StatusOK, nil, s.accounts.Consent)).io(identity.ConsentRequest{}, TokenResponse{}).doc("Set consent 0-2; answers a fresh token"),
+		twin("GET /account/restrict", auth.User, httpx.OK(s.accounts.Restrict)).doc("Restrict the account (status -1)"),
+		twin("DELETE /account", auth.User, httpx.OK(s.accounts.Delete)).doc("Delete the account and everything it owns"),
 		twin("GET /account/export", auth.ReadOnly, raw(s.exportAccount)).io(nil, ExportResponse{}).doc("Everything the account holds, decrypted, as one document"),
-		twin("GET /account/audit", auth.ReadOnly, raw(s.accountAudit)).io(nil, SecurityEventsResponse{}).doc("The account's recent security events, newest first"),
-		public("GET /users/{id}", raw(s.publicProfile)).io(nil, PublicProfileResponse{}).doc("Public profile by id, username or email"),
-		twin("GET /users/{id}", auth.ReadSome, raw(s.readUser)).io(nil, UserProfileResponse{}).doc("A user's profile and account: own, or level 6"),
+		twin("GET /account/audit", auth.ReadOnly, httpx.OK(s.accounts.AuditLog)).doc("The account's recent security events, newest first"),
+		public("GET /users/{id}", httpx.OK(s.accounts.PublicProfile)).doc("Public profile by id, username or email"),
+		twin("GET /users/{id}", auth.ReadSome, httpx.OK(s.accounts.ReadUser)).doc("A user's profile and account: own, or level 6"),
 
 		// Newsletter subscribers (subscribers.go)
 		public("POST /subscriber", raw(s.subscribe)).io(SubscribeRequest{}, SubscribeResponse{}).doc("Subscribe to the newsletter; mails a confirmation link"),

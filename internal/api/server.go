@@ -17,10 +17,13 @@ import (
 	"bobbin/internal/config"
 	"bobbin/internal/courier"
 	"bobbin/internal/flows"
+	"bobbin/internal/identity"
 	"bobbin/internal/images"
 	"bobbin/internal/mail"
 	"bobbin/internal/metrics"
 	"bobbin/internal/password"
+	"bobbin/internal/session"
+	"bobbin/internal/signin"
 	"bobbin/internal/store"
 	"bobbin/internal/throttle"
 	"bobbin/internal/userdata"
@@ -63,6 +66,8 @@ type Server struct {
 	// built by domains() below. One block per domain package.
 
 	// internal/identity, internal/signin
+	accounts *identity.Accounts
+	signin   *signin.Signin
 
 	// internal/userdata
 	bookmarks *userdata.Bookmarks
@@ -291,6 +296,12 @@ func (s *Server) MetricsHandler() http.Handler {
 // domains builds each domain's handlers from the server's dependencies.
 func (s *Server) domains() {
 	// internal/identity, internal/signin
+	sessions := &session.Issuer{Tokens: s.Tokens, Now: s.Now}
+	s.accounts = identity.New(identity.Deps{DB: s.DB, Config: s.Config, Hasher: s.Hasher, Sessions: sessions,
+		Audit: s.auditLog, Courier: s.courier, Images: s.images, Log: s.Log, Now: s.Now})
+	s.signin = signin.New(signin.Deps{DB: s.DB, Config: s.Config, Hasher: s.Hasher, Sessions: sessions,
+		Audit: s.auditLog, Courier: s.courier, Log: s.Log, Now: s.Now, Later: s.later,
+		Throttles: signin.Throttles{Account: s.signinFailsAccount, Address: s.signinFailsAddress}})
 
 	// internal/userdata
 	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog}

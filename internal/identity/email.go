@@ -1,14 +1,14 @@
-package api
+package identity
 
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"time"
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
+	"bobbin/internal/httpx"
 	bmail "bobbin/internal/mail"
 	"bobbin/internal/store"
 )
@@ -34,7 +34,7 @@ const emailChangeTTL = 24 * time.Hour
 // AccountPatchResponse is the answer of PATCH /account. Confirmation and
 // Check are set only for a test request that started an email change.
 type AccountPatchResponse struct {
-	Result
+	httpx.Result
 	Account      Account `json:"account"`
 	Confirmation string  `json:"confirmation,omitempty"`
 	Check        string  `json:"check,omitempty"`
@@ -54,8 +54,8 @@ type emailChange struct {
 
 // emailChangeStep validates the email part of a PATCH: nil when there is
 // none (or the address only changes case, which is applied to u directly).
-func (s *Server) emailChangeStep(r *http.Request, c *Caller, u *store.User, p *AccountPatch) (*emailChange, error) {
-	ctx := r.Context()
+func (h *Accounts) emailChangeStep(ctx context.Context, c *httpx.Caller, u *store.User, p *AccountPatch) (*emailChange, error) {
+	d := h.d
 	if p.Confirm != nil {
 		if *p.Confirm != store.ConfirmEmailChange {
 			return nil, apierr.ConfirmInvalid
@@ -69,13 +69,13 @@ func (s *Server) emailChangeStep(r *http.Request, c *Caller, u *store.User, p *A
 		if p.Check == nil || strings.TrimSpace(*p.Check) == "" {
 			return nil, apierr.CheckMissing
 		}
-		conf, err := s.DB.Confirmations().ByID(ctx, strings.TrimSpace(*p.Confirmation), s.Now().UnixMilli())
+		conf, err := d.DB.Confirmations().ByID(ctx, strings.TrimSpace(*p.Confirmation), d.Now().UnixMilli())
 		if err != nil {
 			return nil, err
 		}
 		newEmail, _ := conf.Data["email"].(string)
 		if conf.Type != store.ConfirmEmailChange || conf.UserID != u.ID || newEmail == "" ||
-			!s.DB.Confirmations().CheckMatches(conf, strings.TrimSpace(*p.Check)) {
+			!d.DB.Confirmations().CheckMatches(conf, strings.TrimSpace(*p.Check)) {
 			return nil, apierr.NotFound
 		}
 		return &emailChange{newEmail: newEmail, oldEmail: u.Email, conf: conf}, nil
@@ -87,25 +87,25 @@ func (s *Server) emailChangeStep(r *http.Request, c *Caller, u *store.User, p *A
 	switch {
 	case email == "":
 		return nil, apierr.EmailMissing
-	case !validEmail(email):
+	case !ValidEmail(email):
 		return nil, apierr.EmailInvalid
 	}
-	if s.DB.Vault().EHash(email) == u.EHash {
+	if d.DB.Vault().EHash(email) == u.EHash {
 		u.Email = email // same mailbox; at most the case changes
 		return nil, nil
 	}
 	if c.Level < auth.User {
 		return nil, apierr.InsufficientAccessLevel
 	}
-	if err := s.mailAllowed(r, email); err != nil {
+	if err := d.Courier.Allowed(ctx, email); err != nil {
 		return nil, err
 	}
-	return &emailChange{start: true, newEmail: email, oldEmail: u.Email, test: s.testRequest(p.Test)}, nil
+	return &emailChange{start: true, newEmail: email, oldEmail: u.Email, test: TestRequest(d.Config, p.Test)}, nil
 }
 
 // completeEmailChange is step 2 inside the transaction, before the user is
 // saved: it uses up the confirmation and sets the new address.
-func (s *Server) completeEmailChange(ctx context.Context, tx *store.Tx, r *http.Request, ec *emailChange, u *store.User) error {
+func (h *Accounts) completeEmailChange(ctx context.Context, tx *store.Tx, ec *emailChange, u *store.User) error {
 	if ec == nil || ec.start {
 		return nil
 	}
@@ -123,12 +123,12 @@ func (s *Server) completeEmailChange(ctx context.Context, tx *store.Tx, r *http.
 	if err := tx.Confirmations().Delete(ctx, u.ID, store.ConfirmEmailChange); err != nil {
 		return err
 	}
-	return tx.Audit().Add(ctx, s.event(r, u.ID, "email.changed", ""))
+	return tx.Audit().Add(ctx, h.d.Audit.Event(ctx, u.ID, "email.changed", ""))
 }
 
 // startEmailChange is step 1 inside the transaction, after the user is
 // saved (and after a password change voided older requests).
-func (s *Server) startEmailChange(ctx context.Context, tx *store.Tx, r *http.Request, ec *emailChange, u *store.User) error {
+func (h *Accounts) startEmailChange(ctx context.Context, tx *store.Tx, ec *emailChange, u *store.User) error {
 	if ec == nil || !ec.start {
 		return nil
 	}
@@ -136,27 +136,27 @@ func (s *Server) startEmailChange(ctx context.Context, tx *store.Tx, r *http.Req
 		return err
 	}
 	var err error
-	ec.id, ec.check, err = s.newConfirmation(ctx, tx, store.ConfirmEmailChange, u.ID, map[string]any{"email": ec.newEmail}, emailChangeTTL)
+	ec.id, ec.check, err = h.d.confirm(ctx, tx, store.ConfirmEmailChange, u.ID, map[string]any{"email": ec.newEmail}, emailChangeTTL)
 	if err != nil {
 		return err
 	}
-	return tx.Audit().Add(ctx, s.event(r, u.ID, "email.change.requested", ""))
+	return tx.Audit().Add(ctx, h.d.Audit.Event(ctx, u.ID, "email.change.requested", ""))
 }
 
 // emailChangeMail sends the mails of step 1, after the commit.
-func (s *Server) emailChangeMail(ctx context.Context, ec *emailChange, u *store.User) {
+func (h *Accounts) emailChangeMail(ctx context.Context, ec *emailChange, u *store.User) {
 	if ec == nil || !ec.start {
 		return
 	}
-	link := s.Config.WebsiteURL + "/confirm/emailchange/" + ec.id + "/" + ec.check
-	s.sendMail(ctx, ec.test, bmail.KindEmailChange, u.Language, ec.newEmail, bmail.Data{Username: u.Username, Link: link})
-	s.sendMail(ctx, ec.test, bmail.KindEmailChangeNotice, u.Language, ec.oldEmail, bmail.Data{Username: u.Username, NewEmail: ec.newEmail})
+	link := h.d.Config.WebsiteURL + "/confirm/emailchange/" + ec.id + "/" + ec.check
+	h.d.Courier.Send(ctx, ec.test, bmail.KindEmailChange, u.Language, ec.newEmail, bmail.Data{Username: u.Username, Link: link})
+	h.d.Courier.Send(ctx, ec.test, bmail.KindEmailChangeNotice, u.Language, ec.oldEmail, bmail.Data{Username: u.Username, NewEmail: ec.newEmail})
 }
 
 // accountPatchAnswer is the PATCH answer; a test request that started an
 // email change also gets the confirmation id and check.
 func accountPatchAnswer(u *store.User, ec *emailChange) AccountPatchResponse {
-	resp := AccountPatchResponse{Result: success, Account: asAccount(u)}
+	resp := AccountPatchResponse{Result: httpx.Success, Account: AsAccount(u)}
 	if ec != nil && ec.start && ec.test {
 		resp.Confirmation, resp.Check = ec.id, ec.check
 	}
@@ -171,20 +171,21 @@ type ConfirmationRef struct {
 
 // ConfirmationResponse is {result, confirmation:{id, check}}.
 type ConfirmationResponse struct {
-	Result
+	httpx.Result
 	Confirmation ConfirmationRef `json:"confirmation"`
 }
 
-// getConfirmation tells whether a confirmation is live and the check is
-// right (a front end asks before showing a confirm page); 404 otherwise.
-func (s *Server) getConfirmation(w http.ResponseWriter, r *http.Request) error {
-	conf, err := s.DB.Confirmations().ByID(r.Context(), r.PathValue("id"), s.Now().UnixMilli())
+// Confirmation is GET /confirmations/{id}/{check}: whether a confirmation
+// is live and the check is right (a front end asks before showing a
+// confirm page); 404 otherwise.
+func (h *Accounts) Confirmation(ctx context.Context, in *httpx.In[httpx.None]) (ConfirmationResponse, error) {
+	conf, err := h.d.DB.Confirmations().ByID(ctx, in.Path("id"), h.d.Now().UnixMilli())
 	if err != nil {
-		return err
+		return ConfirmationResponse{}, err
 	}
-	check := r.PathValue("check")
-	if !s.DB.Confirmations().CheckMatches(conf, check) {
-		return apierr.NotFound
+	check := in.Path("check")
+	if !h.d.DB.Confirmations().CheckMatches(conf, check) {
+		return ConfirmationResponse{}, apierr.NotFound
 	}
-	return encode(w, http.StatusOK, ConfirmationResponse{success, ConfirmationRef{ID: conf.ID, Check: check}})
+	return ConfirmationResponse{httpx.Success, ConfirmationRef{ID: conf.ID, Check: check}}, nil
 }

@@ -1,4 +1,4 @@
-package api
+package signin
 
 import (
 	"context"
@@ -7,15 +7,61 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/boombuler/barcode/qr"
+	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
 	"bobbin/internal/apierr"
+	"bobbin/internal/httpx"
+	"bobbin/internal/identity"
 	bmail "bobbin/internal/mail"
+	"bobbin/internal/password"
 	"bobbin/internal/store"
 	"bobbin/internal/vault"
 )
+
+var totpOpts = totp.ValidateOpts{Period: 30, Skew: 0, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// VerifyMFA checks a TOTP code (RFC 6238, one step of skew, each step
+// accepted once) or a single-use scratch code (compared by its keyed hash
+// in v). It updates u (last step used, remaining scratch codes); the
+// caller saves u in its write transaction.
+func VerifyMFA(u *store.User, code string, now time.Time, v *vault.Vault) (bool, error) {
+	code = strings.TrimSpace(code)
+	if u.MFASecret == "" || code == "" {
+		return false, nil
+	}
+	if len(code) == 6 {
+		step := now.Unix() / 30
+		ok := false
+		var matched int64
+		for _, st := range []int64{step - 1, step, step + 1} {
+			want, err := totp.GenerateCodeCustom(u.MFASecret, time.Unix(st*30, 0), totpOpts)
+			if err != nil {
+				return false, err
+			}
+			if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 && st > u.MFALastStep {
+				ok, matched = true, st
+			}
+		}
+		if ok {
+			u.MFALastStep = matched
+			return true, nil
+		}
+		return false, nil
+	}
+	// Scratch codes are lower-case hex; accept them typed in either case.
+	h := v.Check("scratch:" + strings.ToLower(code))
+	for i, stored := range u.MFAScratch {
+		if subtle.ConstantTimeCompare([]byte(h), []byte(stored)) == 1 {
+			u.MFAScratch = append(u.MFAScratch[:i:i], u.MFAScratch[i+1:]...)
+			return true, nil
+		}
+	}
+	return false, nil
+}
 
 // MFARequest is the body of POST /account/mfa. Three shapes:
 //   - {mfa:true}: start enrolment; answers a new secret (kept server-side
@@ -41,16 +87,16 @@ type MFASetup struct {
 
 // MFASetupResponse answers {mfa:true}.
 type MFASetupResponse struct {
-	Result
+	httpx.Result
 	MFA MFASetup `json:"mfa"`
 }
 
 // MFAEnabledResponse answers a confirmed enrolment. The scratch codes are
 // shown this once; only their keyed hashes are stored.
 type MFAEnabledResponse struct {
-	Result
-	Account      Account  `json:"account"`
-	ScratchCodes []string `json:"scratchCodes"`
+	httpx.Result
+	Account      identity.Account `json:"account"`
+	ScratchCodes []string         `json:"scratchCodes"`
 }
 
 const (
@@ -59,9 +105,10 @@ const (
 	mfaScratchLength = 5 // bytes: 10 hex characters (a TOTP code has 6 digits)
 )
 
-func (s *Server) accountMFA(w http.ResponseWriter, r *http.Request) error {
+// MFA is POST /account/mfa: start, confirm or turn off MFA.
+func (h *Signin) MFA(w http.ResponseWriter, r *http.Request) error {
 	var req MFARequest
-	if _, err := decode(r, &req); err != nil {
+	if _, err := httpx.Decode(r, &req); err != nil {
 		if errors.Is(err, apierr.MFAInvalid) { // mfa is not a boolean
 			return apierr.InvalidMFASetting
 		}
@@ -70,8 +117,8 @@ func (s *Server) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	if req.MFA == nil {
 		return apierr.InvalidMFASetting
 	}
-	c := caller(r)
-	u, err := s.DB.Users().ByID(r.Context(), c.UserID)
+	c := httpx.CallerOf(r.Context())
+	u, err := h.d.DB.Users().ByID(r.Context(), c.UserID)
 	if err != nil {
 		return err
 	}
@@ -80,16 +127,16 @@ func (s *Server) accountMFA(w http.ResponseWriter, r *http.Request) error {
 			return apierr.MFAActive
 		}
 		if req.Secret == "" && req.Token == "" {
-			return s.mfaEnroll(w, r, u)
+			return h.mfaEnroll(r.Context(), w, u)
 		}
-		return s.mfaConfirm(w, r, req)
+		return h.mfaConfirm(r.Context(), w, c, req)
 	}
-	return s.mfaDisable(w, r, u, req)
+	return h.mfaDisable(r.Context(), w, u, req)
 }
 
 // mfaEnroll issues a new secret and keeps it, encrypted, in the account
 // with MFA still off. A new enrolment replaces a pending one.
-func (s *Server) mfaEnroll(w http.ResponseWriter, r *http.Request, u *store.User) error {
+func (h *Signin) mfaEnroll(ctx context.Context, w http.ResponseWriter, u *store.User) error {
 	name := u.Email
 	if name == "" {
 		name = u.Username
@@ -98,12 +145,11 @@ func (s *Server) mfaEnroll(w http.ResponseWriter, r *http.Request, u *store.User
 	if err != nil {
 		return err
 	}
-	svg, err := qrSVG(key.URL())
+	svg, err := QRSVG(key.URL())
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
 		u, err := tx.Users().Lock(ctx, u.ID)
 		if err != nil {
 			return err
@@ -116,17 +162,17 @@ func (s *Server) mfaEnroll(w http.ResponseWriter, r *http.Request, u *store.User
 		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
-		return tx.Audit().Add(ctx, s.event(r, u.ID, "mfa.setup", ""))
+		return tx.Audit().Add(ctx, h.d.Audit.Event(ctx, u.ID, "mfa.setup", ""))
 	})
 	if err != nil {
 		return err
 	}
-	return encode(w, http.StatusOK, MFASetupResponse{success, MFASetup{Secret: key.Secret(), OTPAuth: key.URL(), QRCode: svg}})
+	return httpx.Encode(w, http.StatusOK, MFASetupResponse{httpx.Success, MFASetup{Secret: key.Secret(), OTPAuth: key.URL(), QRCode: svg}})
 }
 
 // mfaConfirm turns MFA on when the secret is the pending one and the code
 // is a current TOTP code of it (scratch codes do not count here).
-func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request, req MFARequest) error {
+func (h *Signin) mfaConfirm(ctx context.Context, w http.ResponseWriter, c *httpx.Caller, req MFARequest) error {
 	if strings.TrimSpace(req.Token) == "" {
 		return apierr.MFATokenMissing
 	}
@@ -134,11 +180,10 @@ func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request, req MFAReque
 	if secret == "" {
 		return apierr.InvalidMFASetting
 	}
-	c := caller(r)
-	ctx := r.Context()
+	d := h.d
 	var u *store.User
 	var codes []string
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	err := d.DB.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		if u, err = tx.Users().Lock(ctx, c.UserID); err != nil {
 			return err
@@ -150,7 +195,7 @@ func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request, req MFAReque
 			return apierr.MFATokenInvalid
 		}
 		u.MFAScratch = nil
-		ok, err := s.verifyMFA(ctx, u, req.Token)
+		ok, err := VerifyMFA(u, req.Token, d.Now(), d.DB.Vault())
 		if err != nil {
 			return err
 		}
@@ -158,28 +203,28 @@ func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request, req MFAReque
 			return apierr.MFATokenInvalid
 		}
 		var hashes []string
-		codes, hashes = s.newScratchCodes()
+		codes, hashes = NewScratchCodes(d.DB.Vault())
 		u.MFAScratch = hashes
 		u.MFAEnabled = true
 		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
-		return tx.Audit().Add(ctx, s.event(r, u.ID, "mfa.enabled", ""))
+		return tx.Audit().Add(ctx, d.Audit.Event(ctx, u.ID, "mfa.enabled", ""))
 	})
 	if errors.Is(err, apierr.MFATokenInvalid) {
-		s.audit(r, c.UserID, "mfa.failed", "enable")
+		d.Audit.Record(ctx, c.UserID, "mfa.failed", "enable")
 	}
 	if err != nil {
 		return err
 	}
-	s.mfaNotice(ctx, u, true)
-	return encode(w, http.StatusOK, MFAEnabledResponse{success, asAccount(u), codes})
+	h.mfaNotice(ctx, u, true)
+	return httpx.Encode(w, http.StatusOK, MFAEnabledResponse{httpx.Success, identity.AsAccount(u), codes})
 }
 
 // mfaDisable turns MFA off. It needs the password (401 when wrong) and a
 // code (403 when wrong); failures count against the sign-in throttles, so
 // a stolen token cannot be used to guess the password here.
-func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, u *store.User, req MFARequest) error {
+func (h *Signin) mfaDisable(ctx context.Context, w http.ResponseWriter, u *store.User, req MFARequest) error {
 	if !u.MFAEnabled {
 		return apierr.InvalidMFASetting
 	}
@@ -189,37 +234,36 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, u *store.Use
 	if strings.TrimSpace(req.Token) == "" {
 		return apierr.MFATokenMissing
 	}
-	ctx := r.Context()
-	now := s.Now()
-	ip := s.clientIP(r)
-	account := "user:" + itoa(u.ID)
-	if blocked, d := s.signinFailsAddress.Blocked(ip, now); blocked {
-		return apierr.TooManyRequests.Retry(d)
+	d := h.d
+	now := d.Now()
+	ip := httpx.IP(ctx)
+	account := AccountKey(u, "")
+	if err := Refuse(d.Throttles.Address, ip, now); err != nil {
+		return err
 	}
-	if blocked, d := s.signinFailsAccount.Blocked(account, now); blocked {
-		return apierr.TooManyRequests.Retry(d)
+	if err := Refuse(d.Throttles.Account, account, now); err != nil {
+		return err
 	}
 	fail := func(detail string, answer error) error {
-		s.signinFailsAddress.Add(ip, now)
-		s.signinFailsAccount.Add(account, now)
-		s.audit(r, u.ID, "mfa.failed", detail)
+		d.Throttles.Fail(ip, account, now)
+		d.Audit.Record(ctx, u.ID, "mfa.failed", detail)
 		return answer
 	}
 	if u.Password == "" {
 		// No password to prove: fail closed (set a password first).
-		if err := s.Hasher.Dummy(ctx, req.Password); err != nil {
+		if err := d.Hasher.Dummy(ctx, req.Password); err != nil {
 			return err
 		}
 		return fail("disable: password", apierr.AuthenticationFailed)
 	}
-	ok, _, err := s.Hasher.Verify(ctx, req.Password, u.Password)
-	if err != nil && !ok && (ctx.Err() != nil || isBusy(err)) {
+	ok, _, err := d.Hasher.Verify(ctx, req.Password, u.Password)
+	if err != nil && !ok && (ctx.Err() != nil || errors.Is(err, password.ErrBusy)) {
 		return err
 	}
 	if !ok {
 		return fail("disable: password", apierr.AuthenticationFailed)
 	}
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+	err = d.DB.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		if u, err = tx.Users().Lock(ctx, u.ID); err != nil {
 			return err
@@ -227,7 +271,7 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, u *store.Use
 		if !u.MFAEnabled {
 			return apierr.InvalidMFASetting
 		}
-		ok, err := s.verifyMFA(ctx, u, req.Token)
+		ok, err := VerifyMFA(u, req.Token, d.Now(), d.DB.Vault())
 		if err != nil {
 			return err
 		}
@@ -240,7 +284,7 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, u *store.Use
 		if err := tx.Users().Save(ctx, u); err != nil {
 			return err
 		}
-		return tx.Audit().Add(ctx, s.event(r, u.ID, "mfa.disabled", ""))
+		return tx.Audit().Add(ctx, d.Audit.Event(ctx, u.ID, "mfa.disabled", ""))
 	})
 	if errors.Is(err, apierr.MFATokenInvalid) {
 		return fail("disable: code", err)
@@ -248,19 +292,18 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request, u *store.Use
 	if err != nil {
 		return err
 	}
-	s.mfaNotice(ctx, u, false)
-	return encode(w, http.StatusOK, AccountResponse{success, asAccount(u)})
+	h.mfaNotice(ctx, u, false)
+	return httpx.Encode(w, http.StatusOK, identity.AccountResponse{Result: httpx.Success, Account: identity.AsAccount(u)})
 }
 
 // mfaNotice tells the account's address that MFA was turned on or off.
-func (s *Server) mfaNotice(ctx context.Context, u *store.User, enabled bool) {
-	s.sendMail(ctx, false, bmail.KindMFAChanged, u.Language, u.Email, bmail.Data{Username: u.Username, Enabled: enabled})
+func (h *Signin) mfaNotice(ctx context.Context, u *store.User, enabled bool) {
+	h.d.Courier.Send(ctx, false, bmail.KindMFAChanged, u.Language, u.Email, bmail.Data{Username: u.Username, Enabled: enabled})
 }
 
-// newScratchCodes makes the single-use recovery codes and their stored
-// keyed hashes (the form verifyMFA compares against).
-func (s *Server) newScratchCodes() (codes, hashes []string) {
-	v := s.DB.Vault()
+// NewScratchCodes makes the single-use recovery codes and their stored
+// keyed hashes (the form VerifyMFA compares against).
+func NewScratchCodes(v *vault.Vault) (codes, hashes []string) {
 	for range mfaScratchCount {
 		code := vault.Token(mfaScratchLength)
 		codes = append(codes, code)
@@ -269,10 +312,10 @@ func (s *Server) newScratchCodes() (codes, hashes []string) {
 	return codes, hashes
 }
 
-// qrSVG renders content as a QR code (error correction M) in an SVG
+// QRSVG renders content as a QR code (error correction M) in an SVG
 // document: one path of unit squares on a white square with the standard
 // four-module quiet zone, scaled by the viewBox.
-func qrSVG(content string) (string, error) {
+func QRSVG(content string) (string, error) {
 	code, err := qr.Encode(content, qr.M, qr.Auto)
 	if err != nil {
 		return "", err

@@ -1,0 +1,27 @@
+package api
+
+import (
+	"strconv"
+
+	"bobbin/internal/identity"
+	"bobbin/internal/store"
+)
+
+// The account lives in internal/identity; these names keep the files of
+// this package that still use it (admin, subscribers, export) short until
+// they move to their domains.
+type (
+	Account       = identity.Account
+	TokenResponse = identity.TokenResponse
+)
+
+func asAccount(u *store.User) Account { return identity.AsAccount(u) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func emailAndLanguage(email, language string) (string, error) {
+	return identity.EmailAndLanguage(email, language)
+}
+
+// testRequest reports whether a request asked for test mode and may have it.
+func (s *Server) testRequest(t Test) bool { return identity.TestRequest(s.Config, t) }

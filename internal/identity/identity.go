@@ -1,0 +1,187 @@
+// Package identity is the account: signing up and confirming, reading and
+// changing the account (settings, username, avatar, password, email),
+// consent, restriction, deletion, public profiles, username availability,
+// whoami and the account's audit log. It owns the account object (Account)
+// and the answers that carry it (AccountResponse, TokenResponse). Signing
+// in is internal/signin, which builds on this package; the server lists
+// the routes in internal/api/routes.go.
+package identity
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"bobbin/internal/apierr"
+	"bobbin/internal/audit"
+	"bobbin/internal/config"
+	"bobbin/internal/courier"
+	"bobbin/internal/httpx"
+	"bobbin/internal/images"
+	"bobbin/internal/password"
+	"bobbin/internal/session"
+	"bobbin/internal/store"
+	"bobbin/internal/vault"
+)
+
+// DB is what this package needs of the database: its tables, inside and
+// outside a write transaction, and the vault's keyed hashes.
+type DB interface {
+	Users() store.Users
+	Confirmations() store.Confirmations
+	Audit() store.Audit
+	Vault() *vault.Vault
+	Write(ctx context.Context, fn func(tx *store.Tx) error) error
+}
+
+// Deps is what the handlers need from outside.
+type Deps struct {
+	DB       DB
+	Config   *config.Config
+	Hasher   *password.Hasher
+	Sessions *session.Issuer
+	Audit    *audit.Log
+	Courier  *courier.Courier
+	Images   *images.Service
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Account is the account object of api.md. Never the password hash, MFA
+// secret or scratch codes.
+type Account struct {
+	ID         int64          `json:"id"`
+	Username   string         `json:"username"`
+	LUsername  string         `json:"lusername"`
+	Email      string         `json:"email"`
+	Bio        string         `json:"bio"`
+	Consent    int            `json:"consent"`
+	Control    int            `json:"control"`
+	Compare    bool           `json:"compare"`
+	Imperial   bool           `json:"imperial"`
+	Newsletter bool           `json:"newsletter"`
+	Language   string         `json:"language"`
+	Role       string         `json:"role"`
+	Status     int            `json:"status"`
+	Patron     int            `json:"patron"`
+	MFAEnabled bool           `json:"mfaEnabled"`
+	Img        string         `json:"img"`
+	IHash      string         `json:"ihash"`
+	Data       map[string]any `json:"data"`
+	JWTCalls   int64          `json:"jwtCalls"`
+	KeyCalls   int64          `json:"keyCalls"`
+	LastSeen   httpx.Stamp    `json:"lastSeen"`
+	CreatedAt  httpx.Stamp    `json:"createdAt"`
+	UpdatedAt  httpx.Stamp    `json:"updatedAt"`
+}
+
+// AsAccount is the account object of a stored user.
+func AsAccount(u *store.User) Account {
+	data := u.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	return Account{ID: u.ID, Username: u.Username, LUsername: strings.ToLower(u.Username), Email: u.Email, Bio: u.Bio,
+		Consent: u.Consent, Control: u.Control, Compare: u.Compare, Imperial: u.Imperial, Newsletter: u.Newsletter,
+		Language: u.Language, Role: string(u.Role), Status: int(u.Status), Patron: u.Patron, MFAEnabled: u.MFAEnabled, Img: u.Img,
+		IHash: u.IHash, Data: data, JWTCalls: u.JWTCalls, KeyCalls: u.KeyCalls, LastSeen: httpx.Stamp(u.LastSeen),
+		CreatedAt: httpx.Stamp(u.CreatedAt), UpdatedAt: httpx.Stamp(u.UpdatedAt)}
+}
+
+// AccountResponse is {result, account}.
+type AccountResponse struct {
+	httpx.Result
+	Account Account `json:"account"`
+}
+
+// TokenResponse is {result, token, account}.
+type TokenResponse struct {
+	httpx.Result
+	Token   string  `json:"token"`
+	Account Account `json:"account"`
+}
+
+// Languages are the languages an account, a signup or a subscription may have.
+var Languages = map[string]bool{"en": true, "de": true, "es": true, "fr": true, "nl": true, "uk": true}
+
+// ValidEmail accepts a bare address (no display name) of sane length.
+func ValidEmail(e string) bool {
+	if len(e) > 254 || strings.ContainsAny(e, " \t\r\n<>") {
+		return false
+	}
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e {
+		return false
+	}
+	at := strings.LastIndexByte(e, '@')
+	return at > 0 && strings.Contains(e[at+1:], ".") && !strings.HasSuffix(e, ".")
+}
+
+// EmailAndLanguage checks the email and language of a body that starts
+// a mail (signup, newsletter subscription) and answers the trimmed email.
+func EmailAndLanguage(email, language string) (string, error) {
+	email = strings.TrimSpace(email)
+	switch {
+	case email == "":
+		return "", apierr.EmailMissing
+	case language == "":
+		return "", apierr.LanguageMissing
+	case !Languages[language]:
+		return "", apierr.UnsupportedLanguage
+	case !ValidEmail(email):
+		return "", apierr.EmailInvalid
+	}
+	return email, nil
+}
+
+// TestRequest reports whether a request asked for test mode and may have it.
+func TestRequest(c *config.Config, t httpx.Test) bool { return t.Test && c.TestMode() }
+
+// Users is what FindUser reads.
+type Users interface{ Users() store.Users }
+
+// FindUser resolves a sign-in identifier: the username (any case), the
+// email (any case) or the numeric id, in that order.
+func FindUser(ctx context.Context, db Users, ident string) (*store.User, error) {
+	ident = strings.TrimSpace(ident)
+	u, err := db.Users().ByUsername(ctx, ident)
+	if !errors.Is(err, store.ErrNotFound) {
+		return u, err
+	}
+	if strings.Contains(ident, "@") {
+		u, err = db.Users().ByEmail(ctx, ident)
+		if !errors.Is(err, store.ErrNotFound) {
+			return u, err
+		}
+	}
+	if id, perr := strconv.ParseInt(ident, 10, 64); perr == nil && id > 0 {
+		return db.Users().ByID(ctx, id)
+	}
+	return nil, store.ErrNotFound
+}
+
+// NewConfirmation stores a confirmation with a random id and check on q
+// (the caller's write transaction); only the check's keyed hash is kept.
+func NewConfirmation(ctx context.Context, q store.Conn, v *vault.Vault, now time.Time, typ string, userID int64, data map[string]any, ttl time.Duration) (id, check string, err error) {
+	id = uuid.NewString()
+	check = vault.Token(16)
+	err = q.Confirmations().Create(ctx, &store.Confirmation{ID: id, Type: typ, UserID: userID, Data: data,
+		CheckHash: v.Check(check), CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(ttl).UnixMilli()})
+	return id, check, err
+}
+
+// SigninLinkURL is the front end's page of a sign-in link.
+func SigninLinkURL(c *config.Config, id, check string) string {
+	return c.WebsiteURL + "/signinlink/" + id + "/" + check
+}
+
+// confirm stores a confirmation with this package's dependencies.
+func (d Deps) confirm(ctx context.Context, q store.Conn, typ string, userID int64, data map[string]any, ttl time.Duration) (string, string, error) {
+	return NewConfirmation(ctx, q, d.DB.Vault(), d.Now(), typ, userID, data, ttl)
+}
