@@ -185,4 +185,3 @@ func TestCheckSlug(t *testing.T) {
 		}
 	}
 }
-
