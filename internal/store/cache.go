@@ -26,9 +26,10 @@ import (
 //     database (gens_unix.go), shared by every Bobbin process on that file:
 //     `bobbin user disable` run beside a serving Bobbin reaches its cache.
 //   - Nothing negative is cached (an unknown key or session always reads
-//     the database), expiry is checked against the clock on every use, and
-//     PostgreSQL gets no cache at all: several replicas would not see each
-//     other's revocations (docs/performance.md).
+//     the database), and expiry is checked against the clock on every use.
+//   - On PostgreSQL the generations live in each process's memory, and
+//     every revoking commit notifies the other replicas (notify.go); a
+//     replica that is not listening treats its whole cache as stale.
 //
 // Edits made with a SQL tool behind Bobbin's back are not seen by a running
 // server until it restarts; use `bobbin user ...` for live changes.
@@ -98,6 +99,7 @@ type keyEntry struct {
 
 type authCache struct {
 	g        *gens
+	stale    atomic.Bool // PostgreSQL: not listening for revocations (notify.go)
 	mu       sync.RWMutex
 	users    map[int64]userEntry
 	sessions map[string]sessEntry
@@ -131,7 +133,7 @@ func put[K comparable, V any](mu *sync.RWMutex, m map[K]V, limit int, k K, v V) 
 }
 
 // CacheEnabled reports whether the principal cache is on (SQLite with a
-// shared generation map).
+// shared generation map, or PostgreSQL with its revocation listener).
 func (db *DB) CacheEnabled() bool { return db.cache != nil }
 
 // pending is what a write will bump once it has committed.
@@ -153,6 +155,7 @@ func (db *DB) invalidate(q querier, global bool, stripes ...uint64) {
 		return
 	}
 	db.bump(pending{global, stripes})
+	db.notifyNow(pending{global, stripes})
 }
 
 func (db *DB) bump(p pending) {
@@ -175,7 +178,7 @@ func (c *authCache) user(ctx context.Context, db *DB, id int64) (*User, error) {
 	e, ok := c.users[id]
 	c.mu.RUnlock()
 	stripe := userStripe(id)
-	if ok && c.fresh(e.st, stripe) {
+	if ok && c.fresh(e.st, stripe) && !c.stale.Load() {
 		return e.u, nil
 	}
 	st := c.stamp(stripe) // before the read: see the package comment
@@ -192,7 +195,7 @@ func (c *authCache) session(ctx context.Context, db *DB, jti string) (sessEntry,
 	e, ok := c.sessions[jti]
 	c.mu.RUnlock()
 	stripe := credStripe(jti)
-	if ok && c.fresh(e.st, stripe) {
+	if ok && c.fresh(e.st, stripe) && !c.stale.Load() {
 		return e, nil
 	}
 	e = sessEntry{st: c.stamp(stripe)}
@@ -209,7 +212,7 @@ func (c *authCache) key(ctx context.Context, db *DB, id string) (keyEntry, error
 	e, ok := c.keys[id]
 	c.mu.RUnlock()
 	stripe := credStripe(id)
-	if ok && c.fresh(e.st, stripe) {
+	if ok && c.fresh(e.st, stripe) && !c.stale.Load() {
 		return e, nil
 	}
 	e = keyEntry{st: c.stamp(stripe)}

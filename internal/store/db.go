@@ -11,12 +11,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -62,6 +64,9 @@ type DB struct {
 	wq    *writeQueue // SQLite: the group-commit writer (writequeue.go)
 
 	later laterWrites // audit events written off the request path
+
+	listen *listener    // PostgreSQL: revocations from the other replicas (notify.go)
+	log    *slog.Logger // where the listener reports; may be nil
 
 	path string      // SQLite: the database file
 	file os.FileInfo // SQLite: the identity of the file opened at path
@@ -132,6 +137,10 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 		p.SetMaxIdleConns(max(8, runtime.NumCPU()*4))
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = p, p
+		// The principal cache, kept across replicas by LISTEN/NOTIFY.
+		db.cache = newAuthCache(&gens{words: make([]atomic.Uint64, gensWords)})
+		db.log = slog.Default()
+		db.listen = startListener(url, db.cache, db.log)
 	default:
 		return nil, errors.New("store: database URL must start with sqlite: or postgres://")
 	}
@@ -140,6 +149,14 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 	if err := db.w.PingContext(pctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", db.dialect, err)
+	}
+	if db.listen != nil {
+		// Start with a listening cache when PostgreSQL allows; until then
+		// every lookup reads the database, which is correct, only slower.
+		select {
+		case <-db.listen.ready:
+		case <-time.After(2 * time.Second):
+		}
 	}
 	if db.dialect == SQLite {
 		if err := db.rememberFile(strings.TrimPrefix(url, "sqlite:")); err != nil {
@@ -160,6 +177,9 @@ func (db *DB) Vault() *vault.Vault { return db.v }
 // Close closes statements and pools.
 func (db *DB) Close() error {
 	db.later.wait(0)
+	if db.listen != nil {
+		db.listen.stop()
+	}
 	db.stopWriter()
 	db.mu.Lock()
 	for k, s := range db.stmts {
@@ -419,6 +439,11 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 	}()
 	if err := fn(t); err != nil {
+		tx.Rollback()
+		db.bump(t.pend)
+		return err
+	}
+	if err := t.notifyIn(ctx); err != nil {
 		tx.Rollback()
 		db.bump(t.pend)
 		return err

@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// On PostgreSQL several replicas share the database, so a revocation
+// committed by one must reach the principal caches of all. Each revoking
+// transaction sends, inside itself, NOTIFY bobbin_revoke with what it
+// revoked (PostgreSQL delivers it only if, and once, it commits); every
+// replica LISTENs on a connection of its own and bumps the same
+// generations a local commit would. While that connection is down — not
+// yet made, dropped, or not answering its heartbeat — the replica's cache
+// is stale: every lookup reads the database. Once it listens again it
+// bumps the global generation (anything cached before may have been
+// revoked meanwhile) and trusts its cache again.
+
+const revokeChannel = "bobbin_revoke"
+
+// heartbeat bounds how long a silently dead listening connection can go
+// unnoticed: with no notification for this long, the listener pings.
+const heartbeat = time.Second
+
+// payload is what a commit revoked: "g" (everything) or "s" and the
+// generation words of the stripes, comma-separated.
+func (p pending) payload() string {
+	if p.global || len(p.stripes) > 400 {
+		return "g"
+	}
+	var b strings.Builder
+	b.WriteByte('s')
+	for i, s := range p.stripes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatUint(s%gensStripes, 10))
+	}
+	return b.String()
+}
+
+func (p pending) empty() bool { return !p.global && len(p.stripes) == 0 }
+
+// apply bumps what a notification names; anything unreadable bumps all.
+func (c *authCache) apply(payload string) {
+	if rest, ok := strings.CutPrefix(payload, "s"); ok && rest != "" {
+		for _, f := range strings.Split(rest, ",") {
+			n, err := strconv.ParseUint(f, 10, 64)
+			if err != nil {
+				c.g.global().Add(1)
+				return
+			}
+			c.g.stripe(n).Add(1)
+		}
+		return
+	}
+	c.g.global().Add(1)
+}
+
+// listener keeps one LISTEN connection open and feeds the cache.
+type listener struct {
+	url    string
+	cache  *authCache
+	log    *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+	ready  chan struct{} // closed the first time it listens
+	once   sync.Once
+
+	conns atomic.Int64 // connections made (tests: a reconnect happened)
+	pid   atomic.Uint32
+}
+
+func startListener(url string, c *authCache, log *slog.Logger) *listener {
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &listener{url: url, cache: c, log: log, cancel: cancel, done: make(chan struct{}), ready: make(chan struct{})}
+	c.stale.Store(true)
+	go l.run(ctx)
+	return l
+}
+
+func (l *listener) stop() {
+	l.cancel()
+	<-l.done
+}
+
+func (l *listener) run(ctx context.Context) {
+	defer close(l.done)
+	backoff := 50 * time.Millisecond
+	for ctx.Err() == nil {
+		err := l.listen(ctx)
+		l.cache.stale.Store(true)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && l.log != nil {
+			l.log.Warn("revocation listener down: principal cache off until it is back", "err", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+// listen connects, LISTENs and applies notifications until the
+// connection fails or ctx ends.
+func (l *listener) listen(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	conn, err := pgx.Connect(cctx, l.url)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+revokeChannel); err != nil {
+		return err
+	}
+	l.conns.Add(1)
+	l.pid.Store(conn.PgConn().PID())
+	// Anything cached while nobody listened may have been revoked.
+	l.cache.g.global().Add(1)
+	l.cache.stale.Store(false)
+	l.once.Do(func() { close(l.ready) })
+	for {
+		wctx, cancel := context.WithTimeout(ctx, heartbeat)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if err == nil {
+			l.cache.apply(n.Payload)
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if wctx.Err() == nil {
+			return err // the connection failed
+		}
+		// No notification for a while: is the connection still alive?
+		pctx, cancel := context.WithTimeout(ctx, heartbeat)
+		err = conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// notifyIn sends, inside tx, what its commit will revoke.
+func (t *Tx) notifyIn(ctx context.Context) error {
+	if t.db.listen == nil || t.pend.empty() {
+		return nil
+	}
+	_, err := t.tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", revokeChannel, t.pend.payload())
+	return err
+}
+
+// notifyNow tells the other replicas what a write outside a transaction
+// (already committed) revoked. If PostgreSQL cannot take the notification,
+// their listening connections are down too, and their caches stale.
+func (db *DB) notifyNow(p pending) {
+	if db.listen == nil || p.empty() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := db.w.ExecContext(ctx, "SELECT pg_notify($1, $2)", revokeChannel, p.payload()); err != nil && db.log != nil {
+		db.log.Error("revocation notify failed", "err", err.Error())
+	}
+}

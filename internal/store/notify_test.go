@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"bobbin/internal/vault"
+)
+
+// twoReplicas opens the same fresh PostgreSQL database twice, as two
+// replicas would; skipped without BOBBIN_TEST_POSTGRES_URL.
+func twoReplicas(t *testing.T) (a, b *DB) {
+	t.Helper()
+	base := os.Getenv("BOBBIN_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("PostgreSQL test skipped: BOBBIN_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	rb := make([]byte, 6)
+	rand.Read(rb)
+	name := "bobbin_notify_" + hex.EncodeToString(rb)
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	v, err := vault.New(strings.Repeat("s", 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *DB {
+		db, err := Open(context.Background(), u.String(), v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	a = open()
+	if _, err := a.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return a, open()
+}
+
+// refusedWithin polls a's view of the session until it is refused, and
+// reports how long that took after the revoking commit.
+func refusedWithin(t *testing.T, a *DB, jti string, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		_, err := a.Sessions().Principal(context.Background(), jti, Now())
+		if err == ErrNotFound {
+			return time.Since(start)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(start) > limit {
+			t.Fatalf("replica still accepts a revoked session after %s", limit)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestPostgresRevocationReachesOtherReplicas(t *testing.T) {
+	a, b := twoReplicas(t)
+	ctx := context.Background()
+	if !a.CacheEnabled() {
+		t.Fatal("no principal cache on PostgreSQL")
+	}
+	u := newUser(t, a, "jane")
+	var worst time.Duration
+	for i := range 20 {
+		jti := "jti-" + strings.Repeat("x", i+1)
+		if err := a.Write(ctx, func(tx *Tx) error { return tx.Sessions().Create(ctx, jti, u.ID, Now()+3600_000) }); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // warm a's cache
+			if _, err := a.Sessions().Principal(ctx, jti, Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a.cache.mu.RLock()
+		e, cached := a.cache.sessions[jti]
+		a.cache.mu.RUnlock()
+		if !cached || !a.cache.fresh(e.st, credStripe(jti)) || a.cache.stale.Load() {
+			t.Fatal("replica a does not serve the session from its cache")
+		}
+		if err := b.Write(ctx, func(tx *Tx) error { return tx.Sessions().Revoke(ctx, jti) }); err != nil {
+			t.Fatal(err)
+		}
+		worst = max(worst, refusedWithin(t, a, jti, 2*time.Second))
+	}
+	t.Logf("longest delay from a revoking commit on one replica to refusal on another: %s (20 revocations)", worst)
+
+	// A role change on b (the user's stripe) reaches a's cached user.
+	if _, err := a.Users().ByID(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Write(ctx, func(tx *Tx) error {
+		x, err := tx.Users().ByID(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		x.Role = "blocked"
+		return tx.Users().Save(ctx, x)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		x, err := a.Users().ByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x.Role == "blocked" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("replica a still serves the old role")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestPostgresListenerDropMakesCacheStale(t *testing.T) {
+	a, b := twoReplicas(t)
+	ctx := context.Background()
+	u := newUser(t, a, "sam")
+	jti := "jti-drop"
+	if err := a.Write(ctx, func(tx *Tx) error { return tx.Sessions().Create(ctx, jti, u.ID, Now()+3600_000) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Sessions().Principal(ctx, jti, Now()); err != nil {
+		t.Fatal(err)
+	}
+	conns := a.listen.conns.Load()
+	// Kill a's listening connection, then revoke on b while a cannot hear.
+	if _, err := b.w.ExecContext(ctx, "SELECT pg_terminate_backend($1)", a.listen.pid.Load()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for !a.cache.stale.Load() && a.listen.conns.Load() == conns {
+		if time.Now().After(deadline) {
+			t.Fatal("the dropped listener was not noticed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := b.Write(ctx, func(tx *Tx) error { return tx.Sessions().Revoke(ctx, jti) }); err != nil {
+		t.Fatal(err)
+	}
+	// Whether a is still stale or has listened again, it must refuse.
+	if _, err := a.Sessions().Principal(ctx, jti, Now()); err != ErrNotFound {
+		t.Fatalf("after a dropped listener, the revoked session answers %v", err)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for a.listen.conns.Load() == conns || a.cache.stale.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the listener did not come back")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestPayloadRoundTrip(t *testing.T) {
+	c := newAuthCache(&gens{words: make([]atomic.Uint64, gensWords)})
+	p := pending{stripes: []uint64{userStripe(7), credStripe("k")}}
+	before := c.stamp(userStripe(7))
+	c.apply(p.payload())
+	if c.stamp(userStripe(7)) == before {
+		t.Fatal("stripe not bumped")
+	}
+	g := c.g.global().Load()
+	c.apply(pending{global: true}.payload())
+	c.apply("garbage")
+	if c.g.global().Load() != g+2 {
+		t.Fatal("global not bumped")
+	}
+}
