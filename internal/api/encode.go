@@ -78,9 +78,17 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code, retry = apierr.Unavailable, 2*time.Second
 	default:
 		unexpected = true
-		code = apierr.ServerError
-		if s.DB != nil && s.DB.Ping(r.Context()) != nil {
+		// The database away (it does not answer): serviceUnavailable, as
+		// /ready says. Reachable but unable to take this write (disk full,
+		// read-only, restarting): storageUnavailable. Either is a 503 with
+		// Retry-After, never a 500.
+		switch {
+		case s.DB != nil && s.DB.Ping(r.Context()) != nil:
 			code, retry = apierr.Unavailable, 5*time.Second
+		case store.Unavailable(err):
+			code, retry = apierr.StorageUnavailable, 5*time.Second
+		default:
+			code = apierr.ServerError
 		}
 	}
 	// An error with a cause, or none of ours, is worth a log line; the

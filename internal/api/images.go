@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"time"
 )
 
 // Image work lives in internal/images (Service); these forward to it until
@@ -10,10 +9,6 @@ import (
 
 func (s *Server) acceptImage(ctx context.Context, owner, value string) (string, error) {
 	return s.images.Accept(ctx, owner, value)
-}
-
-func (s *Server) settleImages(ctx context.Context, owner string, since time.Time, put string) {
-	s.images.Settle(ctx, owner, since, put)
 }
 
 func (s *Server) dropImages(ctx context.Context, owners ...string) { s.images.Drop(ctx, owners...) }

@@ -168,6 +168,7 @@ const (
 	ServerError
 	// 503
 	Busy
+	StorageUnavailable // the database cannot take writes now (disk full, read-only, restarting)
 	Unavailable
 	numCodes
 )
@@ -324,5 +325,6 @@ var table = [numCodes]entry{
 	ConsentLacking:           {451, "consentLacking"},
 	ServerError:              {500, "serverError"},
 	Busy:                     {503, "serviceBusy"},
+	StorageUnavailable:       {503, "storageUnavailable"},
 	Unavailable:              {503, "serviceUnavailable"},
 }
