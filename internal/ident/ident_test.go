@@ -76,7 +76,7 @@ func TestUsernamePreparation(t *testing.T) {
 func TestUsernameRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name, raw string
-		want      *apierr.Error
+		want      apierr.Code
 	}{
 		{"zero-width space", "ad\u200Bmin", apierr.UsernameInvalid},
 		{"bidi override", "\u202Eadmin", apierr.UsernameInvalid},
@@ -118,14 +118,14 @@ func TestEmail(t *testing.T) {
 	long := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".test" // 255 octets
 	for _, tc := range []struct {
 		name, raw, want string
-		err             *apierr.Error
+		err             apierr.Code
 	}{
-		{"plain", "jane@example.com", "jane@example.com", nil},
-		{"trimmed", "  jane@example.com\t", "jane@example.com", nil},
-		{"case kept (ehash lower-cases)", "Jane@Example.com", "Jane@Example.com", nil},
-		{"NFC", "jose\u0301@example.com", "jos\u00E9@example.com", nil},
-		{"UTF-8 local part", "jürgen@example.de", "jürgen@example.de", nil},
-		{"254 octets", long[1:], long[1:], nil},
+		{"plain", "jane@example.com", "jane@example.com", 0},
+		{"trimmed", "  jane@example.com\t", "jane@example.com", 0},
+		{"case kept (ehash lower-cases)", "Jane@Example.com", "Jane@Example.com", 0},
+		{"NFC", "jose\u0301@example.com", "jos\u00E9@example.com", 0},
+		{"UTF-8 local part", "jürgen@example.de", "jürgen@example.de", 0},
+		{"254 octets", long[1:], long[1:], 0},
 		{"empty", "  ", "", apierr.EmailMissing},
 		{"trailing zero-width space", "jane@example.com\u200B", "", apierr.EmailInvalid},
 		{"zero-width joiner inside", "ja\u200Dne@example.com", "", apierr.EmailInvalid},
@@ -151,7 +151,7 @@ func TestEmail(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Email(tc.raw)
-			if tc.err != nil {
+			if tc.err != 0 {
 				if !errors.Is(err, tc.err) {
 					t.Fatalf("%q: got %q, %v; want %v", tc.raw, got, err, tc.err)
 				}

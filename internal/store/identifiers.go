@@ -34,22 +34,22 @@ var (
 	sqlUnfilled       = handledSQL("SELECT id, username FROM users WHERE username_skeleton IS NULL AND id > ? ORDER BY id LIMIT ?")
 )
 
-// UsernameSkeletonHolder answers the id of the user whose username has this
+// SkeletonHolder answers the id of the user whose username has this
 // skeleton (ErrNotFound when none): a new or changed username with a taken
 // skeleton is 400 usernameTaken.
-func (db *DB) UsernameSkeletonHolder(ctx context.Context, q Querier, skeleton string) (int64, error) {
+func (st Users) SkeletonHolder(ctx context.Context, skeleton string) (int64, error) {
 	var id int64
 	var name string
-	err := q.QueryRow(ctx, sqlSkeletonHolder, skeleton).Scan(&id, &name)
+	err := st.q.QueryRow(ctx, sqlSkeletonHolder, skeleton).Scan(&id, &name)
 	return id, mapErr(err)
 }
 
-// SetUsernameSkeleton records a user's skeleton, in the transaction that
+// SetSkeleton records a user's skeleton, in the transaction that
 // creates the user or changes the username. Another user holding it is
 // ErrConflict, also when two replicas write look-alikes at once (the
 // UNIQUE index decides).
-func (db *DB) SetUsernameSkeleton(ctx context.Context, q Querier, userID int64, skeleton string) error {
-	res, err := q.Exec(ctx, sqlSetSkeleton, skeleton, userID)
+func (st Users) SetSkeleton(ctx context.Context, userID int64, skeleton string) error {
+	res, err := st.q.Exec(ctx, sqlSetSkeleton, skeleton, userID)
 	if err != nil {
 		return mapErr(err)
 	}

@@ -20,7 +20,7 @@ func TestBackfillReportsLookAlikesAndMergesNothing(t *testing.T) {
 			ids := map[string]int64{}
 			for i, n := range names {
 				u := &User{Username: n, Email: "u" + strconv.Itoa(i) + "@example.com", Language: "en", Role: "user"}
-				if err := db.Write(ctx, func(tx *Tx) error { return db.CreateUser(ctx, tx, u) }); err != nil {
+				if err := db.Write(ctx, func(tx *Tx) error { return tx.Users().Create(ctx, u) }); err != nil {
 					t.Fatalf("create %q: %v", n, err)
 				}
 				ids[n] = u.ID
@@ -47,35 +47,35 @@ func TestBackfillReportsLookAlikesAndMergesNothing(t *testing.T) {
 				}
 			}
 			for n, id := range ids {
-				u, err := db.UserByID(ctx, db, id)
+				u, err := db.Users().ByID(ctx, id)
 				if err != nil || u.Username != n {
 					t.Fatalf("user %d: %v %v, want username %q unchanged", id, u, err, n)
 				}
 			}
 			for _, n := range []string{"jane", "bob", "admin"} {
-				h, err := db.UsernameSkeletonHolder(ctx, db, ident.Skeleton(n))
+				h, err := db.Users().SkeletonHolder(ctx, ident.Skeleton(n))
 				if err != nil || h != ids[n] {
 					t.Fatalf("holder of %q: %d %v", n, h, err)
 				}
 			}
 			// From now on the index refuses a look-alike, whoever writes it.
-			if err := db.SetUsernameSkeleton(ctx, db, ids["bob"], ident.Skeleton("ADMIN")); err != ErrConflict {
+			if err := db.Users().SetSkeleton(ctx, ids["bob"], ident.Skeleton("ADMIN")); err != ErrConflict {
 				t.Fatalf("a second admin skeleton: %v, want ErrConflict", err)
 			}
-			if _, err := db.UsernameSkeletonHolder(ctx, db, ident.Skeleton("nobody")); err != ErrNotFound {
+			if _, err := db.Users().SkeletonHolder(ctx, ident.Skeleton("nobody")); err != ErrNotFound {
 				t.Fatalf("free skeleton: %v", err)
 			}
 			fresh := &User{Username: "carol", Email: "carol@example.com", Language: "en", Role: "user"}
 			err := db.Write(ctx, func(tx *Tx) error {
-				if err := db.CreateUser(ctx, tx, fresh); err != nil {
+				if err := tx.Users().Create(ctx, fresh); err != nil {
 					return err
 				}
-				return db.SetUsernameSkeleton(ctx, tx, fresh.ID, ident.Skeleton("Carol"))
+				return tx.Users().SetSkeleton(ctx, fresh.ID, ident.Skeleton("Carol"))
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if h, _ := db.UsernameSkeletonHolder(ctx, db, ident.Skeleton("cаrol")); h != fresh.ID {
+			if h, _ := db.Users().SkeletonHolder(ctx, ident.Skeleton("cаrol")); h != fresh.ID {
 				t.Fatalf("carol's look-alike resolves to %d, want %d", h, fresh.ID)
 			}
 		})
@@ -90,7 +90,7 @@ func TestBackfillCrossesBatches(t *testing.T) {
 	err := db.Write(ctx, func(tx *Tx) error {
 		for i := 0; i < n; i++ {
 			u := &User{Username: "user-" + strconv.Itoa(i), Email: "u" + strconv.Itoa(i) + "@example.com", Language: "en", Role: "user"}
-			if err := db.CreateUser(ctx, tx, u); err != nil {
+			if err := tx.Users().Create(ctx, u); err != nil {
 				return err
 			}
 		}

@@ -143,7 +143,7 @@ func TestDBSignInPolicyAcrossReplicas(t *testing.T) {
 			ctx := context.Background()
 			dbs := openReplicas(t, dialect, 2)
 			owner := &User{Username: "owner", Email: "owner@example.com", Language: "en", Role: "user"}
-			if err := dbs[0].Write(ctx, func(tx *Tx) error { return dbs[0].CreateUser(ctx, tx, owner) }); err != nil {
+			if err := dbs[0].Write(ctx, func(tx *Tx) error { return tx.Users().Create(ctx, owner) }); err != nil {
 				t.Fatal(err)
 			}
 			w := 15 * time.Minute
@@ -191,7 +191,7 @@ func TestDBSignInPolicyAcrossReplicas(t *testing.T) {
 				t.Fatal("the oldest address outlived the bound")
 			}
 			// Deleting the user takes their known addresses.
-			if err := dbs[0].DeleteUser(ctx, dbs[0], owner.ID); err != nil {
+			if err := dbs[0].Users().Delete(ctx, owner.ID); err != nil {
 				t.Fatal(err)
 			}
 			dbs[0].QueryRow(ctx, "SELECT COUNT(*) FROM signin_known").Scan(&n)
