@@ -184,3 +184,18 @@ func BenchmarkBlocked(b *testing.B) {
 		l.Blocked("user:1", now)
 	}
 }
+
+func BenchmarkBlockedParallel(b *testing.B) {
+	l := New(10, time.Minute)
+	now := time.Now()
+	for i := 0; i < 1000; i++ {
+		l.Add("user:"+strconv.Itoa(i), now)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			l.Blocked("user:"+strconv.Itoa(i%1000), now)
+			i++
+		}
+	})
+}
