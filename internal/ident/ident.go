@@ -14,6 +14,7 @@ package ident
 import (
 	"net/mail"
 	"net/netip"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -119,6 +120,58 @@ func skeleton(key string) string {
 		}
 	}
 	return b.String()
+}
+
+// AutoPrefix starts the username Bobbin gives a new account: "user-<id>".
+const AutoPrefix = "user-"
+
+// AutoUsername is the prepared username of a new account with this id.
+func AutoUsername(id int64) Name {
+	n, err := Username(AutoPrefix + strconv.FormatInt(id, 10))
+	if err != nil {
+		panic("ident: the automatic username is refused: " + err.Error())
+	}
+	return n
+}
+
+// digitOf inverts the skeletons of the ASCII digits (UTS #39 maps 0 to o
+// and 1 to l; the others are their own).
+var digitOf = func() map[rune]byte {
+	m := map[rune]byte{}
+	for d := byte('0'); d <= '9'; d++ {
+		for _, r := range skeleton(string(rune(d))) {
+			m[r] = d
+		}
+	}
+	return m
+}()
+
+// Automatic reports whether n looks like the automatic username of an
+// account (AutoUsername), and whose: a person choosing `user-1o` would
+// otherwise hold the skeleton that signup number 10 is to get. A handler
+// lets a user take back their own automatic name and refuses anyone
+// else's (400 usernameTaken), whether or not that account exists yet.
+func (n Name) Automatic() (id int64, ok bool) {
+	rest, found := strings.CutPrefix(n.Skeleton, skeleton(AutoPrefix))
+	if !found || rest == "" || len(rest) > 19 {
+		return 0, false
+	}
+	digits := make([]byte, 0, len(rest))
+	for _, r := range rest {
+		d, isDigit := digitOf[r]
+		if !isDigit {
+			return 0, false
+		}
+		digits = append(digits, d)
+	}
+	if digits[0] == '0' {
+		return 0, false // "user-05" is no account's name
+	}
+	v, err := strconv.ParseInt(string(digits), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, false
+	}
+	return v, true
 }
 
 // MaxEmail is the longest address in octets (RFC 5321's 256-octet path

@@ -169,3 +169,44 @@ func BenchmarkUsername(b *testing.B) {
 		Username("ａｄｍｉｎ_Seamstress")
 	}
 }
+
+// A chosen name cannot take the skeleton a future signup's automatic name
+// will need: Automatic says whose it is.
+func TestAutomaticNames(t *testing.T) {
+	if n := AutoUsername(10); n.Display != "user-10" || n.Key != "user-10" {
+		t.Fatalf("AutoUsername(10) = %+v", n)
+	}
+	for _, tc := range []struct {
+		raw string
+		id  int64
+		ok  bool
+	}{
+		{"user-10", 10, true},
+		{"User-1O", 10, true},      // capital O for 0
+		{"user-lo", 10, true},      // l for 1, o for 0
+		{"us\u0435r-10", 10, true}, // Cyrillic е
+		{"user-9223372036854775807", 9223372036854775807, true},
+		{"user-05", 0, false}, // no account is named so
+		{"user-0", 0, false},
+		{"user-", 0, false},
+		{"user-10a", 0, false},
+		{"user_10", 0, false},
+		{"jane", 0, false},
+		{"user-99999999999999999999", 0, false},
+	} {
+		n, err := Username(tc.raw)
+		if err != nil {
+			if tc.raw == "user-" {
+				continue
+			}
+			t.Fatalf("%q: %v", tc.raw, err)
+		}
+		id, ok := n.Automatic()
+		if id != tc.id || ok != tc.ok {
+			t.Fatalf("%q: Automatic() = %d %v, want %d %v", tc.raw, id, ok, tc.id, tc.ok)
+		}
+		if ok && AutoUsername(id).Skeleton != n.Skeleton {
+			t.Fatalf("%q: skeleton %q differs from user %d's automatic name", tc.raw, n.Skeleton, id)
+		}
+	}
+}
