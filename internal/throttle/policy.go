@@ -52,6 +52,12 @@ type SignIn struct {
 	PerAddress Limiter // failures from an unknown address, over all accounts
 	PerKnown   Limiter // failures per (account, known address) and (account, device)
 	Known      Known
+	// PerAccountTotal, when set, caps every failure on an account, known
+	// or not (ASVS 2.2.1: at most 100 an hour). Set it above what
+	// strangers alone can reach through PerAccount (10 per 15 minutes is
+	// at most 50 in any hour), so that only failures from the owner's own
+	// addresses and browsers can fill it.
+	PerAccountTotal Limiter
 }
 
 // Attempt is one sign-in attempt as the policy sees it.
@@ -89,19 +95,31 @@ func (p *SignIn) Check(ctx context.Context, a *Attempt, now time.Time) (retry ti
 	case a.UserID != 0 && known:
 		a.known, a.knownBy = true, a.Account+"|addr:"+a.Address
 	}
+	var total time.Duration
+	if p.PerAccountTotal != nil {
+		if total, err = p.PerAccountTotal.Retry(ctx, a.Account, now); err != nil {
+			return 0, err
+		}
+	}
 	if a.known {
-		return p.PerKnown.Retry(ctx, a.knownBy, now)
+		d, err := p.PerKnown.Retry(ctx, a.knownBy, now)
+		return max(d, total), err
 	}
 	d1, err := p.PerAddress.Retry(ctx, a.Address, now)
 	if err != nil {
 		return 0, err
 	}
 	d2, err := p.PerAccount.Retry(ctx, a.Account, now)
-	return max(d1, d2), err
+	return max(d1, d2, total), err
 }
 
 // Failed counts a failed attempt (after Check).
 func (p *SignIn) Failed(ctx context.Context, a *Attempt, now time.Time) error {
+	if p.PerAccountTotal != nil {
+		if err := p.PerAccountTotal.Hit(ctx, a.Account, now); err != nil {
+			return err
+		}
+	}
 	if a.known {
 		return p.PerKnown.Hit(ctx, a.knownBy, now)
 	}

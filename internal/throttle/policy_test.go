@@ -230,3 +230,44 @@ func TestMemoryKnownIsBounded(t *testing.T) {
 		t.Fatalf("%d accounts held, bound %d", n, shards*sample)
 	}
 }
+
+// ASVS 2.2.1: at most 100 failures per account an hour, whatever their
+// source; strangers alone cannot reach that cap, so it locks no one out.
+func TestPerAccountTotalCapsKnownSourcesButNotStrangers(t *testing.T) {
+	w := 15 * time.Minute
+	p := newSignIn()
+	p.PerAccountTotal = New(100, time.Hour)
+	ctx := context.Background()
+	t0 := time.Unix(700_000, 0)
+	// Strangers for a whole hour, as fast as the per-account limit lets them.
+	n := 0
+	for q := 0; q < 4; q++ {
+		at := t0.Add(time.Duration(q) * w)
+		for i := 0; i < 12; i++ {
+			a := Attempt{Account: AccountKey(9), UserID: 9, Address: "203.0.113." + strconv.Itoa(q*12+i)}
+			if fail(t, p, a, at) == 0 {
+				n++
+			}
+		}
+	}
+	if n != 40 {
+		t.Fatalf("%d stranger failures in the hour, want 40 (10 per window)", n)
+	}
+	owner := Attempt{Account: AccountKey(9), UserID: 9, Address: "198.51.100.9", Device: "d"}
+	if d, _ := check(t, p, owner, t0.Add(59*time.Minute)); d != 0 {
+		t.Fatal("strangers filled the total cap: the owner is locked out")
+	}
+	// Known sources (each with its own 10) do reach the cap.
+	for dev := 0; dev < 10; dev++ {
+		a := Attempt{Account: AccountKey(9), UserID: 9, Address: "198.51.100.9", Device: "dev" + strconv.Itoa(dev)}
+		for i := 0; i < 10; i++ {
+			fail(t, p, a, t0.Add(59*time.Minute))
+		}
+	}
+	if d, _ := check(t, p, owner, t0.Add(59*time.Minute)); d == 0 {
+		t.Fatal("more than 100 failures in an hour on one account")
+	}
+	if d, err := p.Check(ctx, &Attempt{Account: AccountKey(9), UserID: 9, Address: "198.51.100.9", Device: "d"}, t0.Add(61*time.Minute)); d != 0 || err != nil {
+		t.Fatalf("still capped after the hour: %v %v", d, err)
+	}
+}
