@@ -150,3 +150,14 @@ func (k *DBKnown) Remember(ctx context.Context, userID int64, addr string, now t
 		return err
 	})
 }
+
+var sqlKnownSweep = handledSQL("DELETE FROM signin_known WHERE last_seen <= ?")
+
+// Sweep forgets the addresses not seen for longer than the list's ttl.
+func (k *DBKnown) Sweep(ctx context.Context, now time.Time) error {
+	if k.ttl <= 0 {
+		return nil
+	}
+	_, err := k.db.Exec(ctx, sqlKnownSweep, now.UnixMilli()-k.ttl.Milliseconds())
+	return err
+}

@@ -190,6 +190,15 @@ func TestDBSignInPolicyAcrossReplicas(t *testing.T) {
 			if ok, _ := dbs[1].KnownAddresses(throttle.KnownPerAccount, time.Hour).Known(ctx, owner.ID, "198.51.100.7", t0); ok {
 				t.Fatal("the oldest address outlived the bound")
 			}
+			// Sweeping forgets what the TTL forgets.
+			short := dbs[0].KnownAddresses(throttle.KnownPerAccount, time.Minute)
+			if err := short.Sweep(ctx, t0.Add(time.Minute+4*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			dbs[0].QueryRow(ctx, "SELECT COUNT(*) FROM signin_known WHERE user_id = ?", owner.ID).Scan(&n)
+			if n != throttle.KnownPerAccount-4 {
+				t.Fatalf("%d known addresses after the sweep, want %d", n, throttle.KnownPerAccount-4)
+			}
 			// Deleting the user takes their known addresses.
 			if err := dbs[0].Users().Delete(ctx, owner.ID); err != nil {
 				t.Fatal(err)
