@@ -28,10 +28,10 @@ type UsernameCollision struct {
 }
 
 var (
-	sqlSkeletonHolder = handledSQL("SELECT id, username FROM users WHERE username_skeleton = ?")
-	sqlSetSkeleton    = handledSQL("UPDATE users SET username_skeleton = ? WHERE id = ?")
-	sqlFillSkeleton   = handledSQL("UPDATE users SET username_skeleton = ? WHERE id = ? AND username_skeleton IS NULL")
-	sqlUnfilled       = handledSQL("SELECT id, username FROM users WHERE username_skeleton IS NULL AND id > ? ORDER BY id LIMIT ?")
+	sqlSkeletonHolder = ("SELECT id, username FROM users WHERE username_skeleton = ?")
+	sqlSetSkeleton    = ("UPDATE users SET username_skeleton = ? WHERE id = ?")
+	sqlFillSkeleton   = ("UPDATE users SET username_skeleton = ? WHERE id = ? AND username_skeleton IS NULL")
+	sqlUnfilled       = ("SELECT id, username FROM users WHERE username_skeleton IS NULL AND id > ? ORDER BY id LIMIT ?")
 )
 
 // SkeletonHolder answers the id of the user whose username has this
@@ -40,7 +40,7 @@ var (
 func (st Users) SkeletonHolder(ctx context.Context, skeleton string) (int64, error) {
 	var id int64
 	var name string
-	err := st.q.QueryRow(ctx, sqlSkeletonHolder, skeleton).Scan(&id, &name)
+	err := st.q.queryRow(ctx, sqlSkeletonHolder, skeleton).Scan(&id, &name)
 	return id, mapErr(err)
 }
 
@@ -49,7 +49,8 @@ func (st Users) SkeletonHolder(ctx context.Context, skeleton string) (int64, err
 // ErrConflict, also when two replicas write look-alikes at once (the
 // UNIQUE index decides).
 func (st Users) SetSkeleton(ctx context.Context, userID int64, skeleton string) error {
-	res, err := st.q.Exec(ctx, sqlSetSkeleton, skeleton, userID)
+	res, err := st.q.exec(ctx, sqlSetSkeleton, skeleton, userID)
+	st.revokeUser(userID) // nothing cached holds the skeleton; said for the cache's audit
 	if err != nil {
 		return mapErr(err)
 	}
@@ -70,7 +71,7 @@ func (db *DB) BackfillUsernameSkeletons(ctx context.Context) ([]UsernameCollisio
 	after := int64(0)
 	for {
 		var batch []UserRef
-		rows, err := db.Query(ctx, sqlUnfilled, after, backfillBatch)
+		rows, err := db.query(ctx, sqlUnfilled, after, backfillBatch)
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +95,7 @@ func (db *DB) BackfillUsernameSkeletons(ctx context.Context) ([]UsernameCollisio
 			for _, u := range batch {
 				sk := ident.Skeleton(u.Username)
 				var holder UserRef
-				err := tx.QueryRow(ctx, sqlSkeletonHolder, sk).Scan(&holder.ID, &holder.Username)
+				err := tx.queryRow(ctx, sqlSkeletonHolder, sk).Scan(&holder.ID, &holder.Username)
 				switch err = mapErr(err); {
 				case err == nil:
 					c := found[sk]
@@ -104,7 +105,7 @@ func (db *DB) BackfillUsernameSkeletons(ctx context.Context) ([]UsernameCollisio
 					}
 					c.Others = append(c.Others, u)
 				case err == ErrNotFound:
-					if _, err := tx.Exec(ctx, sqlFillSkeleton, sk, u.ID); err != nil {
+					if _, err := tx.exec(ctx, sqlFillSkeleton, sk, u.ID); err != nil {
 						return mapErr(err)
 					}
 				default:
@@ -117,6 +118,7 @@ func (db *DB) BackfillUsernameSkeletons(ctx context.Context) ([]UsernameCollisio
 			return nil, err
 		}
 	}
+	db.invalidate(db, true) // a migration step: nothing cached holds the skeleton, but say so
 	out := make([]UsernameCollision, 0, len(found))
 	for _, c := range found {
 		out = append(out, *c)

@@ -31,20 +31,20 @@ func (db *DB) Limiter(name string, limit int, window time.Duration) *DBLimiter {
 func (l *DBLimiter) key(k string) string { return l.db.v.Check("throttle\x00" + l.name + "\x00" + k) }
 
 var (
-	sqlThrottleRead = handledSQL("SELECT window_start, count FROM throttle_counts WHERE limiter = ? AND k = ?")
-	sqlThrottleHit  = handledSQL(`INSERT INTO throttle_counts (limiter, k, window_start, count) VALUES (?, ?, ?, 1)
+	sqlThrottleRead = ("SELECT window_start, count FROM throttle_counts WHERE limiter = ? AND k = ?")
+	sqlThrottleHit  = (`INSERT INTO throttle_counts (limiter, k, window_start, count) VALUES (?, ?, ?, 1)
  ON CONFLICT (limiter, k) DO UPDATE SET
  count = CASE WHEN throttle_counts.window_start <= ? THEN 1 ELSE throttle_counts.count + 1 END,
  window_start = CASE WHEN throttle_counts.window_start <= ? THEN excluded.window_start ELSE throttle_counts.window_start END`)
 	// Allow counts up to limit+1 and no further: the event was allowed
 	// when the count it returns is at most the limit.
-	sqlThrottleAllow = handledSQL(`INSERT INTO throttle_counts (limiter, k, window_start, count) VALUES (?, ?, ?, 1)
+	sqlThrottleAllow = (`INSERT INTO throttle_counts (limiter, k, window_start, count) VALUES (?, ?, ?, 1)
  ON CONFLICT (limiter, k) DO UPDATE SET
  count = CASE WHEN throttle_counts.window_start <= ? THEN 1
   WHEN throttle_counts.count <= ? THEN throttle_counts.count + 1 ELSE throttle_counts.count END,
  window_start = CASE WHEN throttle_counts.window_start <= ? THEN excluded.window_start ELSE throttle_counts.window_start END
  RETURNING window_start, count`)
-	sqlThrottleSweep = handledSQL("DELETE FROM throttle_counts WHERE limiter = ? AND window_start <= ?")
+	sqlThrottleSweep = ("DELETE FROM throttle_counts WHERE limiter = ? AND window_start <= ?")
 )
 
 func (l *DBLimiter) wait(start, now int64) time.Duration {
@@ -58,7 +58,7 @@ func (l *DBLimiter) wait(start, now int64) time.Duration {
 // Retry implements throttle.Limiter.
 func (l *DBLimiter) Retry(ctx context.Context, key string, now time.Time) (time.Duration, error) {
 	var start, count int64
-	err := l.db.QueryRow(ctx, sqlThrottleRead, l.name, l.key(key)).Scan(&start, &count)
+	err := l.db.queryRow(ctx, sqlThrottleRead, l.name, l.key(key)).Scan(&start, &count)
 	if err = mapErr(err); err == ErrNotFound {
 		return 0, nil
 	} else if err != nil {
@@ -75,7 +75,7 @@ func (l *DBLimiter) Retry(ctx context.Context, key string, now time.Time) (time.
 func (l *DBLimiter) Hit(ctx context.Context, key string, now time.Time) error {
 	t := now.UnixMilli()
 	cutoff := t - l.window.Milliseconds()
-	_, err := l.db.Exec(ctx, sqlThrottleHit, l.name, l.key(key), t, cutoff, cutoff)
+	_, err := l.db.exec(ctx, sqlThrottleHit, l.name, l.key(key), t, cutoff, cutoff)
 	return err
 }
 
@@ -85,7 +85,7 @@ func (l *DBLimiter) Allow(ctx context.Context, key string, now time.Time) (bool,
 	cutoff := t - l.window.Milliseconds()
 	var start, count int64
 	err := l.db.Write(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, sqlThrottleAllow, l.name, l.key(key), t, cutoff, int64(l.limit), cutoff).Scan(&start, &count)
+		return tx.queryRow(ctx, sqlThrottleAllow, l.name, l.key(key), t, cutoff, int64(l.limit), cutoff).Scan(&start, &count)
 	})
 	if err != nil {
 		return false, 0, err
@@ -99,7 +99,7 @@ func (l *DBLimiter) Allow(ctx context.Context, key string, now time.Time) (bool,
 // Sweep drops the rows of ended windows; call it now and then (any one
 // replica is enough).
 func (l *DBLimiter) Sweep(ctx context.Context, now time.Time) error {
-	_, err := l.db.Exec(ctx, sqlThrottleSweep, l.name, now.UnixMilli()-l.window.Milliseconds())
+	_, err := l.db.exec(ctx, sqlThrottleSweep, l.name, now.UnixMilli()-l.window.Milliseconds())
 	return err
 }
 
@@ -118,10 +118,10 @@ func (db *DB) KnownAddresses(perAccount int, ttl time.Duration) *DBKnown {
 }
 
 var (
-	sqlKnownRead     = handledSQL("SELECT last_seen FROM signin_known WHERE user_id = ? AND k = ?")
-	sqlKnownRemember = handledSQL(`INSERT INTO signin_known (user_id, k, last_seen) VALUES (?, ?, ?)
+	sqlKnownRead     = ("SELECT last_seen FROM signin_known WHERE user_id = ? AND k = ?")
+	sqlKnownRemember = (`INSERT INTO signin_known (user_id, k, last_seen) VALUES (?, ?, ?)
  ON CONFLICT (user_id, k) DO UPDATE SET last_seen = excluded.last_seen`)
-	sqlKnownTrim = handledSQL(`DELETE FROM signin_known WHERE user_id = ? AND k NOT IN
+	sqlKnownTrim = (`DELETE FROM signin_known WHERE user_id = ? AND k NOT IN
  (SELECT k FROM signin_known WHERE user_id = ? ORDER BY last_seen DESC, k LIMIT ?)`)
 )
 
@@ -131,7 +131,7 @@ func (k *DBKnown) key(addr string) string { return k.db.v.Check("known-address\x
 // of 0 (no such user), so the time does not tell who exists.
 func (k *DBKnown) Known(ctx context.Context, userID int64, addr string, now time.Time) (bool, error) {
 	var seen int64
-	err := k.db.QueryRow(ctx, sqlKnownRead, userID, k.key(addr)).Scan(&seen)
+	err := k.db.queryRow(ctx, sqlKnownRead, userID, k.key(addr)).Scan(&seen)
 	if err = mapErr(err); err == ErrNotFound {
 		return false, nil
 	} else if err != nil {
@@ -143,21 +143,21 @@ func (k *DBKnown) Known(ctx context.Context, userID int64, addr string, now time
 // Remember implements throttle.Known.
 func (k *DBKnown) Remember(ctx context.Context, userID int64, addr string, now time.Time) error {
 	return k.db.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, sqlKnownRemember, userID, k.key(addr), now.UnixMilli()); err != nil {
+		if _, err := tx.exec(ctx, sqlKnownRemember, userID, k.key(addr), now.UnixMilli()); err != nil {
 			return mapErr(err)
 		}
-		_, err := tx.Exec(ctx, sqlKnownTrim, userID, userID, k.perAccount)
+		_, err := tx.exec(ctx, sqlKnownTrim, userID, userID, k.perAccount)
 		return err
 	})
 }
 
-var sqlKnownSweep = handledSQL("DELETE FROM signin_known WHERE last_seen <= ?")
+var sqlKnownSweep = ("DELETE FROM signin_known WHERE last_seen <= ?")
 
 // Sweep forgets the addresses not seen for longer than the list's ttl.
 func (k *DBKnown) Sweep(ctx context.Context, now time.Time) error {
 	if k.ttl <= 0 {
 		return nil
 	}
-	_, err := k.db.Exec(ctx, sqlKnownSweep, now.UnixMilli()-k.ttl.Milliseconds())
+	_, err := k.db.exec(ctx, sqlKnownSweep, now.UnixMilli()-k.ttl.Milliseconds())
 	return err
 }
