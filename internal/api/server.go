@@ -53,10 +53,10 @@ type Server struct {
 	openapiDoc openapiCache
 	bg         sync.WaitGroup // work answered before it was done (later)
 
-	signinFailsAccount *throttle.Memory
-	signinFailsAddress *throttle.Memory
-	keyFailsKey        *throttle.Memory
-	keyFailsAddress    *throttle.Memory
+	signinFailsAccount *throttle.Limiter
+	signinFailsAddress *throttle.Limiter
+	keyFailsKey        *throttle.Limiter
+	keyFailsAddress    *throttle.Limiter
 
 	images   *images.Service
 	auditLog *audit.Log
@@ -265,7 +265,7 @@ func splitComma(v string) []string {
 
 // SweepLimiters drops expired throttle entries; the app calls it now and then.
 func (s *Server) SweepLimiters(now time.Time) {
-	for _, l := range []*throttle.Memory{s.signinFailsAccount, s.signinFailsAddress, s.keyFailsKey,
+	for _, l := range []*throttle.Limiter{s.signinFailsAccount, s.signinFailsAddress, s.keyFailsKey,
 		s.keyFailsAddress} {
 		l.Sweep(now)
 	}

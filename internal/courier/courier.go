@@ -21,8 +21,8 @@ type Courier struct {
 	mailer    mail.Mailer  // SMTP when configured, else the outbox
 	outbox    *mail.Outbox // where test-mode mail always goes
 	ehash     func(email string) string
-	recipient *throttle.Memory
-	address   *throttle.Memory
+	recipient *throttle.Limiter
+	address   *throttle.Limiter
 	log       *slog.Logger
 	now       func() time.Time
 }

@@ -5,13 +5,13 @@ import (
 	"time"
 )
 
-// DBLimiter is a throttle.Limiter counted in the database (table
+// DBLimiter is a throttle.Counter counted in the database (table
 // throttle_counts, migration 0031), so that with several replicas on one
 // PostgreSQL every limit is counted once for all of them. Each event is
 // one upsert of one row per (limiter, key), atomic under the row's lock:
 // concurrent events on any replicas are all counted, and Allow never lets
 // more than the limit through. The window starts at the key's first event
-// and the count restarts once it has passed, as in throttle.Memory.
+// and the count restarts once it has passed, as in throttle.Limiter.
 //
 // Keys are stored as keyed hashes (vault.Check), never as the address,
 // name or key id. Rows of ended windows are dropped by Sweep.
@@ -55,7 +55,7 @@ func (l *DBLimiter) wait(start, now int64) time.Duration {
 	return d
 }
 
-// Retry implements throttle.Limiter.
+// Retry implements throttle.Counter.
 func (l *DBLimiter) Retry(ctx context.Context, key string, now time.Time) (time.Duration, error) {
 	var start, count int64
 	err := l.db.queryRow(ctx, sqlThrottleRead, l.name, l.key(key)).Scan(&start, &count)
@@ -71,7 +71,7 @@ func (l *DBLimiter) Retry(ctx context.Context, key string, now time.Time) (time.
 	return l.wait(start, t), nil
 }
 
-// Hit implements throttle.Limiter.
+// Hit implements throttle.Counter.
 func (l *DBLimiter) Hit(ctx context.Context, key string, now time.Time) error {
 	t := now.UnixMilli()
 	cutoff := t - l.window.Milliseconds()
@@ -79,7 +79,7 @@ func (l *DBLimiter) Hit(ctx context.Context, key string, now time.Time) error {
 	return err
 }
 
-// Allow implements throttle.Limiter.
+// Allow implements throttle.Counter.
 func (l *DBLimiter) Allow(ctx context.Context, key string, now time.Time) (bool, time.Duration, error) {
 	t := now.UnixMilli()
 	cutoff := t - l.window.Milliseconds()

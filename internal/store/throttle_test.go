@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	_ throttle.Limiter = (*DBLimiter)(nil)
+	_ throttle.Counter = (*DBLimiter)(nil)
 	_ throttle.Known   = (*DBKnown)(nil)
 )
 
@@ -25,7 +25,7 @@ func TestDBLimiterCountsOnceForAllReplicas(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
 			dbs := openReplicas(t, dialect, 3)
-			var ls []throttle.Limiter
+			var ls []throttle.Counter
 			for _, db := range dbs {
 				ls = append(ls, db.Limiter("signin.account", 10, 15*time.Minute))
 			}

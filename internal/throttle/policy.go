@@ -14,7 +14,7 @@ import (
 // to fill. Failures are limited per client address, which stops an
 // address from trying keys at volume.
 type Keys struct {
-	PerAddress Limiter
+	PerAddress Counter
 }
 
 // Failed counts a failed key authentication from addr. A positive retry
@@ -48,16 +48,16 @@ type Known interface {
 //
 // Check runs before any password hashing; a positive retry answers 429.
 type SignIn struct {
-	PerAccount Limiter // failures from unknown addresses and devices, per account
-	PerAddress Limiter // failures from an unknown address, over all accounts
-	PerKnown   Limiter // failures per (account, known address) and (account, device)
+	PerAccount Counter // failures from unknown addresses and devices, per account
+	PerAddress Counter // failures from an unknown address, over all accounts
+	PerKnown   Counter // failures per (account, known address) and (account, device)
 	Known      Known
 	// PerAccountTotal, when set, caps every failure on an account, known
 	// or not (ASVS 2.2.1: at most 100 an hour). Set it above what
 	// strangers alone can reach through PerAccount (10 per 15 minutes is
 	// at most 50 in any hour), so that only failures from the owner's own
 	// addresses and browsers can fill it.
-	PerAccountTotal Limiter
+	PerAccountTotal Counter
 }
 
 // Attempt is one sign-in attempt as the policy sees it.

@@ -3,12 +3,13 @@
 // sent. A key over its limit stays blocked until its window ends, never
 // longer, so an attacker cannot lock a real user out beyond one window.
 //
-// Limiter is what the policies (policy.go) count with. Memory is the
-// in-process implementation, for one process (SQLite); the store package
-// has one in the database (store.DBLimiter), counted once for every
-// replica on PostgreSQL.
+// Counter is the interface the policies (policy.go) count with. Limiter
+// is the in-process implementation, for one process (SQLite), and keeps
+// the name and the methods (Blocked, Add, Take, Sweep) the handlers hold
+// it by; the store package has one in the database (store.DBLimiter),
+// counted once for every replica on PostgreSQL.
 //
-// Memory is bounded: a fixed number of entries, each of fixed size (the key
+// Limiter is bounded: a fixed number of entries, each of fixed size (the key
 // is kept as a 64-bit keyed hash, never as the text). A new key is never
 // refused: when its shard is full, an entry is evicted, chosen among a few
 // sampled ones as the expired one or else the one with the fewest events,
@@ -23,9 +24,9 @@ import (
 	"time"
 )
 
-// Limiter allows a number of events per key per window. Keys are opaque
+// Counter allows a number of events per key per window. Keys are opaque
 // strings; an implementation may store them hashed.
-type Limiter interface {
+type Counter interface {
 	// Retry reports how long key stays over its limit; 0 when it is under.
 	Retry(ctx context.Context, key string, now time.Time) (time.Duration, error)
 	// Hit counts one event for key.
@@ -36,7 +37,7 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, now time.Time) (ok bool, retry time.Duration, err error)
 }
 
-// DefaultCapacity is the number of keys a Memory made by New holds (about
+// DefaultCapacity is the number of keys a Limiter made by New holds (about
 // 64 bytes each, so a few MiB per limiter at most).
 const DefaultCapacity = 1 << 17
 
@@ -45,9 +46,9 @@ const (
 	sample = 8 // entries looked at to choose one to evict
 )
 
-// Memory is the in-process Limiter: Limit events per key per Window, a
+// Limiter is the in-process Counter: Limit events per key per Window, a
 // window starting at the key's first event.
-type Memory struct {
+type Limiter struct {
 	Limit  int
 	Window time.Duration
 
@@ -67,13 +68,13 @@ type entry struct {
 }
 
 // New makes a limiter holding at most DefaultCapacity keys.
-func New(limit int, window time.Duration) *Memory { return NewSized(limit, window, DefaultCapacity) }
+func New(limit int, window time.Duration) *Limiter { return NewSized(limit, window, DefaultCapacity) }
 
 // NewSized makes a limiter holding at most capacity keys (rounded up to a
 // multiple of the shard count).
-func NewSized(limit int, window time.Duration, capacity int) *Memory {
+func NewSized(limit int, window time.Duration, capacity int) *Limiter {
 	per := max(sample, (capacity+shards-1)/shards)
-	l := &Memory{Limit: limit, Window: window, seed: maphash.MakeSeed(), perShard: per}
+	l := &Limiter{Limit: limit, Window: window, seed: maphash.MakeSeed(), perShard: per}
 	for i := range l.sh {
 		l.sh[i].m = make(map[uint64]*entry, min(per, 1024))
 	}
@@ -81,10 +82,10 @@ func NewSized(limit int, window time.Duration, capacity int) *Memory {
 }
 
 // Capacity is the most keys the limiter holds.
-func (l *Memory) Capacity() int { return l.perShard * shards }
+func (l *Limiter) Capacity() int { return l.perShard * shards }
 
 // Len is the number of keys held now.
-func (l *Memory) Len() int {
+func (l *Limiter) Len() int {
 	n := 0
 	for i := range l.sh {
 		s := &l.sh[i]
@@ -95,16 +96,16 @@ func (l *Memory) Len() int {
 	return n
 }
 
-func (l *Memory) locate(key string) (*shard, uint64) {
+func (l *Limiter) locate(key string) (*shard, uint64) {
 	h := maphash.String(l.seed, key)
 	return &l.sh[h%shards], h
 }
 
-func (l *Memory) expired(e *entry, now int64) bool { return now-e.start >= int64(l.Window) }
+func (l *Limiter) expired(e *entry, now int64) bool { return now-e.start >= int64(l.Window) }
 
 // get returns key's live entry, creating it when create is set. Caller
 // holds s.mu.
-func (l *Memory) get(s *shard, h uint64, now int64, create bool) *entry {
+func (l *Limiter) get(s *shard, h uint64, now int64, create bool) *entry {
 	e := s.m[h]
 	if e != nil && l.expired(e, now) {
 		if !create {
@@ -127,7 +128,7 @@ func (l *Memory) get(s *shard, h uint64, now int64, create bool) *entry {
 // evict drops one entry among a few sampled: an expired one if any, else
 // the one with the fewest events (the oldest on a tie). Map iteration
 // starts at a random place, so the sample is not the attacker's choice.
-func (l *Memory) evict(s *shard, now int64) {
+func (l *Limiter) evict(s *shard, now int64) {
 	var victim uint64
 	var best *entry
 	n := 0
@@ -148,12 +149,12 @@ func (l *Memory) evict(s *shard, now int64) {
 	}
 }
 
-func (l *Memory) retryAt(e *entry, now int64) time.Duration {
+func (l *Limiter) retryAt(e *entry, now int64) time.Duration {
 	return retry(time.Duration(e.start + int64(l.Window) - now))
 }
 
 // Blocked reports whether key has used its limit, and for how long.
-func (l *Memory) Blocked(key string, now time.Time) (bool, time.Duration) {
+func (l *Limiter) Blocked(key string, now time.Time) (bool, time.Duration) {
 	s, h := l.locate(key)
 	t := now.UnixNano()
 	s.mu.Lock()
@@ -166,7 +167,7 @@ func (l *Memory) Blocked(key string, now time.Time) (bool, time.Duration) {
 }
 
 // Add counts one event for key.
-func (l *Memory) Add(key string, now time.Time) {
+func (l *Limiter) Add(key string, now time.Time) {
 	s, h := l.locate(key)
 	t := now.UnixNano()
 	s.mu.Lock()
@@ -176,7 +177,7 @@ func (l *Memory) Add(key string, now time.Time) {
 
 // Take counts one event if the key is under its limit and reports whether
 // it was allowed (for actions limited in themselves, such as mail).
-func (l *Memory) Take(key string, now time.Time) (bool, time.Duration) {
+func (l *Limiter) Take(key string, now time.Time) (bool, time.Duration) {
 	s, h := l.locate(key)
 	t := now.UnixNano()
 	s.mu.Lock()
@@ -189,26 +190,26 @@ func (l *Memory) Take(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// Retry implements Limiter.
-func (l *Memory) Retry(_ context.Context, key string, now time.Time) (time.Duration, error) {
+// Retry implements Counter.
+func (l *Limiter) Retry(_ context.Context, key string, now time.Time) (time.Duration, error) {
 	_, d := l.Blocked(key, now)
 	return d, nil
 }
 
-// Hit implements Limiter.
-func (l *Memory) Hit(_ context.Context, key string, now time.Time) error {
+// Hit implements Counter.
+func (l *Limiter) Hit(_ context.Context, key string, now time.Time) error {
 	l.Add(key, now)
 	return nil
 }
 
-// Allow implements Limiter.
-func (l *Memory) Allow(_ context.Context, key string, now time.Time) (bool, time.Duration, error) {
+// Allow implements Counter.
+func (l *Limiter) Allow(_ context.Context, key string, now time.Time) (bool, time.Duration, error) {
 	ok, d := l.Take(key, now)
 	return ok, d, nil
 }
 
 // Sweep drops expired entries; call it now and then.
-func (l *Memory) Sweep(now time.Time) {
+func (l *Limiter) Sweep(now time.Time) {
 	t := now.UnixNano()
 	for i := range l.sh {
 		s := &l.sh[i]

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-var _ Limiter = (*Memory)(nil)
+var _ Counter = (*Limiter)(nil)
 var _ Known = (*MemoryKnown)(nil)
 
 func TestBlockedAfterLimitUntilWindowEnds(t *testing.T) {
@@ -52,9 +52,9 @@ func TestTake(t *testing.T) {
 	}
 }
 
-func TestLimiterInterfaceOnMemory(t *testing.T) {
+func TestCounterInterfaceOnLimiter(t *testing.T) {
 	ctx := context.Background()
-	var l Limiter = New(2, time.Minute)
+	var l Counter = New(2, time.Minute)
 	t0 := time.Unix(50, 0)
 	for i := 0; i < 2; i++ {
 		if d, err := l.Retry(ctx, "k", t0); d != 0 || err != nil {
