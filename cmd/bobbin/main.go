@@ -20,12 +20,14 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"golang.org/x/term"
 
 	"bobbin/internal/app"
 	"bobbin/internal/config"
+	"bobbin/internal/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -145,6 +147,30 @@ func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.W
 	list, err := a.DB.Migrations()
 	if err == nil {
 		fmt.Fprintf(out, "schema up to date (%d migrations, %s)\n", len(list), a.DB.Dialect())
+		err = reportLookAlikes(ctx, a.DB, out)
 	}
 	return errors.Join(err, a.Close())
+}
+
+// reportLookAlikes fills the username skeletons (store/identifiers.go) and
+// prints every set of existing users whose usernames look alike: the
+// oldest keeps the username's skeleton, the others are listed for an
+// operator to resolve. Nothing is merged or renamed.
+func reportLookAlikes(ctx context.Context, db *store.DB, out io.Writer) error {
+	cs, err := db.BackfillUsernameSkeletons(ctx)
+	if err != nil {
+		return fmt.Errorf("username skeletons: %w", err)
+	}
+	for _, c := range cs {
+		others := make([]string, len(c.Others))
+		for i, o := range c.Others {
+			others[i] = fmt.Sprintf("%d %q", o.ID, o.Username)
+		}
+		fmt.Fprintf(out, "look-alike usernames (not merged): user %d %q keeps the name; also %s\n",
+			c.Holder.ID, c.Holder.Username, strings.Join(others, ", "))
+	}
+	if len(cs) > 0 {
+		fmt.Fprintf(out, "%d look-alike username sets: rename the later accounts to resolve them\n", len(cs))
+	}
+	return nil
 }

@@ -133,3 +133,25 @@ func TestServeSignsInTheOperatorAndStopsCleanly(t *testing.T) {
 		t.Fatalf("logs: %s", logs.String())
 	}
 }
+
+// Issue 12: look-alike usernames already in the database are reported by
+// `bobbin migrate`, and none is merged or renamed.
+func TestMigrateReportsLookAlikeUsernames(t *testing.T) {
+	env := map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_LOG_FORMAT": "json"}
+	for i, name := range []string{"admin", "\u0430dmin", "jane", "ａｄｍｉｎ"} {
+		out, err := runCmd(t, env, "user", "create", "--email", "u"+strconv.Itoa(i)+"@example.com", "--username", name)
+		if err != nil {
+			t.Fatalf("create %q: %q %v", name, out, err)
+		}
+	}
+	for round := 0; round < 2; round++ {
+		out, err := runCmd(t, env, "migrate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `look-alike usernames (not merged): user 1 "admin" keeps the name; also 2 "аdmin", 4 "ａｄｍｉｎ"`
+		if !strings.Contains(out, want) || strings.Count(out, "look-alike usernames") != 1 || strings.Contains(out, "jane") {
+			t.Fatalf("round %d:\n%s\nwant a line %q", round, out, want)
+		}
+	}
+}

@@ -146,6 +146,7 @@ const (
 	AccountInactive
 	CannotChangeSelf
 	CannotImpersonateStaff
+	ImpersonationForbidden
 	InsufficientAccessLevel
 	MFATokenInvalid
 	MFATokenRequired
@@ -312,6 +313,7 @@ var table = [numCodes]entry{
 	AccountInactive:          {403, "accountInactive"},
 	CannotChangeSelf:         {403, "cannotChangeSelf"},
 	CannotImpersonateStaff:   {403, "cannotImpersonateStaff"},
+	ImpersonationForbidden:   {403, "impersonationForbidden"},
 	InsufficientAccessLevel:  {403, "insufficientAccessLevel"},
 	MFATokenInvalid:          {403, "mfaTokenInvalid"},
 	MFATokenRequired:         {403, "mfaTokenRequired"},

@@ -20,6 +20,10 @@ type Claims struct {
 	Username string `json:"username"`
 	Role     string `json:"role"`
 	Status   int    `json:"status"`
+	// Impersonator is the id of the admin who made this token with
+	// GET /admin/impersonate (IssueImpersonation); 0 for the user's own.
+	// Signed like every claim, so it cannot be added or removed.
+	Impersonator int64 `json:"imp,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -166,6 +170,21 @@ func (t *Tokens) TTL() time.Duration { return t.ttl }
 // seconds). userID must be positive and jti non-empty, since Verify
 // refuses anything else.
 func (t *Tokens) Issue(userID int64, username, role string, status int, jti string, now time.Time) (token string, expires time.Time, err error) {
+	return t.issue(userID, username, role, status, jti, 0, now, t.ttl)
+}
+
+// IssueImpersonation signs a token for the user on behalf of admin by,
+// valid for at most ttl (and never longer than Issue's): its claims carry
+// by, so that actions which would outlast it are refused
+// (ImpersonationForbidden).
+func (t *Tokens) IssueImpersonation(userID int64, username, role string, status int, jti string, by int64, now time.Time, ttl time.Duration) (token string, expires time.Time, err error) {
+	if by <= 0 || by == userID {
+		return "", time.Time{}, errors.New("auth: impersonator must be another, real user")
+	}
+	return t.issue(userID, username, role, status, jti, by, now, min(ttl, t.ttl))
+}
+
+func (t *Tokens) issue(userID int64, username, role string, status int, jti string, by int64, now time.Time, ttl time.Duration) (token string, expires time.Time, err error) {
 	if userID <= 0 {
 		return "", time.Time{}, errors.New("auth: token user id must be positive")
 	}
@@ -173,12 +192,13 @@ func (t *Tokens) Issue(userID int64, username, role string, status int, jti stri
 		return "", time.Time{}, errors.New("auth: token id (jti) must not be empty")
 	}
 	iat := jwt.NewNumericDate(now)
-	exp := jwt.NewNumericDate(now.Add(t.ttl))
+	exp := jwt.NewNumericDate(now.Add(ttl))
 	claims := &Claims{
-		UserID:   userID,
-		Username: username,
-		Role:     role,
-		Status:   status,
+		UserID:       userID,
+		Username:     username,
+		Role:         role,
+		Status:       status,
+		Impersonator: by,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer,
 			Audience:  jwt.ClaimStrings{t.audience},
@@ -293,7 +313,8 @@ func (t *Tokens) verifyFresh(token string, now time.Time) (*Claims, error) {
 	if err != nil || !tok.Valid || tok.Method != t.alg() {
 		return nil, ErrInvalidToken
 	}
-	if claims.IssuedAt == nil || claims.ID == "" || claims.UserID <= 0 {
+	if claims.IssuedAt == nil || claims.ID == "" || claims.UserID <= 0 || claims.Impersonator < 0 ||
+		claims.Impersonator == claims.UserID {
 		return nil, ErrInvalidToken
 	}
 	return claims, nil

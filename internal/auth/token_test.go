@@ -604,3 +604,47 @@ func FuzzVerifySigned(f *testing.F) {
 		}
 	})
 }
+
+// Impersonation tokens carry the admin's id, signed; the user's own do not.
+func TestImpersonationClaim(t *testing.T) {
+	tk, err := NewTokens([]byte(strings.Repeat("k", 32)), "https://bobbin.test", "https://bobbin.test/x", 7*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	own, _, err := tk.Issue(5, "jane", "user", 1, "j1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, exp, err := tk.IssueImpersonation(5, "jane", "user", 1, "j2", 1, now, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !exp.Equal(now.Add(time.Hour)) {
+		t.Fatalf("impersonation token expires %v, want in one hour", exp)
+	}
+	if c, err := tk.Verify(own, now); err != nil || c.Impersonator != 0 {
+		t.Fatalf("own token: %+v %v", c, err)
+	}
+	if c, err := tk.Verify(imp, now); err != nil || c.Impersonator != 1 || c.UserID != 5 {
+		t.Fatalf("impersonation token: %+v %v", c, err)
+	}
+	if _, _, err := tk.IssueImpersonation(5, "jane", "user", 1, "j3", 5, now, time.Hour); err == nil {
+		t.Fatal("a user impersonating themselves")
+	}
+	if _, _, err := tk.IssueImpersonation(5, "jane", "user", 1, "j3", 0, now, time.Hour); err == nil {
+		t.Fatal("an impersonation without an impersonator")
+	}
+	if _, exp, _ := tk.IssueImpersonation(5, "jane", "user", 1, "j4", 1, now, 30*24*time.Hour); !exp.Equal(now.Add(7 * 24 * time.Hour)) {
+		t.Fatalf("impersonation outlives an ordinary token: %v", exp)
+	}
+	for _, r := range []string{"POST /apikeys", "POST /account/mfa", "POST /signout/all", "GET /account/restrict",
+		"DELETE /account", "GET /admin/impersonate/{id}"} {
+		if !ImpersonationForbiddenRoute(r) {
+			t.Fatalf("%s allowed to an impersonation token", r)
+		}
+	}
+	if ImpersonationForbiddenRoute("PATCH /sets/{id}") || ImpersonationForbiddenRoute("GET /account") {
+		t.Fatal("ordinary reads and writes refused")
+	}
+}
