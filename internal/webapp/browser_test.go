@@ -203,7 +203,7 @@ next:
 func (tb *tab) screenshot(name string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.ctx), 20*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		tb.t.Logf("screenshot failed: %v", err)
 		return
@@ -262,7 +262,7 @@ func (tb *tab) click(sel string) {
 // waitFor waits until a JavaScript expression is truthy.
 func (tb *tab) waitFor(expr string) {
 	tb.t.Helper()
-	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void]("!!("+expr+")", chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		tb.t.Fatalf("waiting for %s: %v (at %s; main: %.300q; page errors: %v)", expr, err,
 			tb.eval(`location.href`), tb.eval(`(document.getElementById('status')||{}).textContent + ' | ' + document.querySelector('main').innerText`), tb.pageErrors())
 	}

@@ -128,6 +128,7 @@ async function route() {
     main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error' }, e.message || String(e)));
   }
   document.body.dataset.ready = 'true';
+  if (!performance.getEntriesByName('bobbin-ready').length) performance.mark('bobbin-ready'); // first page interactive
 }
 
 addEventListener('hashchange', () => { say(''); route(); });
