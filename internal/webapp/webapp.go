@@ -19,6 +19,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -142,7 +143,7 @@ func (a *asset) serve(w http.ResponseWriter, r *http.Request, csp string) {
 			body = gz
 		}
 	}
-	h.Set("Content-Length", itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
@@ -169,52 +170,40 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return string(b[i:])
-}
-
-// fileSet reads the embedded files once.
+// fileSet is every embedded file, read once when the handler is built
+// (so a request for a missing name adds nothing anywhere).
 type fileSet struct {
-	mu     sync.Mutex
 	assets map[string]*asset
 }
 
-func newFileSet() *fileSet { return &fileSet{assets: map[string]*asset{}} }
-
-func (fsx *fileSet) get(name string) *asset {
-	fsx.mu.Lock()
-	defer fsx.mu.Unlock()
-	if a, ok := fsx.assets[name]; ok {
-		return a
-	}
-	body, err := static.ReadFile(name)
-	if err != nil {
-		fsx.assets[name] = nil
+func newFileSet() *fileSet {
+	fsx := &fileSet{assets: map[string]*asset{}}
+	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := static.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fsx.assets[p] = newAsset(p, body)
 		return nil
+	})
+	if err != nil {
+		panic("webapp: reading embedded files: " + err.Error())
 	}
-	a := newAsset(name, body)
-	fsx.assets[name] = a
-	return a
+	return fsx
 }
+
+func (fsx *fileSet) get(name string) *asset { return fsx.assets[name] }
 
 // page serves one HTML file under a policy.
 func (fsx *fileSet) page(name, csp string) http.Handler {
-	if _, err := fs.Stat(static, name); err != nil {
+	a := fsx.get(name)
+	if a == nil {
 		panic("webapp: missing " + name)
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fsx.get(name).serve(w, r, csp)
-	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.serve(w, r, csp) })
 }
 
 // bytes serves generated content.
