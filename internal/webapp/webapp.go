@@ -48,7 +48,9 @@ const DocsCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // Landing paths are the pages that mail links open. Each shows what the
-// link will do and does it on one click, through the JSON API.
+// link will do and does it on one click, through the JSON API. They are
+// served to browsers (Accept: text/html); other clients get the API's
+// answer for the path.
 var Landings = []string{
 	"/confirm/signup/{id}/{check}",      // signup mail (POST /confirm/signup/{id})
 	"/confirm/emailchange/{id}/{check}", // email change mail (PATCH /account/jwt)
@@ -67,8 +69,9 @@ func Handler(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	app := files.page("static/index.html", AppCSP)
 	mux.Handle("GET /{$}", app)
+	landing := browsersOnly(app, notFound)
 	for _, p := range Landings {
-		mux.Handle("GET "+p, app)
+		mux.Handle("GET "+p, landing)
 	}
 	mux.Handle("GET /docs", files.page("static/docs.html", DocsCSP))
 	mux.Handle("GET /app/measurements.json", files.bytes("measurements.json", measurementsJSON()))
@@ -76,6 +79,33 @@ func Handler(cfg Config) http.Handler {
 	mux.Handle("GET /docs/{file...}", files.dir("static/docs", notFound))
 	mux.Handle("/", notFound)
 	return mux
+}
+
+// browsersOnly serves h to a browser opening a page (Accept names
+// text/html) and passes any other client to next. Some landing paths are
+// API paths for another method (POST /signinlink/{id}/{check}, POST
+// /ocunsub/{ehash}): an API client's GET keeps the API's answer there
+// (405 with Allow), a person's click gets the page.
+func browsersOnly(h, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if acceptsHTML(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func acceptsHTML(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		for _, part := range strings.Split(v, ",") {
+			typ, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if strings.EqualFold(strings.TrimSpace(typ), "text/html") && strings.ReplaceAll(params, " ", "") != "q=0" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // measurementsJSON is the list of measurement names a set may hold, from

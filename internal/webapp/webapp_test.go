@@ -18,6 +18,9 @@ import (
 	"bobbin/internal/webapp"
 )
 
+// browserAccept is what Chromium sends when it opens a page.
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
 func get(t *testing.T, e *apitest.Env, path string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest("GET", e.URL+path, nil)
@@ -47,7 +50,7 @@ func TestPagesAndFallback(t *testing.T) {
 	e := apitest.New(t)
 	for _, p := range []string{"/", "/confirm/signup/abc/def", "/confirm/emailchange/abc/def", "/signinlink/abc/def",
 		"/newsletter/subscribe?id=x&ehash=y", "/ocunsub/" + strings.Repeat("a", 64)} {
-		res, body := get(t, e, p)
+		res, body := get(t, e, p, "Accept", browserAccept)
 		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 			t.Fatalf("GET %s: %d %s", p, res.StatusCode, res.Header.Get("Content-Type"))
 		}
@@ -59,6 +62,22 @@ func TestPagesAndFallback(t *testing.T) {
 		}
 		if res.Header.Get("X-Frame-Options") != "DENY" || res.Header.Get("Set-Cookie") != "" {
 			t.Fatalf("GET %s: headers %v", p, res.Header)
+		}
+	}
+	// An API client's GET of a landing path gets the API's answer there,
+	// as before the web app: 405 where another method is served, else 404.
+	for p, want := range map[string]int{"/signinlink/abc/def": 405, "/ocunsub/" + strings.Repeat("a", 64): 405,
+		"/confirm/signup/abc/def": 404, "/newsletter/subscribe": 404} {
+		for _, accept := range []string{"", "application/json", "*/*", "text/html;q=0"} {
+			r := e.Do("GET", p, nil, apitest.None)
+			if accept != "" {
+				req, _ := http.NewRequest("GET", e.URL+p, nil)
+				req.Header.Set("Accept", accept)
+				r = e.Send(req)
+			}
+			if r.Status != want || r.Str("result") != "error" {
+				t.Fatalf("GET %s (Accept %q): %d %.80s", p, accept, r.Status, r.Body)
+			}
 		}
 	}
 	// Not the app's: the API's JSON 404 and 405.
@@ -89,7 +108,7 @@ func TestLandingPageChangesNothing(t *testing.T) {
 		t.Fatalf("link %q lacks the confirmation %s", link, id)
 	}
 	for i := 0; i < 3; i++ {
-		if res, _ := get(t, e, link); res.StatusCode != 200 {
+		if res, _ := get(t, e, link, "Accept", browserAccept); res.StatusCode != 200 {
 			t.Fatalf("landing page: %d", res.StatusCode)
 		}
 	}
