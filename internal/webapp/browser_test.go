@@ -43,6 +43,9 @@ func TestMain(m *testing.M) {
 // chromiumPath finds Debian's chromium (BOBBIN_CHROMIUM overrides).
 func chromiumPath() string {
 	if p := os.Getenv("BOBBIN_CHROMIUM"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return ""
+		}
 		return p
 	}
 	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
