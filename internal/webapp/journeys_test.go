@@ -239,3 +239,61 @@ func TestJourneyAdminChangesRole(t *testing.T) {
 	ut.noPageErrors(failedLoad)
 	at.noPageErrors(failedLoad)
 }
+
+// Your data: the consent page when consent is lacking, export, restrict
+// (another user) and delete.
+func TestJourneyYourData(t *testing.T) {
+	e := apitest.New(t)
+	u := e.NewUser("user")
+	tb := newTab(t, e)
+	tb.signIn(u.Email, u.Password)
+	tb.page("Your account")
+
+	// Consent withdrawn elsewhere: every page asks for it first.
+	e.Do("PATCH", "/account/key", map[string]any{"consent": 0}, u.KeyAuth()).Expect(t, 200, "")
+	tb.open("/#/sets")
+	tb.page("Your consent")
+	tb.click("#consent-2")
+	tb.click("#consent-form button[type=submit]")
+	tb.page("Measurement sets")
+	if got := e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "").Num("account.consent"); got != 2 {
+		t.Fatalf("consent after the page: %v", got)
+	}
+
+	// Export: a download of the account's whole document.
+	tb.open("/#/account/data")
+	tb.page("Your data")
+	tb.click("#export-form button[type=submit]")
+	tb.waitFor(`document.querySelector('#export-link')`)
+	if dl := tb.eval(`document.querySelector('#export-link').download`); dl != "bobbin-export-"+u.Username+".json" {
+		t.Fatalf("download name %q", dl)
+	}
+	doc := tb.eval(`document.querySelector('#export-preview').textContent`)
+	if !strings.Contains(doc, `"email": "`+u.Email+`"`) || !strings.Contains(doc, `"apikeys"`) {
+		t.Fatalf("export: %.300s", doc)
+	}
+
+	// Delete: needs the username typed.
+	tb.fill("#delete-form input[name=confirm]", "not me")
+	tb.click("#delete-form button[type=submit]")
+	tb.waitFor(`!document.querySelector('#delete-form .error').hidden`)
+	e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "")
+	tb.fill("#delete-form input[name=confirm]", u.Username)
+	tb.click("#delete-form button[type=submit]")
+	tb.page("Sign up")
+	e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 401, "")
+
+	// Restrict, as another user: signed out, and the account refuses.
+	v := e.NewUser("user")
+	tb.signIn(v.Email, v.Password)
+	tb.page("Your account")
+	tb.open("/#/account/data")
+	tb.page("Your data")
+	tb.click("#restrict-form input[name=sure]")
+	tb.click("#restrict-form button[type=submit]")
+	tb.page("Sign in")
+	if r := e.Do("GET", "/account/key", nil, v.KeyAuth()); r.Status == 200 {
+		t.Fatalf("restricted account still answers: %s", r.Body)
+	}
+	tb.noPageErrors(failedLoad)
+}

@@ -22,7 +22,8 @@ export async function render(ctx) {
         const text = JSON.stringify(r.data, null, 2);
         const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
         exportOut.replaceChildren(h('p', {}, h('a', { href: url, download: 'bobbin-export-' + a.username + '.json', id: 'export-link' }, 'Download the export'),
-          ' (' + Math.ceil(text.length / 1024) + ' KB)'));
+          ' (' + Math.ceil(text.length / 1024) + ' KB)'),
+          h('details', {}, h('summary', {}, 'Show it here'), h('pre', { id: 'export-preview' }, text)));
       }), exportOut),
     section('Restrict processing',
       h('p', {}, 'Restricting your account stops all processing of your data: you will be signed out and cannot use the account until support lifts it.'),
