@@ -113,9 +113,10 @@ type tab struct {
 	errors []string
 }
 
-// newTab opens a tab on e; the test is skipped when there is no chromium
-// (failed instead in CI, where .ci/run installs it).
-func newTab(t *testing.T, e *apitest.Env) *tab {
+// needBrowser skips the test when there is no chromium (fails it in CI,
+// where .ci/run installs it). Browser tests call it first, before they
+// start a server.
+func needBrowser(t *testing.T) {
 	t.Helper()
 	browser.once.Do(startBrowser)
 	if browser.skip != "" {
@@ -127,6 +128,12 @@ func newTab(t *testing.T, e *apitest.Env) *tab {
 	if browser.err != nil {
 		t.Fatal(browser.err)
 	}
+}
+
+// newTab opens a tab on e, in a fresh browser context.
+func newTab(t *testing.T, e *apitest.Env) *tab {
+	t.Helper()
+	needBrowser(t)
 	tb := &tab{t: t, base: e.URL}
 	ctx, cancel := chromedp.NewContext(browser.ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(func(ev any) {
 		switch ev := ev.(type) {

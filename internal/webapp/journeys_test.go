@@ -53,6 +53,7 @@ func (tb *tab) signIn(username, password string) {
 // scratch code, make an API key and use it from Go, make and edit a set,
 // make it public, sign out.
 func TestJourneyPerson(t *testing.T) {
+	needBrowser(t)
 	e := apitest.New(t)
 	tb := newTab(t, e)
 	email := "sam@example.com"
@@ -202,6 +203,7 @@ func TestJourneyPerson(t *testing.T) {
 
 // An admin changes a user's role; the user's next page shows it.
 func TestJourneyAdminChangesRole(t *testing.T) {
+	needBrowser(t)
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
 	user := e.NewUser("user")
@@ -215,6 +217,15 @@ func TestJourneyAdminChangesRole(t *testing.T) {
 		t.Fatal("a user sees the curators' pages")
 	}
 
+	// Then the user turns MFA on (through the API) and loses the phone:
+	// the admin turns it off along with the role change.
+	secret := e.Do("POST", "/account/mfa/key", map[string]any{"mfa": true}, user.KeyAuth()).Expect(t, 200, "").Str("mfa.secret")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Do("POST", "/account/mfa/key", map[string]any{"mfa": true, "secret": secret, "token": code}, user.KeyAuth()).Expect(t, 200, "")
+
 	at := newTab(t, e)
 	at.signIn(admin.Email, admin.Password)
 	at.page("Your account")
@@ -225,8 +236,12 @@ func TestJourneyAdminChangesRole(t *testing.T) {
 	at.click(fmt.Sprintf(`#user-results a[href="/#/staff/users/%d"]`, user.ID))
 	at.page(user.Username)
 	at.choose("#admin-role", "curator")
+	at.click("#admin-mfa-off")
 	at.click("#user-admin button[type=submit]")
 	at.waitFor(`document.getElementById('user-role').textContent === 'curator'`)
+	if r := e.Do("GET", "/account/key", nil, user.KeyAuth()).Expect(t, 200, ""); r.Get("account.mfaEnabled") != false || r.Str("account.role") != "curator" {
+		t.Fatalf("after the admin's change: %s", r.Body)
+	}
 
 	// The user's next page: role and the curators' menu.
 	ut.click(`a[href="/#/sets"]`)
@@ -243,6 +258,7 @@ func TestJourneyAdminChangesRole(t *testing.T) {
 // Your data: the consent page when consent is lacking, export, restrict
 // (another user) and delete.
 func TestJourneyYourData(t *testing.T) {
+	needBrowser(t)
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	tb := newTab(t, e)

@@ -16,6 +16,7 @@ import (
 // The mail links: a sign-in link, an email change, a newsletter
 // subscription and its unsubscribe link, each completed on one click.
 func TestMailLinkPages(t *testing.T) {
+	needBrowser(t)
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	support := e.NewUser("support")
@@ -102,6 +103,7 @@ func TestMailLinkPages(t *testing.T) {
 // under Authorize, and tries routes against this server, with a bearer
 // token given under Authorize.
 func TestDocsPage(t *testing.T) {
+	needBrowser(t)
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	tb := newTab(t, e)
@@ -139,6 +141,7 @@ func TestDocsPage(t *testing.T) {
 
 // Every control is labelled, and no page scrolls sideways at phone width.
 func TestPagesAccessible(t *testing.T) {
+	needBrowser(t)
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
 	set := e.Do("POST", "/sets/key", map[string]any{"name": "Sam"}, admin.KeyAuth()).Expect(t, 201, "")
@@ -193,6 +196,7 @@ func TestPagesAccessible(t *testing.T) {
 // must stay under 300 KB; the time until the form is ready is logged
 // (docs/web.md), not asserted.
 func TestSigninPageWeight(t *testing.T) {
+	needBrowser(t)
 	e := apitest.New(t)
 	tb := newTab(t, e)
 	tb.open("/")
@@ -244,6 +248,7 @@ func TestScreenshots(t *testing.T) {
 	if dir == "" {
 		t.Skip("set BOBBIN_SCREENSHOTS=docs to write the README's screenshots")
 	}
+	needBrowser(t)
 	e := apitest.New(t)
 	u := e.NewUser("curator")
 	e.Do("PATCH", "/account/jwt", map[string]any{"username": "sam", "bio": "I sew shirts."}, u.JWT()).Expect(t, 200, "")

@@ -1,6 +1,6 @@
 // Support reads one user; admins change role and status.
 import { call, roles } from '../api.js';
-import { h, form, select, section, say, when } from '../dom.js';
+import { h, form, select, check, section, say, when } from '../dom.js';
 
 const statuses = [[0, '0: not confirmed'], [1, '1: active'], [-1, '-1: restricted'], [-2, '-2: disabled']];
 
@@ -17,10 +17,12 @@ export async function render(ctx, p) {
   const admin = ctx.level >= 9 && form({ id: 'user-admin' }, [
     select('Role', { name: 'role', id: 'admin-role' }, roles.map((x) => [x, x]), u.role),
     select('Status', { name: 'status', id: 'admin-status' }, statuses, u.status),
-  ], 'Save role and status', async (v) => {
+    u.mfaEnabled && check('Turn their two-factor sign-in off (they lost their phone and codes)', { name: 'mfaOff', id: 'admin-mfa-off' }),
+  ], 'Save', async (v) => {
     const body = {};
     if (v.role !== u.role) body.role = v.role;
     if (Number(v.status) !== u.status) body.status = Number(v.status);
+    if (v.mfaOff) body.mfaEnabled = false;
     const changed = (await call('PATCH', '/admin/user/' + u.id, body)).user;
     Object.assign(u, changed);
     draw(u);
