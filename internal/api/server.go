@@ -43,6 +43,9 @@ type Deps struct {
 	Images   ImageStore // may be nil until images are configured
 	Metrics  *metrics.Registry
 	Now      func() time.Time
+	// Web wraps the JSON 404/405 fallback with the web app and /docs
+	// (internal/webapp); nil serves the API alone.
+	Web func(fallback http.Handler) http.Handler
 }
 
 // Server is the HTTP handler of the whole API.
@@ -109,12 +112,20 @@ func NewServer(d Deps) *Server {
 	if c.MetricsAddr == "" { // else served on its own listener (app.go)
 		s.routes = append(s.routes, public("GET /metrics", raw(s.metrics)).doc("Prometheus metrics"))
 	}
+	root := s.fallback()
+	if d.Web != nil {
+		root = d.Web(root)
+	}
 	for _, rt := range s.routes {
 		for _, ep := range rt.Endpoints() {
-			s.mux.Handle(ep.Pattern(), s.endpoint(rt, ep))
+			h := s.endpoint(rt, ep)
+			if d.Web != nil && ep.Pattern() == "GET /docs" {
+				h = root // the web app's Swagger UI replaces the plain page
+			}
+			s.mux.Handle(ep.Pattern(), h)
 		}
 	}
-	s.mux.Handle("/", s.fallback())
+	s.mux.Handle("/", root)
 	return s
 }
 

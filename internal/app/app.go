@@ -24,6 +24,7 @@ import (
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 	"bobbin/internal/vault"
+	"bobbin/internal/webapp"
 )
 
 // App is a built, migrated Bobbin.
@@ -105,6 +106,7 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 		Config: cfg, DB: db, Log: log, Tokens: tokens, Secrets: secrets,
 		Hasher: password.NewHasher(params, cfg.HashConcurrency, cfg.HashWait),
 		Mailer: mailer, Outbox: outbox, Activity: rec, Images: imgs, Now: opt.Now,
+		Web: func(fallback http.Handler) http.Handler { return webapp.Handler(webapp.Config{NotFound: fallback}) },
 	})
 	bg, stop := context.WithCancel(context.Background())
 	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, stop: stop, stopped: make(chan struct{})}
