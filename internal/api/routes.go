@@ -114,12 +114,12 @@ func (s *Server) routeTable() []Route {
 		public("DELETE /subscriber/{ehash}", httpx.Empty(s.subscribers.Unsubscribe)).doc("Unsubscribe"),
 		public("POST /ocunsub/{ehash}", httpx.OK(s.subscribers.OneClick)).doc("RFC 8058 one-click unsubscribe (form body List-Unsubscribe=One-Click)"),
 
-		// Admin (admin.go)
-		twin("POST /admin/search/users", auth.Support, raw(s.adminSearchUsers)).io(AdminSearchRequest{}, AdminUsersResponse{}).doc("Find users by username part, exact email or id"),
-		twin("GET /admin/user/{id}", auth.Support, raw(s.adminGetUser)).io(nil, AdminUserResponse{}).doc("A user with their sets, patterns and API keys"),
+		// Admin (internal/admin)
+		twin("POST /admin/search/users", auth.Support, httpx.OK(s.adminSearch)).doc("Find users by username part, exact email or id"),
+		twin("GET /admin/user/{id}", auth.Support, httpx.OK(s.adminGet)).doc("A user with their sets, patterns and API keys"),
 		twin("GET /admin/subscribers", auth.Support, httpx.OK(s.subscribers.List)).doc("Every newsletter subscriber"),
-		twin("PATCH /admin/user/{id}", auth.Admin, raw(s.adminPatchUser)).io(AdminUserPatch{}, AdminUserChanged{}).doc("Change a user's role or status, or turn their MFA off"),
-		jwtOnly("GET /admin/impersonate/{id}", auth.Admin, raw(s.adminImpersonate)).io(nil, TokenResponse{}).doc("Sign in as a (non-staff) user for at most an hour"),
+		twin("PATCH /admin/user/{id}", auth.Admin, userdata.IDFirst(httpx.OK(s.adminPatch))).doc("Change a user's role or status, or turn their MFA off"),
+		jwtOnly("GET /admin/impersonate/{id}", auth.Admin, httpx.OK(s.adminImpersonate)).doc("Sign in as a (non-staff) user for at most an hour"),
 
 		// Flows: what upstream sent to GitHub and Crowdin (internal/flows)
 		public("POST /issues", httpx.Made(s.flows.Issue)).doc("Report an issue to the operator (throttled per address)"),
@@ -129,7 +129,7 @@ func (s *Server) routeTable() []Route {
 		twin("POST /flows/pr/{type}", auth.ReadSome, httpx.Made(s.flows.Post)).doc("Submit a blog or showcase post (type blog or showcase) for review"),
 		twin("GET /slugs/{type}/{slug}", auth.ReadSome, httpx.OK(s.flows.Slug)).doc("200 when a blog or showcase slug is taken, 404 when free"),
 
-		// Info and operations (info.go)
-		public("GET /info/stats", raw(s.stats)).io(nil, StatsResponse{}).doc("Public counts and call totals"),
+		// Info (internal/admin)
+		public("GET /info/stats", httpx.OK(s.stats.Get)).doc("Public counts and call totals"),
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"bobbin/internal/activity"
+	"bobbin/internal/admin"
 	"bobbin/internal/apikey"
 	"bobbin/internal/audit"
 	"bobbin/internal/auth"
@@ -19,6 +20,7 @@ import (
 	"bobbin/internal/courier"
 	"bobbin/internal/curation"
 	"bobbin/internal/flows"
+	"bobbin/internal/httpx"
 	"bobbin/internal/identity"
 	"bobbin/internal/images"
 	"bobbin/internal/mail"
@@ -89,6 +91,11 @@ type Server struct {
 	subscribers *newsletter.Subscribers
 
 	// internal/admin
+	adminSearch      httpx.Rule[admin.AdminSearchRequest, AdminUsersResponse]
+	adminGet         httpx.Rule[httpx.None, AdminUserResponse]
+	adminPatch       httpx.Rule[admin.AdminUserPatch, AdminUserChanged]
+	adminImpersonate httpx.Rule[httpx.None, TokenResponse]
+	stats            *admin.Stats
 
 	// internal/flows
 	flows *flows.Handlers
@@ -335,6 +342,13 @@ func (s *Server) domains() {
 		TestMode: s.Config.TestMode, URL: s.Config.URL, WebsiteURL: s.Config.WebsiteURL, Now: s.Now})
 
 	// internal/admin
+	ad := admin.Deps{DB: s.DB, Audit: s.auditLog, Tokens: s.Tokens, Now: s.Now}
+	users := admin.New(ad)
+	s.adminSearch = admin.Answer(users.Search, adminUsers)
+	s.adminGet = admin.Get(users, s.adminUser)
+	s.adminPatch = admin.Answer(users.Patch, adminChanged)
+	s.adminImpersonate = admin.Answer(users.Impersonate, impersonated)
+	s.stats = admin.NewStats(ad)
 
 	// internal/flows
 	s.flows = flows.New(flows.Deps{DB: s.DB, Courier: s.courier, Forwarder: s.forwarder(),
