@@ -48,10 +48,6 @@ func decodeOptional(r *http.Request, v any) (map[string]json.RawMessage, error) 
 	return httpx.DecodeOptional(r, v)
 }
 
-func parseID(r *http.Request, name string) (int64, error) { return httpx.PathID(r, name) }
-
-func present(raw json.RawMessage) bool { return httpx.Present(raw) }
-
 func asList[T, U any](in []T, as func(T) U) []U { return httpx.List(in, as) }
 
 // writeError answers err. Known API errors answer as themselves; store
