@@ -34,13 +34,10 @@ type (
 
 var (
 	success    = httpx.Success
-	created    = httpx.Created
 	errWritten = httpx.ErrWritten
 )
 
 func encode(w http.ResponseWriter, status int, v any) error { return httpx.Encode(w, status, v) }
-
-func noContent(w http.ResponseWriter) error { return httpx.NoContent(w) }
 
 func decode(r *http.Request, v any) (map[string]json.RawMessage, error) { return httpx.Decode(r, v) }
 
