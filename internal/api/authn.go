@@ -116,9 +116,3 @@ func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*
 	return &Caller{UserID: p.UserID, Username: p.Username, Role: p.Role, Status: p.Status, Consent: p.Consent,
 		Level: lvl, Method: MethodKey, KeyID: p.KeyID, IP: ip}, nil
 }
-
-// mayAccess allows the owner of an object, or a caller whose level
-// grants access to other users' objects (403 insufficientAccessLevel).
-func mayAccess(c *Caller, ownerID int64, min auth.Level) error {
-	return httpx.MayAccess(c, ownerID, min)
-}
