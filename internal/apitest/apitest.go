@@ -2,6 +2,12 @@
 // PostgreSQL), real outbox — behind an httptest server, and gives tests
 // short ways to call it and make users and keys over HTTP. It is imported
 // by tests only.
+//
+// Each Env starts on its own copy of a migrated template database
+// (template.go), so a test pays for a file copy, not for the migrations,
+// and tests with their own Env can run with t.Parallel. Table tests of
+// requests and answers are written as Scenarios (scenario.go): request,
+// expected status and error code, body fragments, side effects.
 package apitest
 
 import (
