@@ -1,0 +1,387 @@
+package store
+
+// Writes of `bobbin import freesewing` (internal/fsimport): rows that keep
+// their upstream ids, written as upserts so that a second run updates what
+// changed; the per-row digests that make a run resumable; the sequences set
+// past the highest imported id; and the two legacy credentials that keep
+// upstream's clients working (API-key secrets hashed upstream's way, and
+// sign-in tokens signed with upstream's secret). Migration 0020_import adds
+// the columns and the table used here.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// LegacyKeyMarker is stored in secret_hash of a key imported with
+// upstream's hash of its secret (in legacy_secret). It is not 32 bytes, so
+// no secret's HMAC ever equals it.
+var LegacyKeyMarker = []byte("fsimport:legacy")
+
+// IsLegacyKeyHash reports whether a stored secret hash is LegacyKeyMarker.
+func IsLegacyKeyHash(h []byte) bool { return bytes.Equal(h, LegacyKeyMarker) }
+
+// LegacySessionID is the session row that stands for every sign-in token
+// upstream issued to a user (they carry no jti). Deleting it — sign-out
+// everywhere, a password change from another session, a lowered role,
+// disabling or reactivating the account — ends them all.
+func LegacySessionID(userID int64) string { return "fsimport-legacy-" + strconv.FormatInt(userID, 10) }
+
+// upsert builds INSERT ... ON CONFLICT (id) DO UPDATE for both engines.
+func upsert(table string, cols ...string) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (")
+	for i := range cols {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("?")
+	}
+	b.WriteString(") ON CONFLICT (id) DO UPDATE SET ")
+	for i, c := range cols[1:] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = excluded." + c)
+	}
+	return b.String()
+}
+
+var (
+	sqlImportUser = upsert("users", "id", "username", "lusername", "email_enc", "ehash", "initial_enc", "ihash", "bio_enc",
+		"data_enc", "consent", "control", "compare", "imperial", "newsletter", "language", "role", "status", "patron",
+		"password", "mfa_enabled", "mfa_secret_enc", "img", "jwt_calls", "key_calls", "last_seen", "created_at", "updated_at")
+	sqlImportKey = upsert("apikeys", "id", "user_id", "name_enc", "level", "secret_hash", "legacy_secret", "expires_at",
+		"created_at", "last_seen", "calls")
+	sqlImportSet = upsert("sets", "id", "user_id", "name_enc", "notes_enc", "public", "imperial", "measies_enc", "img",
+		"created_at", "updated_at")
+	sqlImportPattern = upsert("patterns", "id", "user_id", "design", "name_enc", "notes_enc", "public", "settings_enc",
+		"data_enc", "img", "created_at", "updated_at")
+	sqlImportBookmark   = upsert("bookmarks", "id", "user_id", "type", "title", "url", "created_at", "updated_at")
+	sqlImportSubscriber = upsert("subscribers", "id", "email_enc", "ehash", "language", "active", "created_at", "updated_at")
+	sqlImportCuratedSet = upsert("curated_sets", append(append(append([]string{"id"}, langCols("name")...),
+		langCols("notes")...), "tags", "measies", "height", "info", "published", "img", "created_at", "updated_at")...)
+	sqlImportOptionPack = upsert("option_packs", append(append(append([]string{"id", "design"}, langCols("name")...),
+		langCols("notes")...), "tags", "options", "info", "img", "created_at", "updated_at")...)
+)
+
+func langCols(prefix string) []string { return strings.Split(curatedLangColumns(prefix), ", ") }
+
+// ImportUser writes u with its own id (insert, or update of a row this
+// import wrote before). EHash and IHash are computed Bobbin's way from
+// Email and Initial. The MFA scratch codes and last step, which upstream
+// does not have, are left as they are.
+func (db *DB) ImportUser(ctx context.Context, tx *Tx, u *User) error {
+	u.EHash = db.v.EHash(u.Email)
+	if u.Initial == "" {
+		u.Initial = u.Email
+	}
+	u.IHash = db.v.EHash(u.Initial)
+	e, err := db.encUser(u)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, sqlImportUser, u.ID, u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.initial,
+		u.IHash, e.bio, e.data, u.Consent, u.Control, u.Compare, u.Imperial, u.Newsletter, u.Language, u.Role, u.Status,
+		u.Patron, u.Password, u.MFAEnabled, e.secret, u.Img, u.JWTCalls, u.KeyCalls, u.LastSeen, u.CreatedAt, u.UpdatedAt)
+	return mapErr(err)
+}
+
+// ImportUserClash names why user id cannot take lusername and the email
+// hash of email, or "" when it can: another account holds the name or the
+// address, or the id belongs to an account this import did not write.
+func (db *DB) ImportUserClash(ctx context.Context, tx *Tx, id int64, username, email string) (string, error) {
+	rows, err := tx.Query(ctx, "SELECT id, lusername, ehash FROM users WHERE id = ? OR lusername = ? OR ehash = ?",
+		id, strings.ToLower(username), db.v.EHash(email))
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	reason := ""
+	sameID := false
+	for rows.Next() {
+		var other int64
+		var lname, ehash string
+		if err := rows.Scan(&other, &lname, &ehash); err != nil {
+			return "", err
+		}
+		switch {
+		case other == id:
+			sameID = true
+		case lname == strings.ToLower(username):
+			reason = "username collides with user " + strconv.FormatInt(other, 10)
+		default:
+			reason = "email already used by user " + strconv.FormatInt(other, 10)
+		}
+	}
+	if err := rows.Err(); err != nil || reason != "" {
+		return reason, err
+	}
+	if sameID {
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM fsimport_rows WHERE tbl = 'users' AND id = ?",
+			strconv.FormatInt(id, 10)).Scan(&n); err != nil {
+			return "", err
+		}
+		if n == 0 {
+			return "id " + strconv.FormatInt(id, 10) + " belongs to an account made in Bobbin", nil
+		}
+	}
+	return "", nil
+}
+
+// ImportKey writes k with its own id and upstream's hash of its secret in
+// legacy_secret (secret_hash holds LegacyKeyMarker until the first use).
+// A key whose first use already happened keeps Bobbin's hash.
+func (db *DB) ImportKey(ctx context.Context, tx *Tx, k *APIKey, legacySecret string) error {
+	name, err := db.v.Encrypt("apikeys.name", k.Name)
+	if err != nil {
+		return err
+	}
+	var cur []byte
+	var curLegacy string
+	err = tx.QueryRow(ctx, "SELECT secret_hash, legacy_secret FROM apikeys WHERE id = ?", k.ID).Scan(&cur, &curLegacy)
+	hash, legacy := LegacyKeyMarker, legacySecret
+	if err == nil && !IsLegacyKeyHash(cur) && curLegacy == "" {
+		hash, legacy = cur, "" // upgraded at its first use: Bobbin's hash stays
+	} else if err = mapErr(err); err != nil && err != ErrNotFound {
+		return err
+	}
+	_, err = tx.Exec(ctx, sqlImportKey, k.ID, k.UserID, name, k.Level, hash, legacy, k.ExpiresAt, k.CreatedAt, k.LastSeen, k.Calls)
+	return mapErr(err)
+}
+
+// ImportSet writes s (open) with its own id.
+func (db *DB) ImportSet(ctx context.Context, tx *Tx, s *Set) error {
+	e, err := db.sealSet(s)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, sqlImportSet, s.ID, s.UserID, e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.CreatedAt, s.UpdatedAt)
+	return mapErr(err)
+}
+
+// ImportPattern writes p (open) with its own id.
+func (db *DB) ImportPattern(ctx context.Context, tx *Tx, p *Pattern) error {
+	name, err := db.v.Encrypt("patterns.name", p.Name)
+	if err != nil {
+		return err
+	}
+	notes, err := db.v.Encrypt("patterns.notes", p.Notes)
+	if err != nil {
+		return err
+	}
+	settings, err := db.sealObject("patterns.settings", p.Settings)
+	if err != nil {
+		return err
+	}
+	data, err := db.sealObject("patterns.data", p.Data)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, sqlImportPattern, p.ID, p.UserID, p.Design, name, notes, p.Public, settings, data, p.Img, p.CreatedAt, p.UpdatedAt)
+	return mapErr(err)
+}
+
+// ImportBookmark writes b with its own id.
+func (db *DB) ImportBookmark(ctx context.Context, tx *Tx, b *Bookmark) error {
+	_, err := tx.Exec(ctx, sqlImportBookmark, b.ID, b.UserID, b.Type, b.Title, b.URL, b.CreatedAt, b.UpdatedAt)
+	return mapErr(err)
+}
+
+// ImportSubscriber writes s with its own id; EHash is computed here. An
+// address another subscriber row holds is ErrConflict.
+func (db *DB) ImportSubscriber(ctx context.Context, tx *Tx, s *Subscriber) error {
+	s.EHash = db.v.EHash(s.Email)
+	var other string
+	err := tx.QueryRow(ctx, "SELECT id FROM subscribers WHERE ehash = ?", s.EHash).Scan(&other)
+	if err == nil && other != s.ID {
+		return ErrConflict
+	}
+	enc, err := db.v.Encrypt("subscribers.email", s.Email)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, sqlImportSubscriber, s.ID, enc, s.EHash, s.Language, s.Active, s.CreatedAt, s.UpdatedAt)
+	return mapErr(err)
+}
+
+// ImportCuratedSet writes c with its own id.
+func (db *DB) ImportCuratedSet(ctx context.Context, tx *Tx, c *CuratedSet) error {
+	a, err := c.args()
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, sqlImportCuratedSet, append(append([]any{c.ID}, a...), c.CreatedAt, c.UpdatedAt)...)
+	return mapErr(err)
+}
+
+// ImportOptionPack writes p with its own id.
+func (db *DB) ImportOptionPack(ctx context.Context, tx *Tx, p *OptionPack) error {
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	tags, err := curatedJSON(p.Tags)
+	if err != nil {
+		return err
+	}
+	if p.Options == nil {
+		p.Options = map[string]any{}
+	}
+	options, err := curatedJSON(p.Options)
+	if err != nil {
+		return err
+	}
+	a := []any{p.ID, p.Design}
+	for _, n := range p.Name {
+		a = append(a, n)
+	}
+	for _, n := range p.Notes {
+		a = append(a, n)
+	}
+	a = append(a, tags, options, p.Info, p.Img, p.CreatedAt, p.UpdatedAt)
+	_, err = tx.Exec(ctx, sqlImportOptionPack, a...)
+	return mapErr(err)
+}
+
+// ImportDigests returns the digests recorded for ids of an upstream table
+// (ids not imported yet are absent).
+func (db *DB) ImportDigests(ctx context.Context, tbl string, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := []any{tbl}
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		rows, err := db.Query(ctx, "SELECT id, digest FROM fsimport_rows WHERE tbl = ? AND id IN (?"+
+			strings.Repeat(",?", n-1)+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, d string
+			if err := rows.Scan(&id, &d); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// ImportMark records that an upstream row was written with this digest.
+func (db *DB) ImportMark(ctx context.Context, tx *Tx, tbl, id, digest string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO fsimport_rows (tbl, id, digest, imported_at) VALUES (?, ?, ?, ?)
+ ON CONFLICT (tbl, id) DO UPDATE SET digest = excluded.digest, imported_at = excluded.imported_at`, tbl, id, digest, Now())
+	return err
+}
+
+// ImportLegacySession creates or extends the session that stands for the
+// user's upstream sign-in tokens (LegacySessionID).
+func (db *DB) ImportLegacySession(ctx context.Context, tx *Tx, userID, expiresAt int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)
+ ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at`, LegacySessionID(userID), userID, Now(), expiresAt)
+	return err
+}
+
+// ImportSequences moves every id sequence of a table the import writes past
+// its highest id, so that rows made in Bobbin never reuse an imported id.
+func (db *DB) ImportSequences(ctx context.Context, tx *Tx) error {
+	for _, t := range []string{"users", "sets", "patterns", "bookmarks", "curated_sets", "option_packs"} {
+		var q string
+		if db.dialect == Postgres {
+			q = "SELECT setval(pg_get_serial_sequence('" + t + "', 'id'), COALESCE((SELECT MAX(id) FROM " + t + "), 0) + 1, false)"
+			var v int64
+			if err := tx.QueryRow(ctx, q).Scan(&v); err != nil {
+				return err
+			}
+			continue
+		}
+		// SQLite raises sqlite_sequence itself on an insert with an explicit
+		// id; this makes it explicit, and creates the row if none exists.
+		if _, err := tx.Exec(ctx, "UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX(id), 0) FROM "+t+")) WHERE name = ?", t); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO sqlite_sequence (name, seq) SELECT ?, (SELECT COALESCE(MAX(id), 0) FROM "+t+
+			") WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)", t, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LegacyJWT is what the server needs to accept upstream's sign-in tokens.
+// It is stored encrypted in meta.
+type LegacyJWT struct {
+	Secret       string `json:"secret"`
+	Issuer       string `json:"issuer"`
+	Audience     string `json:"audience"`
+	IssuedBefore int64  `json:"issuedBefore"` // Unix seconds: tokens issued later are refused
+}
+
+const legacyJWTMeta = "fsimport.jwt"
+
+// SetLegacyJWT stores (or, with nil, removes) the legacy token settings.
+func (db *DB) SetLegacyJWT(ctx context.Context, tx *Tx, l *LegacyJWT) error {
+	if l == nil {
+		_, err := tx.Exec(ctx, "DELETE FROM meta WHERE k = ?", legacyJWTMeta)
+		return err
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	v, err := db.v.Encrypt("meta."+legacyJWTMeta, string(b))
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", legacyJWTMeta, v)
+	return err
+}
+
+// LegacyJWTSettings reads the legacy token settings; nil when there are none.
+func (db *DB) LegacyJWTSettings(ctx context.Context) (*LegacyJWT, error) {
+	var v string
+	err := db.QueryRow(ctx, "SELECT v FROM meta WHERE k = ?", legacyJWTMeta).Scan(&v)
+	if err = mapErr(err); err == ErrNotFound {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	plain, err := db.v.Decrypt("meta."+legacyJWTMeta, v)
+	if err != nil {
+		return nil, err
+	}
+	var l LegacyJWT
+	if err := json.Unmarshal([]byte(plain), &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// LegacyKeySecret reads upstream's hash of a key's secret ("" when the key
+// has Bobbin's hash already).
+func (db *DB) LegacyKeySecret(ctx context.Context, id string) (string, error) {
+	var s string
+	err := db.QueryRow(ctx, "SELECT legacy_secret FROM apikeys WHERE id = ?", id).Scan(&s)
+	return s, mapErr(err)
+}
+
+// UpgradeLegacyKey replaces upstream's hash of a key's secret with Bobbin's
+// keyed hash, once: only while legacy_secret still holds legacy.
+func (db *DB) UpgradeLegacyKey(ctx context.Context, id, legacy string, hash []byte) error {
+	return db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE apikeys SET secret_hash = ?, legacy_secret = '' WHERE id = ? AND legacy_secret = ?", hash, id, legacy)
+		return err
+	})
+}
