@@ -112,9 +112,9 @@ func (db *DB) ImportUserClash(ctx context.Context, tx *Tx, id int64, username, e
 		case other == id:
 			sameID = true
 		case lname == strings.ToLower(username):
-			reason = "username collides with user " + strconv.FormatInt(other, 10)
+			reason = "username collides with another account (user " + strconv.FormatInt(other, 10) + ")"
 		default:
-			reason = "email already used by user " + strconv.FormatInt(other, 10)
+			reason = "email is another account's (user " + strconv.FormatInt(other, 10) + ")"
 		}
 	}
 	if err := rows.Err(); err != nil || reason != "" {
@@ -127,7 +127,7 @@ func (db *DB) ImportUserClash(ctx context.Context, tx *Tx, id int64, username, e
 			return "", err
 		}
 		if n == 0 {
-			return "id " + strconv.FormatInt(id, 10) + " belongs to an account made in Bobbin", nil
+			return "id belongs to an account made in Bobbin", nil
 		}
 	}
 	return "", nil
@@ -286,12 +286,55 @@ func (db *DB) ImportMark(ctx context.Context, tx *Tx, tbl, id, digest string) er
 	return err
 }
 
-// ImportLegacySession creates or extends the session that stands for the
-// user's upstream sign-in tokens (LegacySessionID).
-func (db *DB) ImportLegacySession(ctx context.Context, tx *Tx, userID, expiresAt int64) error {
-	_, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)
- ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at`, LegacySessionID(userID), userID, Now(), expiresAt)
+// ImportLegacySessions gives every imported user, once, the session that
+// stands for their upstream sign-in tokens (LegacySessionID), and moves the
+// expiry of those still there to until (Unix ms). A session revoked since
+// (sign-out everywhere, a lowered role...) is not made again: each user
+// gets one at most once, recorded in fsimport_rows as "legacy-session".
+func (db *DB) ImportLegacySessions(ctx context.Context, tx *Tx, until int64) error {
+	now := Now()
+	if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at)
+ SELECT 'fsimport-legacy-' || r.id, u.id, ?, ? FROM fsimport_rows r JOIN users u ON u.id = CAST(r.id AS BIGINT)
+ WHERE r.tbl = 'users' AND NOT EXISTS (SELECT 1 FROM fsimport_rows m WHERE m.tbl = 'legacy-session' AND m.id = r.id)
+ ON CONFLICT (id) DO NOTHING`, now, until); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO fsimport_rows (tbl, id, digest, imported_at)
+ SELECT 'legacy-session', r.id, '', ? FROM fsimport_rows r
+ WHERE r.tbl = 'users' AND NOT EXISTS (SELECT 1 FROM fsimport_rows m WHERE m.tbl = 'legacy-session' AND m.id = r.id)`, now); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "UPDATE sessions SET expires_at = ? WHERE id LIKE 'fsimport-legacy-%' AND expires_at < ?", until, until)
 	return err
+}
+
+// PendingMigrations lists the migrations not applied yet (all of them for
+// a database never migrated). It writes nothing.
+func (db *DB) PendingMigrations(ctx context.Context) ([]string, error) {
+	list, err := db.Migrations()
+	if err != nil {
+		return nil, err
+	}
+	done := map[int]bool{}
+	rows, err := db.Query(ctx, "SELECT version FROM schema_migrations")
+	if err == nil {
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			done[v] = true
+		}
+		rows.Close()
+	}
+	var out []string
+	for _, m := range list {
+		if !done[m.Version] {
+			out = append(out, m.Name)
+		}
+	}
+	return out, nil
 }
 
 // ImportSequences moves every id sequence of a table the import writes past
