@@ -188,7 +188,7 @@ func (cv *conv) key(r row) (*Key, string) {
 	if json.Unmarshal([]byte(k.LegacySecret), &lh) != nil || lh.Type != "v3" || lh.Hash == "" || lh.Salt == "" {
 		return nil, "secret is not stored in upstream's v3 form"
 	}
-	if k.Level < 0 || k.Level > 8 {
+	if k.Level < 0 || k.Level > int(auth.Admin) {
 		return nil, "level out of range"
 	}
 	if name, ok := cv.text(r, "name"); ok {
@@ -196,7 +196,7 @@ func (cv *conv) key(r row) (*Key, string) {
 	} else {
 		return nil, undecryptable("apikeys", "name")
 	}
-	if max := int(auth.RoleLevel(r.str("__ownerRole"))); k.Level > max {
+	if max := max(0, int(auth.RoleLevel(r.str("__ownerRole")))); k.Level > max {
 		k.Level = max
 		cv.capped++
 	}

@@ -303,7 +303,7 @@ func runTable(ctx context.Context, src *source, t table, cv *conv, opts Options,
 			}
 			_, had := known[id]
 			isNew[id] = !had
-			b.Items = append(b.Items, Item{ID: id, Digest: d, Record: rec})
+			b.Items = append(b.Items, Item{ID: id, Digest: d, New: !had, Record: rec})
 		}
 		if len(b.Items) > 0 && opts.Target != nil {
 			skips, err := opts.Target.Apply(ctx, b, !opts.DryRun)

@@ -13,8 +13,10 @@ type Target interface {
 	// digest. A record the target refuses (a username or email another
 	// account holds, an id taken by an account made in Bobbin) is returned
 	// with the reason and leaves nothing behind; the other items are
-	// written. With commit false every write and check runs and the
-	// transaction is rolled back (--dry-run).
+	// written. With commit false (--dry-run) the checks run and nothing is
+	// kept: users and subscribers are written and rolled back (their
+	// checks read what the batch wrote); rows of the other tables, whose
+	// owners a dry run never keeps, are checked but not written.
 	Apply(ctx context.Context, b *Batch, commit bool) ([]Skip, error)
 	// Finish runs once all tables are done: sequences past the highest
 	// ids, and the legacy token settings and sessions when l is not nil.
@@ -33,6 +35,7 @@ type Batch struct {
 type Item struct {
 	ID     string
 	Digest string
+	New    bool // no earlier run imported it: its id must be free in Bobbin
 	Record any
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"bobbin/internal/store"
 )
@@ -47,6 +48,24 @@ func (t StoreTarget) Apply(ctx context.Context, b *Batch, commit bool) ([]Skip, 
 	err := t.write(ctx, commit, func(tx *store.Tx) error {
 		skips = skips[:0]
 		for _, it := range b.Items {
+			if b.Table != "users" && it.New {
+				// A new row must not take the id of one made in Bobbin.
+				var id any = it.ID
+				if n, err := strconv.ParseInt(it.ID, 10, 64); err == nil && b.Table != "apikeys" && b.Table != "subscribers" {
+					id = n
+				}
+				taken, err := db.ImportIDTaken(ctx, tx, b.Table, id)
+				if err != nil {
+					return err
+				}
+				if taken {
+					skips = append(skips, Skip{Table: b.Table, ID: it.ID, Reason: "id belongs to a row made in Bobbin"})
+					continue
+				}
+			}
+			if !commit && b.Table != "users" && b.Table != "subscribers" {
+				continue
+			}
 			reason, err := t.put(ctx, tx, it.Record)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", b.Table, it.ID, err)

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -131,6 +132,21 @@ func (db *DB) ImportUserClash(ctx context.Context, tx *Tx, id int64, username, e
 		}
 	}
 	return "", nil
+}
+
+// importTables are the tables ImportIDTaken may name.
+var importTables = map[string]bool{"apikeys": true, "sets": true, "patterns": true, "bookmarks": true,
+	"curated_sets": true, "option_packs": true, "subscribers": true}
+
+// ImportIDTaken reports whether a row with this id exists in table (one of
+// the tables the import writes besides users).
+func (db *DB) ImportIDTaken(ctx context.Context, tx *Tx, table string, id any) (bool, error) {
+	if !importTables[table] {
+		return false, errors.New("store: not an import table: " + table)
+	}
+	var n int
+	err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM "+table+" WHERE id = ?", id).Scan(&n)
+	return n > 0, err
 }
 
 // ImportKey writes k with its own id and upstream's hash of its secret in
