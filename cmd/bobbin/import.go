@@ -97,7 +97,11 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 			return err
 		}
 		defer a.Close()
-		opts.Target = fsimport.StoreTarget{DB: a.DB}
+		t := fsimport.StoreTarget{DB: a.DB}
+		if err := t.Tune(ctx); err != nil {
+			return err
+		}
+		opts.Target = t
 	}
 	_, err = fsimport.Run(ctx, opts, stdout)
 	return err

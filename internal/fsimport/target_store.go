@@ -145,3 +145,21 @@ func (t StoreTarget) Finish(ctx context.Context, l *LegacyJWT, commit bool) erro
 		return db.ImportLegacySessions(ctx, tx, l.SessionsUntil)
 	})
 }
+
+// Tune sets the import's connection up for a long bulk write on SQLite:
+// synchronous=NORMAL (in WAL mode a crash loses at most the last batches,
+// which a second run writes again: the import is resumable) and no memory
+// map of the database file (so the process's memory stays bounded by its
+// own pages, not the file's size). The server's own connections keep their
+// settings; this is for the `bobbin import` process only.
+func (t StoreTarget) Tune(ctx context.Context) error {
+	if t.DB.Dialect() != store.SQLite {
+		return nil
+	}
+	for _, p := range []string{"PRAGMA synchronous=NORMAL", "PRAGMA mmap_size=0"} {
+		if _, err := t.DB.Exec(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
