@@ -81,6 +81,11 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// Upstream's file and key first: a wrong key stops here, before
+	// Bobbin's database is created or migrated.
+	if err := fsimport.Check(ctx, opts.From, opts.EncKey); err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if opts.DryRun {
 		db, err := openForDryRun(ctx, cfg)

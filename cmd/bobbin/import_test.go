@@ -38,6 +38,9 @@ func TestImportFreesewingCommand(t *testing.T) {
 		!strings.Contains(err.Error(), "--enc-key") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("wrong key: %v", err)
 	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a wrong key created %v", entries)
+	}
 	keyFile := filepath.Join(t.TempDir(), "key")
 	os.WriteFile(keyFile, []byte(key+"\n"), 0o600)
 	out, err = runCmd(t, env, "import", "freesewing", "--from="+from, "--enc-key-file", keyFile, "--progress", "lines")

@@ -199,6 +199,22 @@ func Run(ctx context.Context, opts Options, out io.Writer) (*Report, error) {
 	return rep, nil
 }
 
+// Check opens upstream's database read-only and checks --enc-key on its
+// first rows, writing nothing anywhere: the command calls it before it
+// opens (and migrates) Bobbin's database.
+func Check(ctx context.Context, from, encKey string) error {
+	src, err := openSource(ctx, from)
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	c, err := NewCipher(encKey)
+	if err != nil {
+		return err
+	}
+	return checkKey(ctx, src, c)
+}
+
 // checkKey decrypts the first encrypted emails (users, else subscribers):
 // if none decrypts, the key is wrong and the import stops before writing.
 func checkKey(ctx context.Context, src *source, c *Cipher) error {
