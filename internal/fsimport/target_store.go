@@ -47,26 +47,35 @@ func (t StoreTarget) Apply(ctx context.Context, b *Batch, commit bool) ([]Skip, 
 	var skips []Skip
 	err := t.write(ctx, commit, func(tx *store.Tx) error {
 		skips = skips[:0]
+		// A new row must not take the id of one made in Bobbin (users:
+		// ImportUserClash).
+		var taken map[string]bool
+		if b.Table != "users" {
+			var ids []any
+			for _, it := range b.Items {
+				if it.New {
+					if n, err := strconv.ParseInt(it.ID, 10, 64); err == nil && b.Table != "apikeys" && b.Table != "subscribers" {
+						ids = append(ids, n)
+					} else {
+						ids = append(ids, it.ID)
+					}
+				}
+			}
+			var err error
+			if taken, err = db.ImportIDsTaken(ctx, tx, b.Table, ids); err != nil {
+				return err
+			}
+		}
+		var ids, digests []string
 		for _, it := range b.Items {
-			if b.Table != "users" && it.New {
-				// A new row must not take the id of one made in Bobbin.
-				var id any = it.ID
-				if n, err := strconv.ParseInt(it.ID, 10, 64); err == nil && b.Table != "apikeys" && b.Table != "subscribers" {
-					id = n
-				}
-				taken, err := db.ImportIDTaken(ctx, tx, b.Table, id)
-				if err != nil {
-					return err
-				}
-				if taken {
-					skips = append(skips, Skip{Table: b.Table, ID: it.ID, Reason: "id belongs to a row made in Bobbin"})
-					continue
-				}
+			if it.New && taken[it.ID] {
+				skips = append(skips, Skip{Table: b.Table, ID: it.ID, Reason: "id belongs to a row made in Bobbin"})
+				continue
 			}
 			if !commit && b.Table != "users" && b.Table != "subscribers" {
 				continue
 			}
-			reason, err := t.put(ctx, tx, it.Record)
+			reason, err := t.put(ctx, tx, it)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", b.Table, it.ID, err)
 			}
@@ -74,19 +83,17 @@ func (t StoreTarget) Apply(ctx context.Context, b *Batch, commit bool) ([]Skip, 
 				skips = append(skips, Skip{Table: b.Table, ID: it.ID, Reason: reason})
 				continue
 			}
-			if err := db.ImportMark(ctx, tx, b.Table, it.ID, it.Digest); err != nil {
-				return err
-			}
+			ids, digests = append(ids, it.ID), append(digests, it.Digest)
 		}
-		return nil
+		return db.ImportMarks(ctx, tx, b.Table, ids, digests)
 	})
 	return skips, err
 }
 
 // put writes one record; a non-empty reason means it was refused.
-func (t StoreTarget) put(ctx context.Context, tx *store.Tx, rec any) (string, error) {
+func (t StoreTarget) put(ctx context.Context, tx *store.Tx, it Item) (string, error) {
 	db := t.DB
-	switch r := rec.(type) {
+	switch r := it.Record.(type) {
 	case *User:
 		reason, err := db.ImportUserClash(ctx, tx, r.ID, r.Username, r.Email)
 		if err != nil || reason != "" {
@@ -99,7 +106,7 @@ func (t StoreTarget) put(ctx context.Context, tx *store.Tx, rec any) (string, er
 			KeyCalls: r.KeyCalls, LastSeen: r.LastSeen, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 	case *Key:
 		return "", db.ImportKey(ctx, tx, &store.APIKey{ID: r.ID, UserID: r.UserID, Name: r.Name, Level: r.Level,
-			ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt, LastSeen: r.LastSeen, Calls: r.Calls}, r.LegacySecret)
+			ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt, LastSeen: r.LastSeen, Calls: r.Calls}, r.LegacySecret, it.New)
 	case *Set:
 		return "", db.ImportSet(ctx, tx, &store.Set{ID: r.ID, UserID: r.UserID, Name: r.Name, Notes: r.Notes, Public: r.Public,
 			Imperial: r.Imperial, Measies: r.Measies, Img: r.Img, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
@@ -125,7 +132,7 @@ func (t StoreTarget) put(ctx context.Context, tx *store.Tx, rec any) (string, er
 		return "", db.ImportOptionPack(ctx, tx, &store.OptionPack{ID: r.ID, Design: r.Design, Name: r.Name, Notes: r.Notes,
 			Tags: r.Tags, Options: r.Options, Info: r.Info, Img: r.Img, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 	}
-	return "", fmt.Errorf("fsimport: no writer for %T", rec)
+	return "", fmt.Errorf("fsimport: no writer for %T", it.Record)
 }
 
 // Finish implements Target.

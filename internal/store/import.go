@@ -138,33 +138,55 @@ func (db *DB) ImportUserClash(ctx context.Context, tx *Tx, id int64, username, e
 var importTables = map[string]bool{"apikeys": true, "sets": true, "patterns": true, "bookmarks": true,
 	"curated_sets": true, "option_packs": true, "subscribers": true}
 
-// ImportIDTaken reports whether a row with this id exists in table (one of
-// the tables the import writes besides users).
-func (db *DB) ImportIDTaken(ctx context.Context, tx *Tx, table string, id any) (bool, error) {
+// ImportIDsTaken returns which of ids exist in table (one of the tables
+// the import writes besides users), in one query per 500 ids.
+func (db *DB) ImportIDsTaken(ctx context.Context, tx *Tx, table string, ids []any) (map[string]bool, error) {
 	if !importTables[table] {
-		return false, errors.New("store: not an import table: " + table)
+		return nil, errors.New("store: not an import table: " + table)
 	}
-	var n int
-	err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM "+table+" WHERE id = ?", id).Scan(&n)
-	return n > 0, err
+	out := map[string]bool{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		rows, err := tx.Query(ctx, "SELECT id FROM "+table+" WHERE id IN (?"+strings.Repeat(",?", n-1)+")", ids[:n]...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }
 
 // ImportKey writes k with its own id and upstream's hash of its secret in
 // legacy_secret (secret_hash holds LegacyKeyMarker until the first use).
-// A key whose first use already happened keeps Bobbin's hash.
-func (db *DB) ImportKey(ctx context.Context, tx *Tx, k *APIKey, legacySecret string) error {
+// A key whose first use already happened keeps Bobbin's hash (isNew
+// false: an earlier run wrote the key, so it is looked at).
+func (db *DB) ImportKey(ctx context.Context, tx *Tx, k *APIKey, legacySecret string, isNew bool) error {
 	name, err := db.v.Encrypt("apikeys.name", k.Name)
 	if err != nil {
 		return err
 	}
-	var cur []byte
-	var curLegacy string
-	err = tx.QueryRow(ctx, "SELECT secret_hash, legacy_secret FROM apikeys WHERE id = ?", k.ID).Scan(&cur, &curLegacy)
 	hash, legacy := LegacyKeyMarker, legacySecret
-	if err == nil && !IsLegacyKeyHash(cur) && curLegacy == "" {
-		hash, legacy = cur, "" // upgraded at its first use: Bobbin's hash stays
-	} else if err = mapErr(err); err != nil && err != ErrNotFound {
-		return err
+	if !isNew {
+		var cur []byte
+		var curLegacy string
+		err = tx.QueryRow(ctx, "SELECT secret_hash, legacy_secret FROM apikeys WHERE id = ?", k.ID).Scan(&cur, &curLegacy)
+		if err == nil && !IsLegacyKeyHash(cur) && curLegacy == "" {
+			hash, legacy = cur, "" // upgraded at its first use: Bobbin's hash stays
+		} else if err = mapErr(err); err != nil && err != ErrNotFound {
+			return err
+		}
 	}
 	_, err = tx.Exec(ctx, sqlImportKey, k.ID, k.UserID, name, k.Level, hash, legacy, k.ExpiresAt, k.CreatedAt, k.LastSeen, k.Calls)
 	return mapErr(err)
@@ -295,11 +317,25 @@ func (db *DB) ImportDigests(ctx context.Context, tbl string, ids []string) (map[
 	return out, nil
 }
 
-// ImportMark records that an upstream row was written with this digest.
-func (db *DB) ImportMark(ctx context.Context, tx *Tx, tbl, id, digest string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO fsimport_rows (tbl, id, digest, imported_at) VALUES (?, ?, ?, ?)
- ON CONFLICT (tbl, id) DO UPDATE SET digest = excluded.digest, imported_at = excluded.imported_at`, tbl, id, digest, Now())
-	return err
+// ImportMarks records that upstream rows (ids[i], with digests[i]) were
+// written, in one statement per 250 rows.
+func (db *DB) ImportMarks(ctx context.Context, tx *Tx, tbl string, ids, digests []string) error {
+	now := Now()
+	for len(ids) > 0 {
+		n := min(len(ids), 250)
+		args := make([]any, 0, 4*n)
+		for i := range n {
+			args = append(args, tbl, ids[i], digests[i], now)
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO fsimport_rows (tbl, id, digest, imported_at) VALUES (?,?,?,?)"+
+			strings.Repeat(",(?,?,?,?)", n-1)+
+			" ON CONFLICT (tbl, id) DO UPDATE SET digest = excluded.digest, imported_at = excluded.imported_at", args...)
+		if err != nil {
+			return err
+		}
+		ids, digests = ids[n:], digests[n:]
+	}
+	return nil
 }
 
 // ImportLegacySessions gives every imported user, once, the session that
