@@ -109,6 +109,9 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 		opts.Target = t
 	}
 	_, err = fsimport.Run(ctx, opts, stdout)
+	if errors.Is(err, context.Canceled) {
+		return errors.New("import: interrupted; the batches written are kept: run the same command again to finish")
+	}
 	return err
 }
 

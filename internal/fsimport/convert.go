@@ -160,6 +160,13 @@ func (cv *conv) user(r row) (*User, string) {
 	if strings.TrimSpace(u.Email) == "" {
 		return nil, "empty email"
 	}
+	// A password in neither of upstream's forms is kept (it may be one of
+	// Bobbin's) but cannot be checked: counted, the person resets it.
+	var ph struct{ Type string }
+	if u.Password != "" && !strings.HasPrefix(u.Password, "$argon2id$") &&
+		(json.Unmarshal([]byte(u.Password), &ph) != nil || (ph.Type != "v2" && ph.Type != "v3")) {
+		cv.fields["users.password"]++
+	}
 	u.Img = cv.image(u.Img)
 	data, isObj, ok := cv.object(r, "data")
 	if !ok {
