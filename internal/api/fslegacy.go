@@ -54,19 +54,19 @@ func (s *Server) legacyJWT(r *http.Request, token string, now time.Time) (*Calle
 		return nil, false, nil
 	}
 	jti := store.LegacySessionID(claims.UserID)
-	p, err := s.DB.SessionPrincipal(r.Context(), jti, now.UnixMilli())
+	p, err := s.DB.Sessions().Principal(r.Context(), jti, now.UnixMilli())
 	if errors.Is(err, store.ErrNotFound) || (err == nil && p.UserID != claims.UserID) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if auth.RoleLevel(p.Role) < auth.RoleLevel(claims.Role) {
+	if p.Role.Level() < auth.Role(claims.Role).Level() {
 		return nil, false, nil // the role was lowered since the token was issued
 	}
 	s.Activity.JWT(p.UserID, now.UnixMilli())
 	return &Caller{UserID: p.UserID, Username: p.Username, Role: p.Role, Status: p.Status, Consent: p.Consent,
-		Level: auth.RoleLevel(p.Role), Method: MethodJWT, JTI: jti, IP: s.clientIP(r)}, true, nil
+		Level: p.Role.Level(), Method: MethodJWT, JTI: jti, IP: s.clientIP(r)}, true, nil
 }
 
 // legacyState caches, per database, the legacy token settings the import

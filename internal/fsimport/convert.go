@@ -142,7 +142,7 @@ func (cv *conv) user(r row) (*User, string) {
 	if strings.TrimSpace(u.Username) == "" {
 		return nil, "empty username"
 	}
-	if !auth.ValidRole(u.Role) {
+	if !auth.Role(u.Role).Valid() {
 		return nil, "unknown role " + strconv.Quote(u.Role)
 	}
 	if u.Language == "" {
@@ -203,7 +203,7 @@ func (cv *conv) key(r row) (*Key, string) {
 	} else {
 		return nil, undecryptable("apikeys", "name")
 	}
-	if max := max(0, int(auth.RoleLevel(r.str("__ownerRole")))); k.Level > max {
+	if max := max(0, int(auth.Role(r.str("__ownerRole")).Level())); k.Level > max {
 		k.Level = max
 		cv.capped++
 	}

@@ -234,7 +234,7 @@ func testImport(t *testing.T, opts ...apitest.Option) {
 	token := signin.Str("token")
 	ctx := context.Background()
 	db := e.App.DB
-	u17, err := db.UserByID(ctx, db, 17)
+	u17, err := db.Users().ByID(ctx, 17)
 	if err != nil || !strings.HasPrefix(u17.Password, "$argon2id$") {
 		t.Fatalf("password not upgraded: %v %.12s", err, u17.Password)
 	}
@@ -245,7 +245,7 @@ func testImport(t *testing.T, opts ...apitest.Option) {
 	e.Do("POST", "/signin", map[string]any{"username": "joost", "password": "wrong"}, apitest.None).Expect(t, 401, "")
 	// The v2 (bcrypt) password too, by email.
 	e.Do("POST", "/signin", map[string]any{"username": "v2@example.com", "password": f.Password.Plain}, apitest.None).Expect(t, 200, "")
-	if u, _ := db.UserByID(ctx, db, 18); !strings.HasPrefix(u.Password, "$argon2id$") {
+	if u, _ := db.Users().ByID(ctx, 18); !strings.HasPrefix(u.Password, "$argon2id$") {
 		t.Error("v2 password not upgraded")
 	}
 
@@ -261,7 +261,7 @@ func testImport(t *testing.T, opts ...apitest.Option) {
 	}
 	e.Do("GET", "/account/key", nil, apitest.Basic(keyID, f.APIKeySecret.Plain)).Expect(t, 200, "")
 	e.Do("GET", "/account/key", nil, apitest.Basic(keyID, f.APIKeySecret.Plain+"x")).Expect(t, 401, "")
-	if k, err := db.KeyByID(ctx, db, cappedKey); err != nil || k.Level != 4 {
+	if k, err := db.Keys().ByID(ctx, cappedKey); err != nil || k.Level != 4 {
 		t.Errorf("capped key: %+v %v", k, err)
 	}
 
@@ -281,11 +281,11 @@ func testImport(t *testing.T, opts ...apitest.Option) {
 		p.Num("pattern.settings.measurements.chest") != 970.5 || p.Str("pattern.data.version") != "3.0.0" {
 		t.Errorf("pattern 9: %s", p.Body)
 	}
-	if c, err := db.CuratedSetByID(ctx, db, 2); err != nil || c.Name[1] != "Curated" || c.Name[4] != "Gecureerd" ||
+	if c, err := db.Curated().SetByID(ctx, 2); err != nil || c.Name[1] != "Curated" || c.Name[4] != "Gecureerd" ||
 		!reflect.DeepEqual(c.Tags, []string{"tag1", "tag2", "etiket"}) || c.Measies["chest"] != 900 {
 		t.Errorf("curated set: %+v %v", c, err)
 	}
-	if s, err := db.SubscriberByID(ctx, db, "6d0f3d1c-2b4c-4a5f-9e77-1a2b3c4d5e6f"); err != nil || !s.Active {
+	if s, err := db.Subscribers().ByID(ctx, "6d0f3d1c-2b4c-4a5f-9e77-1a2b3c4d5e6f"); err != nil || !s.Active {
 		t.Errorf("subscriber: %+v %v", s, err)
 	}
 	// New rows get ids after the imported ones.
@@ -333,7 +333,7 @@ func testImport(t *testing.T, opts ...apitest.Option) {
 	e.Do("GET", "/account/jwt", nil, legacy).Expect(t, 401, "")
 	// The key upgraded at its first use keeps Bobbin's hash.
 	e.Do("GET", "/account/key", nil, apitest.Basic(keyID, f.APIKeySecret.Plain)).Expect(t, 200, "")
-	if s, err := db.SetByID(ctx, db, 5); err != nil || db.OpenSet(s) != nil || s.Name != "Me, renamed" {
+	if s, err := db.Sets().ByID(ctx, 5); err != nil || db.Sets().Open(s) != nil || s.Name != "Me, renamed" {
 		t.Errorf("set 5 after update: %+v %v", s, err)
 	}
 }

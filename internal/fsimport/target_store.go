@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"bobbin/internal/auth"
 	"bobbin/internal/store"
 )
 
@@ -101,7 +102,7 @@ func (t StoreTarget) put(ctx context.Context, tx *store.Tx, it Item) (string, er
 		}
 		return "", db.ImportUser(ctx, tx, &store.User{ID: r.ID, Username: r.Username, Email: r.Email, Initial: r.Initial,
 			Bio: r.Bio, Data: r.Data, Consent: r.Consent, Control: r.Control, Compare: r.Compare, Imperial: r.Imperial,
-			Newsletter: r.Newsletter, Language: r.Language, Role: r.Role, Status: r.Status, Patron: r.Patron,
+			Newsletter: r.Newsletter, Language: r.Language, Role: auth.Role(r.Role), Status: auth.Status(r.Status), Patron: r.Patron,
 			Password: r.Password, MFAEnabled: r.MFA, MFASecret: r.MFASecret, Img: r.Img, JWTCalls: r.JWTCalls,
 			KeyCalls: r.KeyCalls, LastSeen: r.LastSeen, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 	case *Key:

@@ -81,13 +81,14 @@ func (db *DB) ImportUser(ctx context.Context, tx *Tx, u *User) error {
 		u.Initial = u.Email
 	}
 	u.IHash = db.v.EHash(u.Initial)
-	e, err := db.encUser(u)
+	e, err := tx.Users().enc(u)
 	if err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, sqlImportUser, u.ID, u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.initial,
 		u.IHash, e.bio, e.data, u.Consent, u.Control, u.Compare, u.Imperial, u.Newsletter, u.Language, u.Role, u.Status,
 		u.Patron, u.Password, u.MFAEnabled, e.secret, u.Img, u.JWTCalls, u.KeyCalls, u.LastSeen, u.CreatedAt, u.UpdatedAt)
+	db.invalidate(tx, false, userStripe(u.ID)) // an update may change role, status, consent
 	return mapErr(err)
 }
 
@@ -189,12 +190,13 @@ func (db *DB) ImportKey(ctx context.Context, tx *Tx, k *APIKey, legacySecret str
 		}
 	}
 	_, err = tx.Exec(ctx, sqlImportKey, k.ID, k.UserID, name, k.Level, hash, legacy, k.ExpiresAt, k.CreatedAt, k.LastSeen, k.Calls)
+	db.invalidate(tx, false, credStripe(k.ID))
 	return mapErr(err)
 }
 
 // ImportSet writes s (open) with its own id.
 func (db *DB) ImportSet(ctx context.Context, tx *Tx, s *Set) error {
-	e, err := db.sealSet(s)
+	e, err := tx.Sets().seal(s)
 	if err != nil {
 		return err
 	}
@@ -212,11 +214,11 @@ func (db *DB) ImportPattern(ctx context.Context, tx *Tx, p *Pattern) error {
 	if err != nil {
 		return err
 	}
-	settings, err := db.sealObject("patterns.settings", p.Settings)
+	settings, err := sealObject(db, "patterns.settings", p.Settings)
 	if err != nil {
 		return err
 	}
-	data, err := db.sealObject("patterns.data", p.Data)
+	data, err := sealObject(db, "patterns.data", p.Data)
 	if err != nil {
 		return err
 	}
@@ -357,6 +359,7 @@ func (db *DB) ImportLegacySessions(ctx context.Context, tx *Tx, until int64) err
 		return err
 	}
 	_, err := tx.Exec(ctx, "UPDATE sessions SET expires_at = ? WHERE id LIKE 'fsimport-legacy-%' AND expires_at < ?", until, until)
+	db.invalidate(tx, true) // sessions of users not known here
 	return err
 }
 
@@ -477,6 +480,7 @@ func (db *DB) LegacyKeySecret(ctx context.Context, id string) (string, error) {
 func (db *DB) UpgradeLegacyKey(ctx context.Context, id, legacy string, hash []byte) error {
 	return db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.Exec(ctx, "UPDATE apikeys SET secret_hash = ?, legacy_secret = '' WHERE id = ? AND legacy_secret = ?", hash, id, legacy)
+		db.invalidate(tx, false, credStripe(id)) // the cached key holds the old hash
 		return err
 	})
 }
