@@ -134,8 +134,28 @@ func (r row) digest() string {
 	}
 	sort.Strings(keys)
 	h := sha256.New()
+	b := make([]byte, 0, 256)
 	for _, k := range keys {
-		fmt.Fprintf(h, "%s\x00%T\x00%v\x00", k, r[k], r[k])
+		b = append(b[:0], k...)
+		b = append(b, 0)
+		switch v := r[k].(type) {
+		case nil:
+			b = append(b, 'n')
+		case int64:
+			b = strconv.AppendInt(append(b, 'i'), v, 10)
+		case float64:
+			b = strconv.AppendFloat(append(b, 'f'), v, 'g', -1, 64)
+		case string:
+			b = append(append(b, 's'), v...)
+		case bool:
+			b = strconv.AppendBool(append(b, 'b'), v)
+		case time.Time:
+			b = v.UTC().AppendFormat(append(b, 't'), time.RFC3339Nano)
+		default:
+			b = fmt.Appendf(append(b, '?'), "%T:%v", v, v)
+		}
+		b = append(b, 0)
+		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }

@@ -51,31 +51,50 @@ type sealed struct {
 	CT string `json:"ct"`
 }
 
-// LooksEncrypted reports whether a stored value has upstream's {iv, ct} shape.
+// LooksEncrypted reports whether a stored value has upstream's shape,
+// {"iv":"<hex>","ct":"<hex>"} (JSON.stringify of {iv, ct}: always that
+// order, no spaces). Plain values (upstream keeps defaults such as '' and
+// '{}' in clear) do not.
 func LooksEncrypted(stored string) bool {
+	return strings.HasPrefix(strings.TrimSpace(stored), `{"iv":"`)
+}
+
+// parseSealed reads {"iv":"<hex>","ct":"<hex>"} without a JSON decoder
+// (the import reads millions), falling back to one for any other spacing.
+func parseSealed(stored string) (iv, ct string, ok bool) {
 	s := strings.TrimSpace(stored)
-	if !strings.HasPrefix(s, "{") || !strings.Contains(s, `"iv"`) {
-		return false
+	if rest, found := strings.CutPrefix(s, `{"iv":"`); found {
+		if i := strings.IndexByte(rest, '"'); i >= 0 {
+			iv = rest[:i]
+			if c, found := strings.CutPrefix(rest[i:], `","ct":"`); found {
+				if j := strings.IndexByte(c, '"'); j >= 0 && c[j:] == `"}` {
+					return iv, c[:j], true
+				}
+			}
+		}
 	}
 	var v sealed
-	return json.Unmarshal([]byte(s), &v) == nil && v.IV != "" && v.CT != ""
+	if err := json.Unmarshal([]byte(s), &v); err != nil || v.IV == "" {
+		return "", "", false
+	}
+	return v.IV, v.CT, true
 }
 
 // Decrypt returns the JSON value a stored field holds.
 func (c *Cipher) Decrypt(stored string) (json.RawMessage, error) {
-	var v sealed
-	if err := json.Unmarshal([]byte(stored), &v); err != nil || v.IV == "" {
+	ivHex, ctHex, ok := parseSealed(stored)
+	if !ok {
 		return nil, ErrUndecryptable
 	}
-	iv, err := hex.DecodeString(v.IV)
+	iv, err := hex.DecodeString(ivHex)
 	if err != nil || len(iv) != aes.BlockSize {
 		return nil, ErrUndecryptable
 	}
-	ct, err := hex.DecodeString(v.CT)
+	ct, err := hex.DecodeString(ctHex)
 	if err != nil || len(ct) == 0 || len(ct)%aes.BlockSize != 0 {
 		return nil, ErrUndecryptable
 	}
-	plain := make([]byte, len(ct))
+	plain := ct // decrypted in place
 	cipher.NewCBCDecrypter(c.block, iv).CryptBlocks(plain, ct)
 	// PKCS#7 padding, checked whole (a wrong key fails here 255 times in 256).
 	n := int(plain[len(plain)-1])

@@ -85,7 +85,7 @@ func (db *DB) ImportUser(ctx context.Context, tx *Tx, u *User) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, sqlImportUser, u.ID, u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.initial,
+	_, err = tx.exec(ctx, sqlImportUser, u.ID, u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.initial,
 		u.IHash, e.bio, e.data, u.Consent, u.Control, u.Compare, u.Imperial, u.Newsletter, u.Language, u.Role, u.Status,
 		u.Patron, u.Password, u.MFAEnabled, e.secret, u.Img, u.JWTCalls, u.KeyCalls, u.LastSeen, u.CreatedAt, u.UpdatedAt)
 	db.invalidate(tx, false, userStripe(u.ID)) // an update may change role, status, consent
@@ -96,7 +96,7 @@ func (db *DB) ImportUser(ctx context.Context, tx *Tx, u *User) error {
 // hash of email, or "" when it can: another account holds the name or the
 // address, or the id belongs to an account this import did not write.
 func (db *DB) ImportUserClash(ctx context.Context, tx *Tx, id int64, username, email string) (string, error) {
-	rows, err := tx.Query(ctx, "SELECT id, lusername, ehash FROM users WHERE id = ? OR lusername = ? OR ehash = ?",
+	rows, err := tx.query(ctx, "SELECT id, lusername, ehash FROM users WHERE id = ? OR lusername = ? OR ehash = ?",
 		id, strings.ToLower(username), db.v.EHash(email))
 	if err != nil {
 		return "", err
@@ -124,7 +124,7 @@ func (db *DB) ImportUserClash(ctx context.Context, tx *Tx, id int64, username, e
 	}
 	if sameID {
 		var n int
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM fsimport_rows WHERE tbl = 'users' AND id = ?",
+		if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM fsimport_rows WHERE tbl = 'users' AND id = ?",
 			strconv.FormatInt(id, 10)).Scan(&n); err != nil {
 			return "", err
 		}
@@ -148,7 +148,7 @@ func (db *DB) ImportIDsTaken(ctx context.Context, tx *Tx, table string, ids []an
 	out := map[string]bool{}
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		rows, err := tx.Query(ctx, "SELECT id FROM "+table+" WHERE id IN (?"+strings.Repeat(",?", n-1)+")", ids[:n]...)
+		rows, err := tx.query(ctx, "SELECT id FROM "+table+" WHERE id IN (?"+strings.Repeat(",?", n-1)+")", ids[:n]...)
 		if err != nil {
 			return nil, err
 		}
@@ -182,14 +182,14 @@ func (db *DB) ImportKey(ctx context.Context, tx *Tx, k *APIKey, legacySecret str
 	if !isNew {
 		var cur []byte
 		var curLegacy string
-		err = tx.QueryRow(ctx, "SELECT secret_hash, legacy_secret FROM apikeys WHERE id = ?", k.ID).Scan(&cur, &curLegacy)
+		err = tx.queryRow(ctx, "SELECT secret_hash, legacy_secret FROM apikeys WHERE id = ?", k.ID).Scan(&cur, &curLegacy)
 		if err == nil && !IsLegacyKeyHash(cur) && curLegacy == "" {
 			hash, legacy = cur, "" // upgraded at its first use: Bobbin's hash stays
 		} else if err = mapErr(err); err != nil && err != ErrNotFound {
 			return err
 		}
 	}
-	_, err = tx.Exec(ctx, sqlImportKey, k.ID, k.UserID, name, k.Level, hash, legacy, k.ExpiresAt, k.CreatedAt, k.LastSeen, k.Calls)
+	_, err = tx.exec(ctx, sqlImportKey, k.ID, k.UserID, name, k.Level, hash, legacy, k.ExpiresAt, k.CreatedAt, k.LastSeen, k.Calls)
 	db.invalidate(tx, false, credStripe(k.ID))
 	return mapErr(err)
 }
@@ -200,7 +200,7 @@ func (db *DB) ImportSet(ctx context.Context, tx *Tx, s *Set) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, sqlImportSet, s.ID, s.UserID, e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.CreatedAt, s.UpdatedAt)
+	_, err = tx.exec(ctx, sqlImportSet, s.ID, s.UserID, e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.CreatedAt, s.UpdatedAt)
 	return mapErr(err)
 }
 
@@ -222,13 +222,13 @@ func (db *DB) ImportPattern(ctx context.Context, tx *Tx, p *Pattern) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, sqlImportPattern, p.ID, p.UserID, p.Design, name, notes, p.Public, settings, data, p.Img, p.CreatedAt, p.UpdatedAt)
+	_, err = tx.exec(ctx, sqlImportPattern, p.ID, p.UserID, p.Design, name, notes, p.Public, settings, data, p.Img, p.CreatedAt, p.UpdatedAt)
 	return mapErr(err)
 }
 
 // ImportBookmark writes b with its own id.
 func (db *DB) ImportBookmark(ctx context.Context, tx *Tx, b *Bookmark) error {
-	_, err := tx.Exec(ctx, sqlImportBookmark, b.ID, b.UserID, b.Type, b.Title, b.URL, b.CreatedAt, b.UpdatedAt)
+	_, err := tx.exec(ctx, sqlImportBookmark, b.ID, b.UserID, b.Type, b.Title, b.URL, b.CreatedAt, b.UpdatedAt)
 	return mapErr(err)
 }
 
@@ -237,7 +237,7 @@ func (db *DB) ImportBookmark(ctx context.Context, tx *Tx, b *Bookmark) error {
 func (db *DB) ImportSubscriber(ctx context.Context, tx *Tx, s *Subscriber) error {
 	s.EHash = db.v.EHash(s.Email)
 	var other string
-	err := tx.QueryRow(ctx, "SELECT id FROM subscribers WHERE ehash = ?", s.EHash).Scan(&other)
+	err := tx.queryRow(ctx, "SELECT id FROM subscribers WHERE ehash = ?", s.EHash).Scan(&other)
 	if err == nil && other != s.ID {
 		return ErrConflict
 	}
@@ -245,7 +245,7 @@ func (db *DB) ImportSubscriber(ctx context.Context, tx *Tx, s *Subscriber) error
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, sqlImportSubscriber, s.ID, enc, s.EHash, s.Language, s.Active, s.CreatedAt, s.UpdatedAt)
+	_, err = tx.exec(ctx, sqlImportSubscriber, s.ID, enc, s.EHash, s.Language, s.Active, s.CreatedAt, s.UpdatedAt)
 	return mapErr(err)
 }
 
@@ -255,7 +255,7 @@ func (db *DB) ImportCuratedSet(ctx context.Context, tx *Tx, c *CuratedSet) error
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, sqlImportCuratedSet, append(append([]any{c.ID}, a...), c.CreatedAt, c.UpdatedAt)...)
+	_, err = tx.exec(ctx, sqlImportCuratedSet, append(append([]any{c.ID}, a...), c.CreatedAt, c.UpdatedAt)...)
 	return mapErr(err)
 }
 
@@ -283,7 +283,7 @@ func (db *DB) ImportOptionPack(ctx context.Context, tx *Tx, p *OptionPack) error
 		a = append(a, n)
 	}
 	a = append(a, tags, options, p.Info, p.Img, p.CreatedAt, p.UpdatedAt)
-	_, err = tx.Exec(ctx, sqlImportOptionPack, a...)
+	_, err = tx.exec(ctx, sqlImportOptionPack, a...)
 	return mapErr(err)
 }
 
@@ -297,7 +297,7 @@ func (db *DB) ImportDigests(ctx context.Context, tbl string, ids []string) (map[
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
-		rows, err := db.Query(ctx, "SELECT id, digest FROM fsimport_rows WHERE tbl = ? AND id IN (?"+
+		rows, err := db.query(ctx, "SELECT id, digest FROM fsimport_rows WHERE tbl = ? AND id IN (?"+
 			strings.Repeat(",?", n-1)+")", args...)
 		if err != nil {
 			return nil, err
@@ -329,7 +329,7 @@ func (db *DB) ImportMarks(ctx context.Context, tx *Tx, tbl string, ids, digests 
 		for i := range n {
 			args = append(args, tbl, ids[i], digests[i], now)
 		}
-		_, err := tx.Exec(ctx, "INSERT INTO fsimport_rows (tbl, id, digest, imported_at) VALUES (?,?,?,?)"+
+		_, err := tx.exec(ctx, "INSERT INTO fsimport_rows (tbl, id, digest, imported_at) VALUES (?,?,?,?)"+
 			strings.Repeat(",(?,?,?,?)", n-1)+
 			" ON CONFLICT (tbl, id) DO UPDATE SET digest = excluded.digest, imported_at = excluded.imported_at", args...)
 		if err != nil {
@@ -347,18 +347,18 @@ func (db *DB) ImportMarks(ctx context.Context, tx *Tx, tbl string, ids, digests 
 // gets one at most once, recorded in fsimport_rows as "legacy-session".
 func (db *DB) ImportLegacySessions(ctx context.Context, tx *Tx, until int64) error {
 	now := Now()
-	if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at)
+	if _, err := tx.exec(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at)
  SELECT 'fsimport-legacy-' || r.id, u.id, ?, ? FROM fsimport_rows r JOIN users u ON u.id = CAST(r.id AS BIGINT)
  WHERE r.tbl = 'users' AND NOT EXISTS (SELECT 1 FROM fsimport_rows m WHERE m.tbl = 'legacy-session' AND m.id = r.id)
  ON CONFLICT (id) DO NOTHING`, now, until); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO fsimport_rows (tbl, id, digest, imported_at)
+	if _, err := tx.exec(ctx, `INSERT INTO fsimport_rows (tbl, id, digest, imported_at)
  SELECT 'legacy-session', r.id, '', ? FROM fsimport_rows r
  WHERE r.tbl = 'users' AND NOT EXISTS (SELECT 1 FROM fsimport_rows m WHERE m.tbl = 'legacy-session' AND m.id = r.id)`, now); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, "UPDATE sessions SET expires_at = ? WHERE id LIKE 'fsimport-legacy-%' AND expires_at < ?", until, until)
+	_, err := tx.exec(ctx, "UPDATE sessions SET expires_at = ? WHERE id LIKE 'fsimport-legacy-%' AND expires_at < ?", until, until)
 	db.invalidate(tx, true) // sessions of users not known here
 	return err
 }
@@ -371,7 +371,7 @@ func (db *DB) PendingMigrations(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	done := map[int]bool{}
-	rows, err := db.Query(ctx, "SELECT version FROM schema_migrations")
+	rows, err := db.query(ctx, "SELECT version FROM schema_migrations")
 	if err == nil {
 		for rows.Next() {
 			var v int
@@ -400,17 +400,17 @@ func (db *DB) ImportSequences(ctx context.Context, tx *Tx) error {
 		if db.dialect == Postgres {
 			q = "SELECT setval(pg_get_serial_sequence('" + t + "', 'id'), COALESCE((SELECT MAX(id) FROM " + t + "), 0) + 1, false)"
 			var v int64
-			if err := tx.QueryRow(ctx, q).Scan(&v); err != nil {
+			if err := tx.queryRow(ctx, q).Scan(&v); err != nil {
 				return err
 			}
 			continue
 		}
 		// SQLite raises sqlite_sequence itself on an insert with an explicit
 		// id; this makes it explicit, and creates the row if none exists.
-		if _, err := tx.Exec(ctx, "UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX(id), 0) FROM "+t+")) WHERE name = ?", t); err != nil {
+		if _, err := tx.exec(ctx, "UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX(id), 0) FROM "+t+")) WHERE name = ?", t); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO sqlite_sequence (name, seq) SELECT ?, (SELECT COALESCE(MAX(id), 0) FROM "+t+
+		if _, err := tx.exec(ctx, "INSERT INTO sqlite_sequence (name, seq) SELECT ?, (SELECT COALESCE(MAX(id), 0) FROM "+t+
 			") WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)", t, t); err != nil {
 			return err
 		}
@@ -432,7 +432,7 @@ const legacyJWTMeta = "fsimport.jwt"
 // SetLegacyJWT stores (or, with nil, removes) the legacy token settings.
 func (db *DB) SetLegacyJWT(ctx context.Context, tx *Tx, l *LegacyJWT) error {
 	if l == nil {
-		_, err := tx.Exec(ctx, "DELETE FROM meta WHERE k = ?", legacyJWTMeta)
+		_, err := tx.exec(ctx, "DELETE FROM meta WHERE k = ?", legacyJWTMeta)
 		return err
 	}
 	b, err := json.Marshal(l)
@@ -443,14 +443,14 @@ func (db *DB) SetLegacyJWT(ctx context.Context, tx *Tx, l *LegacyJWT) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", legacyJWTMeta, v)
+	_, err = tx.exec(ctx, "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", legacyJWTMeta, v)
 	return err
 }
 
 // LegacyJWTSettings reads the legacy token settings; nil when there are none.
 func (db *DB) LegacyJWTSettings(ctx context.Context) (*LegacyJWT, error) {
 	var v string
-	err := db.QueryRow(ctx, "SELECT v FROM meta WHERE k = ?", legacyJWTMeta).Scan(&v)
+	err := db.queryRow(ctx, "SELECT v FROM meta WHERE k = ?", legacyJWTMeta).Scan(&v)
 	if err = mapErr(err); err == ErrNotFound {
 		return nil, nil
 	} else if err != nil {
@@ -471,7 +471,7 @@ func (db *DB) LegacyJWTSettings(ctx context.Context) (*LegacyJWT, error) {
 // has Bobbin's hash already).
 func (db *DB) LegacyKeySecret(ctx context.Context, id string) (string, error) {
 	var s string
-	err := db.QueryRow(ctx, "SELECT legacy_secret FROM apikeys WHERE id = ?", id).Scan(&s)
+	err := db.queryRow(ctx, "SELECT legacy_secret FROM apikeys WHERE id = ?", id).Scan(&s)
 	return s, mapErr(err)
 }
 
@@ -479,7 +479,7 @@ func (db *DB) LegacyKeySecret(ctx context.Context, id string) (string, error) {
 // keyed hash, once: only while legacy_secret still holds legacy.
 func (db *DB) UpgradeLegacyKey(ctx context.Context, id, legacy string, hash []byte) error {
 	return db.Write(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, "UPDATE apikeys SET secret_hash = ?, legacy_secret = '' WHERE id = ? AND legacy_secret = ?", hash, id, legacy)
+		_, err := tx.exec(ctx, "UPDATE apikeys SET secret_hash = ?, legacy_secret = '' WHERE id = ? AND legacy_secret = ?", hash, id, legacy)
 		db.invalidate(tx, false, credStripe(id)) // the cached key holds the old hash
 		return err
 	})
