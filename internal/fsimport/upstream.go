@@ -53,7 +53,7 @@ type sealed struct {
 
 // LooksEncrypted reports whether a stored value has upstream's shape,
 // {"iv":"<hex>","ct":"<hex>"} (JSON.stringify of {iv, ct}: always that
-// order, no spaces). Plain values (upstream keeps defaults such as '' and
+// order, no spaces). Plain values (upstream keeps defaults such as ” and
 // '{}' in clear) do not.
 func LooksEncrypted(stored string) bool {
 	return strings.HasPrefix(strings.TrimSpace(stored), `{"iv":"`)
