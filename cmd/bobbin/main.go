@@ -7,6 +7,7 @@
 //	bobbin user set-role ID|USERNAME|EMAIL ROLE
 //	bobbin user set-status ID|USERNAME|EMAIL STATUS   (1 active, -1 restricted, -2 disabled)
 //	bobbin user disable ID|USERNAME|EMAIL
+//	bobbin import freesewing --from FILE --enc-key KEY [--jwt-secret S] [--dry-run]
 //
 // Every setting is an environment variable and a flag (bobbin help).
 package main
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		usage(stdout)
 		return nil
+	case "import": // bobbin import freesewing (import.go)
+		return importCommand(ctx, args, getenv, stdout, stderr)
 	case "serve", "migrate", "user":
 	default:
 		usage(stderr)
@@ -93,6 +96,8 @@ func usage(w io.Writer) {
   user set-role WHO ROLE    WHO is an id, username or email
   user set-status WHO N     1 active, -1 restricted, -2 disabled
   user disable WHO          same as set-status WHO -2
+  import freesewing --from FILE --enc-key KEY [--jwt-secret S] [--dry-run]
+                            move a FreeSewing v3 database in (docs/import.md)
 
 settings (flag, environment variable, meaning):`)
 	config.Usage(w)

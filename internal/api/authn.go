@@ -65,6 +65,10 @@ func (s *Server) authJWT(r *http.Request, creds auth.Credentials, perr error) (*
 	now := s.Now()
 	claims, err := s.Tokens.Verify(creds.Token, now)
 	if err != nil {
+		// fsimport: a token FreeSewing issued before the import (fslegacy.go).
+		if c, ok, lerr := s.legacyJWT(r, creds.Token, now); ok || lerr != nil {
+			return c, lerr
+		}
 		return nil, jwtFailure(true)
 	}
 	p, err := s.DB.Sessions().Principal(r.Context(), claims.ID, now.UnixMilli())
@@ -107,6 +111,9 @@ func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*
 	}
 	// Equal runs the HMAC whether or not the key exists.
 	ok := s.Secrets.Equal(creds.Secret, p.SecretHash)
+	if err == nil && !ok && store.IsLegacyKeyHash(p.SecretHash) && p.ExpiresAt > now.UnixMilli() { // fsimport: key imported from FreeSewing (fslegacy.go)
+		ok = s.legacyKey(r.Context(), p.KeyID, creds.Secret)
+	}
 	if err != nil || !ok || p.ExpiresAt <= now.UnixMilli() {
 		return fail()
 	}
