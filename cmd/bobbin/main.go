@@ -162,7 +162,7 @@ func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.W
 // oldest keeps the username's skeleton, the others are listed for an
 // operator to resolve. Nothing is merged or renamed.
 func reportLookAlikes(ctx context.Context, db *store.DB, out io.Writer) error {
-	cs, err := db.BackfillUsernameSkeletons(ctx)
+	cs, err := db.Users().BackfillSkeletons(ctx)
 	if err != nil {
 		return fmt.Errorf("username skeletons: %w", err)
 	}

@@ -25,7 +25,7 @@ import (
 // flood of such requests waits or is refused (ErrBusy) instead of
 // exhausting memory; the per-key and per-address throttles run before.
 func (s *Server) legacyKey(ctx context.Context, keyID, secret string) bool {
-	legacy, err := s.DB.LegacyKeySecret(ctx, keyID)
+	legacy, err := s.DB.Import().LegacyKeySecret(ctx, keyID)
 	if err != nil || legacy == "" {
 		return false
 	}
@@ -33,7 +33,7 @@ func (s *Server) legacyKey(ctx context.Context, keyID, secret string) bool {
 	if err != nil || !ok {
 		return false
 	}
-	if err := s.DB.UpgradeLegacyKey(context.WithoutCancel(ctx), keyID, legacy, s.Secrets.Hash(secret)); err != nil {
+	if err := s.DB.Import().UpgradeLegacyKey(context.WithoutCancel(ctx), keyID, legacy, s.Secrets.Hash(secret)); err != nil {
 		// The secret is right; the next use tries the upgrade again.
 		s.Log.Warn("imported key: storing its new hash failed", "key", keyID, "err", err)
 	}
@@ -90,7 +90,7 @@ func legacyTokensFor(ctx context.Context, db *store.DB) *auth.LegacyTokens {
 	}
 	st.read = wall
 	st.tokens = nil
-	l, err := db.LegacyJWTSettings(ctx)
+	l, err := db.Import().LegacyJWTSettings(ctx)
 	if err != nil || l == nil {
 		return nil
 	}

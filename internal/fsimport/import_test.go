@@ -256,7 +256,7 @@ func testImport(t *testing.T, opts ...apitest.Option) {
 	if acc.Str("account.username") != "joost" {
 		t.Errorf("key account: %s", acc.Body)
 	}
-	if legacy, err := db.LegacyKeySecret(ctx, keyID); err != nil || legacy != "" {
+	if legacy, err := db.Import().LegacyKeySecret(ctx, keyID); err != nil || legacy != "" {
 		t.Errorf("key still legacy after its first use: %q %v", legacy, err)
 	}
 	e.Do("GET", "/account/key", nil, apitest.Basic(keyID, f.APIKeySecret.Plain)).Expect(t, 200, "")

@@ -22,7 +22,7 @@ var errRollback = errors.New("fsimport: dry run, rolled back")
 
 // Digests implements Target.
 func (t StoreTarget) Digests(ctx context.Context, table string, ids []string) (map[string]string, error) {
-	return t.DB.ImportDigests(ctx, table, ids)
+	return t.DB.Import().Digests(ctx, table, ids)
 }
 
 // write runs fn in one transaction, rolled back when commit is false.
@@ -44,7 +44,6 @@ func (t StoreTarget) write(ctx context.Context, commit bool, fn func(tx *store.T
 
 // Apply implements Target.
 func (t StoreTarget) Apply(ctx context.Context, b *Batch, commit bool) ([]Skip, error) {
-	db := t.DB
 	var skips []Skip
 	err := t.write(ctx, commit, func(tx *store.Tx) error {
 		skips = skips[:0]
@@ -63,7 +62,7 @@ func (t StoreTarget) Apply(ctx context.Context, b *Batch, commit bool) ([]Skip, 
 				}
 			}
 			var err error
-			if taken, err = db.ImportIDsTaken(ctx, tx, b.Table, ids); err != nil {
+			if taken, err = tx.Import().IDsTaken(ctx, b.Table, ids); err != nil {
 				return err
 			}
 		}
@@ -86,51 +85,50 @@ func (t StoreTarget) Apply(ctx context.Context, b *Batch, commit bool) ([]Skip, 
 			}
 			ids, digests = append(ids, it.ID), append(digests, it.Digest)
 		}
-		return db.ImportMarks(ctx, tx, b.Table, ids, digests)
+		return tx.Import().Marks(ctx, b.Table, ids, digests)
 	})
 	return skips, err
 }
 
 // put writes one record; a non-empty reason means it was refused.
 func (t StoreTarget) put(ctx context.Context, tx *store.Tx, it Item) (string, error) {
-	db := t.DB
 	switch r := it.Record.(type) {
 	case *User:
-		reason, err := db.ImportUserClash(ctx, tx, r.ID, r.Username, r.Email)
+		reason, err := tx.Import().UserClash(ctx, r.ID, r.Username, r.Email)
 		if err != nil || reason != "" {
 			return reason, err
 		}
-		return "", db.ImportUser(ctx, tx, &store.User{ID: r.ID, Username: r.Username, Email: r.Email, Initial: r.Initial,
+		return "", tx.Import().User(ctx, &store.User{ID: r.ID, Username: r.Username, Email: r.Email, Initial: r.Initial,
 			Bio: r.Bio, Data: r.Data, Consent: r.Consent, Control: r.Control, Compare: r.Compare, Imperial: r.Imperial,
 			Newsletter: r.Newsletter, Language: r.Language, Role: auth.Role(r.Role), Status: auth.Status(r.Status), Patron: r.Patron,
 			Password: r.Password, MFAEnabled: r.MFA, MFASecret: r.MFASecret, Img: r.Img, JWTCalls: r.JWTCalls,
 			KeyCalls: r.KeyCalls, LastSeen: r.LastSeen, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 	case *Key:
-		return "", db.ImportKey(ctx, tx, &store.APIKey{ID: r.ID, UserID: r.UserID, Name: r.Name, Level: r.Level,
+		return "", tx.Import().Key(ctx, &store.APIKey{ID: r.ID, UserID: r.UserID, Name: r.Name, Level: r.Level,
 			ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt, LastSeen: r.LastSeen, Calls: r.Calls}, r.LegacySecret, it.New)
 	case *Set:
-		return "", db.ImportSet(ctx, tx, &store.Set{ID: r.ID, UserID: r.UserID, Name: r.Name, Notes: r.Notes, Public: r.Public,
+		return "", tx.Import().Set(ctx, &store.Set{ID: r.ID, UserID: r.UserID, Name: r.Name, Notes: r.Notes, Public: r.Public,
 			Imperial: r.Imperial, Measies: r.Measies, Img: r.Img, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 	case *Pattern:
-		return "", db.ImportPattern(ctx, tx, &store.Pattern{ID: r.ID, UserID: r.UserID, Design: r.Design, Name: r.Name,
+		return "", tx.Import().Pattern(ctx, &store.Pattern{ID: r.ID, UserID: r.UserID, Design: r.Design, Name: r.Name,
 			Notes: r.Notes, Public: r.Public, Settings: r.Settings, Data: r.Data, Img: r.Img, CreatedAt: r.CreatedAt,
 			UpdatedAt: r.UpdatedAt})
 	case *Bookmark:
-		return "", db.ImportBookmark(ctx, tx, &store.Bookmark{ID: r.ID, UserID: r.UserID, Type: r.Type, Title: r.Title,
+		return "", tx.Import().Bookmark(ctx, &store.Bookmark{ID: r.ID, UserID: r.UserID, Type: r.Type, Title: r.Title,
 			URL: r.URL, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 	case *Subscriber:
-		err := db.ImportSubscriber(ctx, tx, &store.Subscriber{ID: r.ID, Email: r.Email, Language: r.Language,
+		err := tx.Import().Subscriber(ctx, &store.Subscriber{ID: r.ID, Email: r.Email, Language: r.Language,
 			Active: r.Active, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 		if errors.Is(err, store.ErrConflict) {
 			return "address is another subscriber's", nil
 		}
 		return "", err
 	case *CuratedSet:
-		return "", db.ImportCuratedSet(ctx, tx, &store.CuratedSet{ID: r.ID, Name: r.Name, Notes: r.Notes, Tags: r.Tags,
+		return "", tx.Import().CuratedSet(ctx, &store.CuratedSet{ID: r.ID, Name: r.Name, Notes: r.Notes, Tags: r.Tags,
 			Measies: r.Measies, Height: r.Height, Info: r.Info, Published: r.Published, Img: r.Img,
 			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 	case *OptionPack:
-		return "", db.ImportOptionPack(ctx, tx, &store.OptionPack{ID: r.ID, Design: r.Design, Name: r.Name, Notes: r.Notes,
+		return "", tx.Import().OptionPack(ctx, &store.OptionPack{ID: r.ID, Design: r.Design, Name: r.Name, Notes: r.Notes,
 			Tags: r.Tags, Options: r.Options, Info: r.Info, Img: r.Img, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
 	}
 	return "", fmt.Errorf("fsimport: no writer for %T", it.Record)
@@ -138,19 +136,18 @@ func (t StoreTarget) put(ctx context.Context, tx *store.Tx, it Item) (string, er
 
 // Finish implements Target.
 func (t StoreTarget) Finish(ctx context.Context, l *LegacyJWT, commit bool) error {
-	db := t.DB
 	return t.write(ctx, commit, func(tx *store.Tx) error {
-		if err := db.ImportSequences(ctx, tx); err != nil {
+		if err := tx.Import().Sequences(ctx); err != nil {
 			return err
 		}
 		if l == nil {
 			return nil
 		}
-		if err := db.SetLegacyJWT(ctx, tx, &store.LegacyJWT{Secret: l.Secret, Issuer: l.Issuer, Audience: l.Audience,
+		if err := tx.Import().SetLegacyJWT(ctx, &store.LegacyJWT{Secret: l.Secret, Issuer: l.Issuer, Audience: l.Audience,
 			IssuedBefore: l.IssuedBefore}); err != nil {
 			return err
 		}
-		return db.ImportLegacySessions(ctx, tx, l.SessionsUntil)
+		return tx.Import().LegacySessions(ctx, l.SessionsUntil)
 	})
 }
 

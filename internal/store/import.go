@@ -75,7 +75,8 @@ func langCols(prefix string) []string { return strings.Split(curatedLangColumns(
 // import wrote before). EHash and IHash are computed Bobbin's way from
 // Email and Initial. The MFA scratch codes and last step, which upstream
 // does not have, are left as they are.
-func (db *DB) ImportUser(ctx context.Context, tx *Tx, u *User) error {
+func (st Import) User(ctx context.Context, u *User) error {
+	db, tx := st.db, st.q.(*Tx)
 	u.EHash = db.v.EHash(u.Email)
 	if u.Initial == "" {
 		u.Initial = u.Email
@@ -88,14 +89,15 @@ func (db *DB) ImportUser(ctx context.Context, tx *Tx, u *User) error {
 	_, err = tx.exec(ctx, sqlImportUser, u.ID, u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.initial,
 		u.IHash, e.bio, e.data, u.Consent, u.Control, u.Compare, u.Imperial, u.Newsletter, u.Language, u.Role, u.Status,
 		u.Patron, u.Password, u.MFAEnabled, e.secret, u.Img, u.JWTCalls, u.KeyCalls, u.LastSeen, u.CreatedAt, u.UpdatedAt)
-	db.invalidate(tx, false, userStripe(u.ID)) // an update may change role, status, consent
+	invalidate(db, tx, false, userStripe(u.ID)) // an update may change role, status, consent
 	return mapErr(err)
 }
 
 // ImportUserClash names why user id cannot take lusername and the email
 // hash of email, or "" when it can: another account holds the name or the
 // address, or the id belongs to an account this import did not write.
-func (db *DB) ImportUserClash(ctx context.Context, tx *Tx, id int64, username, email string) (string, error) {
+func (st Import) UserClash(ctx context.Context, id int64, username, email string) (string, error) {
+	db, tx := st.db, st.q.(*Tx)
 	rows, err := tx.query(ctx, "SELECT id, lusername, ehash FROM users WHERE id = ? OR lusername = ? OR ehash = ?",
 		id, strings.ToLower(username), db.v.EHash(email))
 	if err != nil {
@@ -141,7 +143,8 @@ var importTables = map[string]bool{"apikeys": true, "sets": true, "patterns": tr
 
 // ImportIDsTaken returns which of ids exist in table (one of the tables
 // the import writes besides users), in one query per 500 ids.
-func (db *DB) ImportIDsTaken(ctx context.Context, tx *Tx, table string, ids []any) (map[string]bool, error) {
+func (st Import) IDsTaken(ctx context.Context, table string, ids []any) (map[string]bool, error) {
+	tx := st.q.(*Tx)
 	if !importTables[table] {
 		return nil, errors.New("store: not an import table: " + table)
 	}
@@ -173,7 +176,8 @@ func (db *DB) ImportIDsTaken(ctx context.Context, tx *Tx, table string, ids []an
 // legacy_secret (secret_hash holds LegacyKeyMarker until the first use).
 // A key whose first use already happened keeps Bobbin's hash (isNew
 // false: an earlier run wrote the key, so it is looked at).
-func (db *DB) ImportKey(ctx context.Context, tx *Tx, k *APIKey, legacySecret string, isNew bool) error {
+func (st Import) Key(ctx context.Context, k *APIKey, legacySecret string, isNew bool) error {
+	db, tx := st.db, st.q.(*Tx)
 	name, err := db.v.Encrypt("apikeys.name", k.Name)
 	if err != nil {
 		return err
@@ -190,12 +194,13 @@ func (db *DB) ImportKey(ctx context.Context, tx *Tx, k *APIKey, legacySecret str
 		}
 	}
 	_, err = tx.exec(ctx, sqlImportKey, k.ID, k.UserID, name, k.Level, hash, legacy, k.ExpiresAt, k.CreatedAt, k.LastSeen, k.Calls)
-	db.invalidate(tx, false, credStripe(k.ID))
+	invalidate(db, tx, false, credStripe(k.ID))
 	return mapErr(err)
 }
 
 // ImportSet writes s (open) with its own id.
-func (db *DB) ImportSet(ctx context.Context, tx *Tx, s *Set) error {
+func (st Import) Set(ctx context.Context, s *Set) error {
+	tx := st.q.(*Tx)
 	e, err := tx.Sets().seal(s)
 	if err != nil {
 		return err
@@ -205,7 +210,8 @@ func (db *DB) ImportSet(ctx context.Context, tx *Tx, s *Set) error {
 }
 
 // ImportPattern writes p (open) with its own id.
-func (db *DB) ImportPattern(ctx context.Context, tx *Tx, p *Pattern) error {
+func (st Import) Pattern(ctx context.Context, p *Pattern) error {
+	db, tx := st.db, st.q.(*Tx)
 	name, err := db.v.Encrypt("patterns.name", p.Name)
 	if err != nil {
 		return err
@@ -227,14 +233,16 @@ func (db *DB) ImportPattern(ctx context.Context, tx *Tx, p *Pattern) error {
 }
 
 // ImportBookmark writes b with its own id.
-func (db *DB) ImportBookmark(ctx context.Context, tx *Tx, b *Bookmark) error {
+func (st Import) Bookmark(ctx context.Context, b *Bookmark) error {
+	tx := st.q.(*Tx)
 	_, err := tx.exec(ctx, sqlImportBookmark, b.ID, b.UserID, b.Type, b.Title, b.URL, b.CreatedAt, b.UpdatedAt)
 	return mapErr(err)
 }
 
 // ImportSubscriber writes s with its own id; EHash is computed here. An
 // address another subscriber row holds is ErrConflict.
-func (db *DB) ImportSubscriber(ctx context.Context, tx *Tx, s *Subscriber) error {
+func (st Import) Subscriber(ctx context.Context, s *Subscriber) error {
+	db, tx := st.db, st.q.(*Tx)
 	s.EHash = db.v.EHash(s.Email)
 	var other string
 	err := tx.queryRow(ctx, "SELECT id FROM subscribers WHERE ehash = ?", s.EHash).Scan(&other)
@@ -250,7 +258,8 @@ func (db *DB) ImportSubscriber(ctx context.Context, tx *Tx, s *Subscriber) error
 }
 
 // ImportCuratedSet writes c with its own id.
-func (db *DB) ImportCuratedSet(ctx context.Context, tx *Tx, c *CuratedSet) error {
+func (st Import) CuratedSet(ctx context.Context, c *CuratedSet) error {
+	tx := st.q.(*Tx)
 	a, err := c.args()
 	if err != nil {
 		return err
@@ -260,7 +269,8 @@ func (db *DB) ImportCuratedSet(ctx context.Context, tx *Tx, c *CuratedSet) error
 }
 
 // ImportOptionPack writes p with its own id.
-func (db *DB) ImportOptionPack(ctx context.Context, tx *Tx, p *OptionPack) error {
+func (st Import) OptionPack(ctx context.Context, p *OptionPack) error {
+	tx := st.q.(*Tx)
 	if p.Tags == nil {
 		p.Tags = []string{}
 	}
@@ -289,7 +299,8 @@ func (db *DB) ImportOptionPack(ctx context.Context, tx *Tx, p *OptionPack) error
 
 // ImportDigests returns the digests recorded for ids of an upstream table
 // (ids not imported yet are absent).
-func (db *DB) ImportDigests(ctx context.Context, tbl string, ids []string) (map[string]string, error) {
+func (st Import) Digests(ctx context.Context, tbl string, ids []string) (map[string]string, error) {
+	db := st.db
 	out := make(map[string]string, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
@@ -321,7 +332,8 @@ func (db *DB) ImportDigests(ctx context.Context, tbl string, ids []string) (map[
 
 // ImportMarks records that upstream rows (ids[i], with digests[i]) were
 // written, in one statement per 250 rows.
-func (db *DB) ImportMarks(ctx context.Context, tx *Tx, tbl string, ids, digests []string) error {
+func (st Import) Marks(ctx context.Context, tbl string, ids, digests []string) error {
+	tx := st.q.(*Tx)
 	now := Now()
 	for len(ids) > 0 {
 		n := min(len(ids), 250)
@@ -345,7 +357,8 @@ func (db *DB) ImportMarks(ctx context.Context, tx *Tx, tbl string, ids, digests 
 // expiry of those still there to until (Unix ms). A session revoked since
 // (sign-out everywhere, a lowered role...) is not made again: each user
 // gets one at most once, recorded in fsimport_rows as "legacy-session".
-func (db *DB) ImportLegacySessions(ctx context.Context, tx *Tx, until int64) error {
+func (st Import) LegacySessions(ctx context.Context, until int64) error {
+	db, tx := st.db, st.q.(*Tx)
 	now := Now()
 	if _, err := tx.exec(ctx, `INSERT INTO sessions (id, user_id, created_at, expires_at)
  SELECT 'fsimport-legacy-' || r.id, u.id, ?, ? FROM fsimport_rows r JOIN users u ON u.id = CAST(r.id AS BIGINT)
@@ -359,7 +372,7 @@ func (db *DB) ImportLegacySessions(ctx context.Context, tx *Tx, until int64) err
 		return err
 	}
 	_, err := tx.exec(ctx, "UPDATE sessions SET expires_at = ? WHERE id LIKE 'fsimport-legacy-%' AND expires_at < ?", until, until)
-	db.invalidate(tx, true) // sessions of users not known here
+	invalidate(db, tx, true) // sessions of users not known here
 	return err
 }
 
@@ -394,7 +407,8 @@ func (db *DB) PendingMigrations(ctx context.Context) ([]string, error) {
 
 // ImportSequences moves every id sequence of a table the import writes past
 // its highest id, so that rows made in Bobbin never reuse an imported id.
-func (db *DB) ImportSequences(ctx context.Context, tx *Tx) error {
+func (st Import) Sequences(ctx context.Context) error {
+	db, tx := st.db, st.q.(*Tx)
 	for _, t := range []string{"users", "sets", "patterns", "bookmarks", "curated_sets", "option_packs"} {
 		var q string
 		if db.dialect == Postgres {
@@ -430,7 +444,8 @@ type LegacyJWT struct {
 const legacyJWTMeta = "fsimport.jwt"
 
 // SetLegacyJWT stores (or, with nil, removes) the legacy token settings.
-func (db *DB) SetLegacyJWT(ctx context.Context, tx *Tx, l *LegacyJWT) error {
+func (st Import) SetLegacyJWT(ctx context.Context, l *LegacyJWT) error {
+	db, tx := st.db, st.q.(*Tx)
 	if l == nil {
 		_, err := tx.exec(ctx, "DELETE FROM meta WHERE k = ?", legacyJWTMeta)
 		return err
@@ -448,7 +463,8 @@ func (db *DB) SetLegacyJWT(ctx context.Context, tx *Tx, l *LegacyJWT) error {
 }
 
 // LegacyJWTSettings reads the legacy token settings; nil when there are none.
-func (db *DB) LegacyJWTSettings(ctx context.Context) (*LegacyJWT, error) {
+func (st Import) LegacyJWTSettings(ctx context.Context) (*LegacyJWT, error) {
+	db := st.db
 	var v string
 	err := db.queryRow(ctx, "SELECT v FROM meta WHERE k = ?", legacyJWTMeta).Scan(&v)
 	if err = mapErr(err); err == ErrNotFound {
@@ -469,7 +485,8 @@ func (db *DB) LegacyJWTSettings(ctx context.Context) (*LegacyJWT, error) {
 
 // LegacyKeySecret reads upstream's hash of a key's secret ("" when the key
 // has Bobbin's hash already).
-func (db *DB) LegacyKeySecret(ctx context.Context, id string) (string, error) {
+func (st Import) LegacyKeySecret(ctx context.Context, id string) (string, error) {
+	db := st.db
 	var s string
 	err := db.queryRow(ctx, "SELECT legacy_secret FROM apikeys WHERE id = ?", id).Scan(&s)
 	return s, mapErr(err)
@@ -477,10 +494,11 @@ func (db *DB) LegacyKeySecret(ctx context.Context, id string) (string, error) {
 
 // UpgradeLegacyKey replaces upstream's hash of a key's secret with Bobbin's
 // keyed hash, once: only while legacy_secret still holds legacy.
-func (db *DB) UpgradeLegacyKey(ctx context.Context, id, legacy string, hash []byte) error {
+func (st Import) UpgradeLegacyKey(ctx context.Context, id, legacy string, hash []byte) error {
+	db := st.db
 	return db.Write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(ctx, "UPDATE apikeys SET secret_hash = ?, legacy_secret = '' WHERE id = ? AND legacy_secret = ?", hash, id, legacy)
-		db.invalidate(tx, false, credStripe(id)) // the cached key holds the old hash
+		invalidate(db, tx, false, credStripe(id)) // the cached key holds the old hash
 		return err
 	})
 }
