@@ -29,6 +29,7 @@ import (
 	"bobbin/internal/password"
 	"bobbin/internal/session"
 	"bobbin/internal/signin"
+	"bobbin/internal/signin/oauth"
 	"bobbin/internal/store"
 	"bobbin/internal/throttle"
 	"bobbin/internal/userdata"
@@ -76,6 +77,9 @@ type Server struct {
 	// internal/identity, internal/signin
 	accounts *identity.Accounts
 	signin   *signin.Signin
+
+	// internal/signin/oauth, internal/signin/passkey
+	oauth *oauth.OAuth
 
 	// internal/userdata
 	bookmarks *userdata.Bookmarks
@@ -332,6 +336,11 @@ func (s *Server) domains() {
 	s.signin = signin.New(signin.Deps{DB: s.DB, Config: s.Config, Hasher: s.Hasher, Sessions: sessions,
 		Audit: s.auditLog, Courier: s.courier, Log: s.Log, Now: s.Now, Later: s.later,
 		Throttles: signin.Throttles{Account: s.signinFailsAccount, Address: s.signinFailsAddress}})
+
+	// internal/signin/oauth, internal/signin/passkey
+	s.oauth = oauth.New(oauth.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Images: s.images,
+		Providers: oauth.Providers(s.Config, &http.Client{Timeout: 15 * time.Second}),
+		Avatars:   oauth.NewAvatars(s.Config.TestMode()), Log: s.Log, Now: s.Now})
 
 	// internal/userdata
 	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog}
