@@ -108,6 +108,7 @@ var notOwned = map[string]string{
 	"POST /ocunsub/{ehash}":                "public: RFC 8058 one-click unsubscribe, the keyed ehash is the capability",
 	"GET /users/{id}":                      "public profile of an active account, by design (account_life_test)",
 	"DELETE /account/providers/{provider}": "{provider} names a provider; only the caller's own link is removed (internal/signin/oauth tests)",
+	"DELETE /passkeys/{id}":                "only the caller's own passkey is deleted, another's is 404 (internal/signin/passkey tests); passkeys are made by a WebAuthn ceremony, not a JSON create body",
 	"GET /images/{name}":                   "public: content-addressed images, public once attached (images_test)",
 	"GET /curated-sets/{file}":             "public curated documents: no user owns them; unpublished ones 404 (curated_test)",
 	"GET /option-packs/{file}":             "public option-pack documents: no user owns them (curated_test)",

@@ -30,6 +30,7 @@ import (
 	"bobbin/internal/session"
 	"bobbin/internal/signin"
 	"bobbin/internal/signin/oauth"
+	"bobbin/internal/signin/passkey"
 	"bobbin/internal/store"
 	"bobbin/internal/throttle"
 	"bobbin/internal/userdata"
@@ -79,7 +80,8 @@ type Server struct {
 	signin   *signin.Signin
 
 	// internal/signin/oauth, internal/signin/passkey
-	oauth *oauth.OAuth
+	oauth    *oauth.OAuth
+	passkeys *passkey.Passkeys
 
 	// internal/userdata
 	bookmarks *userdata.Bookmarks
@@ -341,6 +343,7 @@ func (s *Server) domains() {
 	s.oauth = oauth.New(oauth.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Images: s.images,
 		Providers: oauth.Providers(s.Config, &http.Client{Timeout: 15 * time.Second}),
 		Avatars:   oauth.NewAvatars(s.Config.TestMode()), Log: s.Log, Now: s.Now})
+	s.passkeys = passkey.New(passkey.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Log: s.Log, Now: s.Now})
 
 	// internal/userdata
 	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog}
