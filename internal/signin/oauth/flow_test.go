@@ -102,7 +102,7 @@ func newFakeGitHub(t *testing.T) *fakeGitHub {
 	}
 	mux.HandleFunc("GET /api/user", func(w http.ResponseWriter, r *http.Request) {
 		if !authed(r) {
-			http.Error(w, `{"message":"Bad credentials"}`, 401)
+			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
 			return
 		}
 		g.mu.Lock()
@@ -111,7 +111,7 @@ func newFakeGitHub(t *testing.T) *fakeGitHub {
 	})
 	mux.HandleFunc("GET /api/user/emails", func(w http.ResponseWriter, r *http.Request) {
 		if !authed(r) {
-			http.Error(w, `{"message":"Bad credentials"}`, 401)
+			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
 			return
 		}
 		g.mu.Lock()

@@ -68,9 +68,11 @@ func (a *authenticator) authData(attested bool) []byte {
 		out = append(out, make([]byte, 16)...) // AAGUID: none
 		out = binary.BigEndian.AppendUint16(out, uint16(len(a.credID)))
 		out = append(out, a.credID...)
-		x, y := make([]byte, 32), make([]byte, 32)
-		a.key.PublicKey.X.FillBytes(x)
-		a.key.PublicKey.Y.FillBytes(y)
+		pub, err := a.key.PublicKey.Bytes() // 0x04 || X || Y
+		if err != nil {
+			panic(err)
+		}
+		x, y := pub[1:33], pub[33:65]
 		cose, err := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
 		if err != nil {
 			panic(err)
