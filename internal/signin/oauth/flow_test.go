@@ -178,6 +178,9 @@ func newEnv(t *testing.T, extra ...apitest.Option) (*apitest.Env, *peers) {
 		apitest.WithEnv("BACKEND_OIDC_KEYCLOAK_CLIENT_ID", p.keycloak.ClientID),
 		apitest.WithEnv("BACKEND_OIDC_KEYCLOAK_CLIENT_SECRET", p.keycloak.ClientSecret),
 	}
+	if onPostgres {
+		opts = append(opts, apitest.WithPostgres())
+	}
 	return apitest.New(t, append(opts, extra...)...), p
 }
 
@@ -417,14 +420,27 @@ func TestUnlink(t *testing.T) {
 	}
 }
 
+// onPostgres makes newEnv run on PostgreSQL (TestPostgres; tests here
+// are not parallel).
+var onPostgres bool
+
+// TestPostgres runs the flows again on PostgreSQL when
+// BOBBIN_TEST_POSTGRES_URL is set (skipped, with the reason, otherwise).
 func TestPostgres(t *testing.T) {
-	e, p := newEnv(t, apitest.WithPostgres())
-	state, code, _ := authorize(t, e, "github", nil)
-	callback(e, "github", state, code).Expect(t, 451, "consentLacking")
-	callback(e, "github", state, code).Expect(t, 403, "stateInvalid")
-	p.keycloak.QueueUser(&mockoidc.MockUser{Subject: "pg", Email: "pg@example.com", EmailVerified: true})
-	state, code, _ = authorize(t, e, "keycloak", nil)
-	callback(e, "keycloak", state, code).Expect(t, 451, "consentLacking")
+	apitest.New(t, apitest.WithPostgres()) // skips without PostgreSQL
+	onPostgres = true
+	defer func() { onPostgres = false }()
+	for name, test := range map[string]func(*testing.T){
+		"NewPersonPerProvider":                TestNewPersonPerProvider,
+		"StateIsSingleUseBoundAndShortLived":  TestStateIsSingleUseBoundAndShortLived,
+		"CodeOfAnotherStateRefused":           TestCodeOfAnotherStateRefused,
+		"IDTokenChecks":                       TestIDTokenChecks,
+		"UnverifiedEmailDoesNotTakeAnAccount": TestUnverifiedEmailDoesNotTakeAnAccount,
+		"Unlink":                              TestUnlink,
+		"MFAAccountNeedsItsCode":              TestMFAAccountNeedsItsCode,
+	} {
+		t.Run(name, test)
+	}
 }
 
 // An account with MFA on needs its code with a provider sign-in too.

@@ -139,6 +139,9 @@ func (a *authenticator) assert(challenge string) map[string]any {
 }
 
 func newEnv(t *testing.T, opts ...apitest.Option) *apitest.Env {
+	if onPostgres {
+		opts = append(opts, apitest.WithPostgres())
+	}
 	return apitest.New(t, append([]apitest.Option{apitest.WithEnv("BACKEND_WEBSITE_URL", "https://site.test")}, opts...)...)
 }
 
@@ -310,12 +313,23 @@ func TestClonedAuthenticatorAndBackupFlags(t *testing.T) {
 	}
 }
 
+// onPostgres makes newEnv run on PostgreSQL (TestPostgres; tests here
+// are not parallel).
+var onPostgres bool
+
+// TestPostgres runs the ceremonies again on PostgreSQL when
+// BOBBIN_TEST_POSTGRES_URL is set (skipped, with the reason, otherwise).
 func TestPostgres(t *testing.T) {
-	e := newEnv(t, apitest.WithPostgres())
-	u := e.NewUser("user")
-	a := newAuthenticator(t)
-	register(t, e, u, a, "pg").Expect(t, 201, "")
-	signIn(t, e, a.get).Expect(t, 200, "")
-	clone := *a
-	signIn(t, e, clone.assert).Expect(t, 403, "passkeyInvalid")
+	apitest.New(t, apitest.WithPostgres()) // skips without PostgreSQL
+	onPostgres = true
+	defer func() { onPostgres = false }()
+	for name, test := range map[string]func(*testing.T){
+		"RegisterListSignInDelete":          TestRegisterListSignInDelete,
+		"CountsAsMFA":                       TestCountsAsMFA,
+		"CeremoniesAreSingleUseAndOwn":      TestCeremoniesAreSingleUseAndOwn,
+		"AnotherUsersOrRPsPasskeyRefused":   TestAnotherUsersOrRPsPasskeyRefused,
+		"ClonedAuthenticatorAndBackupFlags": TestClonedAuthenticatorAndBackupFlags,
+	} {
+		t.Run(name, test)
+	}
 }
