@@ -339,11 +339,13 @@ func (s *Server) domains() {
 		Audit: s.auditLog, Courier: s.courier, Log: s.Log, Now: s.Now, Later: s.later,
 		Throttles: signin.Throttles{Account: s.signinFailsAccount, Address: s.signinFailsAddress}})
 
-	// internal/signin/oauth, internal/signin/passkey
-	s.oauth = oauth.New(oauth.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Images: s.images,
+	// internal/signin/oauth, internal/signin/passkey (starts: bounded
+	// capacity, old keys evicted; failures: the password sign-in's limiter)
+	limits := signin.Limits{Begins: throttle.New(s.Config.SigninFailsPerAddress, s.Config.ThrottleWindow), Fails: s.signinFailsAddress}
+	s.oauth = oauth.New(oauth.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Images: s.images, Limits: limits,
 		Providers: oauth.Providers(s.Config, &http.Client{Timeout: 15 * time.Second}),
 		Avatars:   oauth.NewAvatars(s.Config.TestMode()), Log: s.Log, Now: s.Now})
-	s.passkeys = passkey.New(passkey.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Log: s.Log, Now: s.Now})
+	s.passkeys = passkey.New(passkey.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Limits: limits, Log: s.Log, Now: s.Now})
 
 	// internal/userdata
 	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog}

@@ -458,3 +458,19 @@ func TestMFAAccountNeedsItsCode(t *testing.T) {
 		t.Fatalf("linked without the second factor: %s", a.Body)
 	}
 }
+
+// Starts and failed finishes are limited per address.
+func TestLimitedPerAddress(t *testing.T) {
+	e, _ := newEnv(t, apitest.WithEnv("BACKEND_SIGNIN_FAILS_PER_ADDRESS", "3"))
+	for range 3 {
+		e.Do("POST", "/signin/oauth/init", map[string]any{"provider": "github"}, apitest.None).Expect(t, 200, "")
+	}
+	r := e.Do("POST", "/signin/oauth/init", map[string]any{"provider": "github"}, apitest.None).Expect(t, 429, "tooManyRequests")
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+	for range 3 {
+		callback(e, "github", "forged.state", "code").Expect(t, 403, "stateInvalid")
+	}
+	callback(e, "github", "forged.state", "code").Expect(t, 429, "tooManyRequests")
+}

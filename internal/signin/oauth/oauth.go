@@ -59,6 +59,7 @@ type Deps struct {
 	Audit     *audit.Log
 	Images    *images.Service
 	Avatars   *Avatars
+	Limits    signin.Limits
 	Log       *slog.Logger
 	Now       func() time.Time
 }
@@ -96,6 +97,9 @@ func (h *OAuth) Init(ctx context.Context, in *httpx.In[InitRequest]) (InitRespon
 	}
 	if !identity.Languages[lang] {
 		return InitResponse{}, apierr.InvalidLanguage
+	}
+	if err := d.Limits.Begin(in.IP(), d.Now()); err != nil {
+		return InitResponse{}, err
 	}
 	proof := Proof{Verifier: oauth2.GenerateVerifier(), Nonce: vault.Token(24)}
 	state, err := h.newState(ctx, name, lang, proof)
@@ -212,6 +216,17 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 // at the provider, the person matched to an account (or one made), and a
 // session answered as POST /signin answers.
 func (h *OAuth) Callback(w http.ResponseWriter, r *http.Request) error {
+	d := h.d
+	ip, now := httpx.IP(r.Context()), d.Now()
+	if err := d.Limits.Blocked(ip, now); err != nil {
+		return err
+	}
+	err := h.callback(w, r)
+	d.Limits.Failed(ip, now, err, apierr.StateInvalid, apierr.CodeInvalid, apierr.EmailNotVerified, apierr.MFATokenInvalid)
+	return err
+}
+
+func (h *OAuth) callback(w http.ResponseWriter, r *http.Request) error {
 	var req CallbackRequest
 	if _, err := httpx.Decode(r, &req); err != nil {
 		return err

@@ -333,3 +333,16 @@ func TestPostgres(t *testing.T) {
 		t.Run(name, test)
 	}
 }
+
+// Starts and failed finishes are limited per address.
+func TestLimitedPerAddress(t *testing.T) {
+	e := newEnv(t, apitest.WithEnv("BACKEND_SIGNIN_FAILS_PER_ADDRESS", "3"))
+	for range 3 {
+		e.Do("POST", "/signin/passkey/begin", nil, apitest.None).Expect(t, 200, "")
+	}
+	e.Do("POST", "/signin/passkey/begin", nil, apitest.None).Expect(t, 429, "tooManyRequests")
+	for range 3 {
+		e.Do("POST", "/signin/passkey/finish", map[string]any{"ceremony": "forged.x", "credential": map[string]any{}}, apitest.None).Expect(t, 403, "ceremonyExpired")
+	}
+	e.Do("POST", "/signin/passkey/finish", map[string]any{"ceremony": "forged.x", "credential": map[string]any{}}, apitest.None).Expect(t, 429, "tooManyRequests")
+}

@@ -57,6 +57,7 @@ type Deps struct {
 	Config   *config.Config
 	Sessions *session.Issuer
 	Audit    *audit.Log
+	Limits   signin.Limits
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -413,6 +414,9 @@ func (h *Passkeys) SigninBegin(ctx context.Context, in *httpx.In[httpx.None]) (B
 	if err := h.ready(); err != nil {
 		return BeginResponse{}, err
 	}
+	if err := h.d.Limits.Begin(in.IP(), h.d.Now()); err != nil {
+		return BeginResponse{}, err
+	}
 	opts, sd, err := h.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
 	if err != nil {
 		return BeginResponse{}, err
@@ -429,6 +433,17 @@ type SigninRequest struct {
 
 // SigninFinish checks the assertion and answers as POST /signin does.
 func (h *Passkeys) SigninFinish(w http.ResponseWriter, r *http.Request) error {
+	d := h.d
+	ip, now := httpx.IP(r.Context()), d.Now()
+	if err := d.Limits.Blocked(ip, now); err != nil {
+		return err
+	}
+	err := h.signinFinish(w, r)
+	d.Limits.Failed(ip, now, err, apierr.CeremonyExpired, apierr.PasskeyInvalid, apierr.CredentialInvalid)
+	return err
+}
+
+func (h *Passkeys) signinFinish(w http.ResponseWriter, r *http.Request) error {
 	var req SigninRequest
 	if _, err := httpx.Decode(r, &req); err != nil {
 		return err
