@@ -64,7 +64,8 @@ type Config struct {
 	AuditRetention time.Duration
 	FlushInterval  time.Duration // activity counters
 
-	Site // site.go
+	Site   // site.go
+	Signin // signin.go
 
 	// Set by EnsureSecrets when a secret was generated rather than given.
 	GeneratedKey bool
@@ -97,7 +98,7 @@ type setting struct {
 }
 
 func settings() []setting {
-	return append(coreSettings(), siteSettings()...)
+	return append(append(coreSettings(), siteSettings()...), signinSettings()...)
 }
 
 func coreSettings() []setting {
@@ -380,6 +381,9 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 		return nil, nil, &Error{Env: "BACKEND_WEBSITE_URL", Flag: "website-url", Err: errors.New("must be an http:// or https:// URL")}
 	}
 	if err := c.finishSite(); err != nil {
+		return nil, nil, err
+	}
+	if err := c.finishSignin(getenv); err != nil {
 		return nil, nil, err
 	}
 	if c.DBURL == "" {
