@@ -3,8 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -149,4 +157,62 @@ func startBobbin(ctx context.Context, o *options, bin, dataDir string) (*child, 
 	}
 	c := &child{name: "bobbin", addr: p.Addr, procID: p.Pid(), halt: func() error { return p.Stop(15 * time.Second) }}
 	return c, p.Ready, nil
+}
+
+// startBobbinTLS starts a second Bobbin on dataDir serving HTTPS with the
+// certificate files in tlsDir (written by tlsCert); its addr carries
+// tlsPrefix, so the load generator speaks TLS to it.
+func startBobbinTLS(ctx context.Context, o *options, bin, dataDir, tlsDir string) (*child, error) {
+	logf, err := os.OpenFile(filepath.Join(dataDir, "bench-bobbin-tls.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	env := append(bobbinEnv(o, dataDir), "BACKEND_TLS_CERT="+filepath.Join(tlsDir, "cert.pem"), "BACKEND_TLS_KEY="+filepath.Join(tlsDir, "key.pem"))
+	p, err := proc.Start(ctx, proc.Options{Bin: bin, Env: env, Output: logf, TLS: benchTLS})
+	if err != nil {
+		return nil, fmt.Errorf("%w; see %s", err, logf.Name())
+	}
+	return &child{name: "bobbin-tls", addr: tlsPrefix + p.Addr, procID: p.Pid(), halt: func() error { return p.Stop(15 * time.Second) }}, nil
+}
+
+// tlsCert writes a self-signed ECDSA certificate for 127.0.0.1 into dir
+// (cert.pem, key.pem) and sets benchTLS to trust it, HTTP/1.1 as the load
+// generator speaks.
+func tlsCert(dir string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bobbin-bench"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		return err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	benchTLS = &tls.Config{RootCAs: pool, NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12}
+	return nil
 }

@@ -149,6 +149,7 @@ const (
 	AccountInactive
 	CannotChangeSelf
 	CannotImpersonateStaff
+	HTTPSRequired // credentials over plain HTTP in production (auth.md, Transport)
 	ImpersonationForbidden
 	CeremonyExpired // a passkey ceremony unknown, expired or used
 	CodeInvalid     // an OAuth code the provider refused, or whose ID token failed
@@ -327,6 +328,7 @@ var table = [numCodes]entry{
 	AccountInactive:          {403, "accountInactive"},
 	CannotChangeSelf:         {403, "cannotChangeSelf"},
 	CannotImpersonateStaff:   {403, "cannotImpersonateStaff"},
+	HTTPSRequired:            {403, "httpsRequired"},
 	ImpersonationForbidden:   {403, "impersonationForbidden"},
 	CeremonyExpired:          {403, "ceremonyExpired"},
 	CodeInvalid:              {403, "codeInvalid"},

@@ -8,9 +8,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -21,8 +23,10 @@ import (
 	"bobbin/internal/config"
 	"bobbin/internal/images"
 	"bobbin/internal/mail"
+	"bobbin/internal/metrics"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
+	"bobbin/internal/tlsserve"
 	"bobbin/internal/vault"
 	"bobbin/internal/webapp"
 )
@@ -35,6 +39,8 @@ type App struct {
 	Server   *api.Server
 	Activity *activity.Recorder
 	Outbox   *mail.Outbox
+	Metrics  *metrics.Registry
+	TLS      *tlsserve.Server // nil: plain HTTP (behind a TLS-terminating proxy, or on a laptop)
 
 	stop    context.CancelFunc
 	stopped chan struct{}
@@ -89,9 +95,12 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Production() {
+		outbox.HideLinks() // a link in a log is a sign-in for whoever reads the log
+	}
 	var mailer mail.Mailer = outbox
 	if cfg.SMTPURL != "" {
-		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom, ehloName(cfg.URL))
 		if err != nil {
 			return nil, fmt.Errorf("config: BACKEND_SMTP_URL: %v", err)
 		}
@@ -102,16 +111,44 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 	if err != nil {
 		return nil, err
 	}
+	m := metrics.New()
+	m.DBPools(db.PoolStats)
 	srv := api.NewServer(api.Deps{
 		Config: cfg, DB: db, Log: log, Tokens: tokens, Secrets: secrets,
 		Hasher: password.NewHasher(params, cfg.HashConcurrency, cfg.HashWait),
-		Mailer: mailer, Outbox: outbox, Activity: rec, Images: imgs, Now: opt.Now,
+		Mailer: mailer, Outbox: outbox, Activity: rec, Images: imgs, Metrics: m, Now: opt.Now,
 		Web: func(fallback http.Handler) http.Handler { return webapp.Handler(webapp.Config{NotFound: fallback}) },
 	})
+	refused := map[string]func() uint64{}
+	for name, l := range srv.Limiters() {
+		refused[name] = l.Refused
+	}
+	m.Limiters(refused)
+	var tlsSrv *tlsserve.Server
+	if cfg.TLS() {
+		tlsSrv, err = tlsserve.New(tlsserve.Options{
+			CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey,
+			Domains: cfg.TLSDomains, ACMEURL: cfg.ACMEURL, ACMEEmail: cfg.ACMEEmail, CacheDir: filepath.Join(cfg.DataDir, "acme"),
+			PublicURL: cfg.URL, Log: log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("config: BACKEND_TLS_CERT/BACKEND_TLS_KEY/BACKEND_TLS_DOMAINS: %v", err)
+		}
+	}
 	bg, stop := context.WithCancel(context.Background())
-	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, stop: stop, stopped: make(chan struct{})}
+	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, Metrics: m, TLS: tlsSrv, stop: stop, stopped: make(chan struct{})}
 	go a.background(bg)
 	return a, nil
+}
+
+// ehloName is the name Bobbin gives itself to an SMTP server: the public
+// host of BACKEND_URL ("localhost" when that is an address or unset).
+func ehloName(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Hostname() == "" || net.ParseIP(u.Hostname()) != nil {
+		return "localhost"
+	}
+	return u.Hostname()
 }
 
 // imageStore keeps uploaded images in files under <data dir>/images/ for
@@ -193,11 +230,114 @@ func (a *App) Close() error {
 	return errors.Join(err, a.DB.Close())
 }
 
+// Handler is the API as the main listener serves it: the API server behind
+// the guard of /metrics; in production, credentials over plain HTTP are
+// refused before they are checked (auth.md, Transport); HTTPS answers
+// carry Strict-Transport-Security.
+func (a *App) Handler() http.Handler {
+	h := a.guardMetrics(a.Server)
+	if a.Config.Production() {
+		h = tlsserve.RequireHTTPS(a.Config.TrustedProxies, h)
+	}
+	if a.TLS != nil {
+		h = tlsserve.HSTS(h)
+	}
+	return h
+}
+
+// guardMetrics keeps /metrics on the main listener to those who may read
+// it: with BACKEND_METRICS_TOKEN set, callers presenting it as a bearer
+// token; in production without a token, nobody (it is served only on
+// BACKEND_METRICS_ADDR then); in development without a token, anyone.
+func (a *App) guardMetrics(next http.Handler) http.Handler {
+	token := a.Config.MetricsToken
+	if token == "" && !a.Config.Production() {
+		return next
+	}
+	guarded := metrics.RequireBearer(token, next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if token == "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"result":"error","error":"notFound"}`)
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	})
+}
+
+// metricsHandler serves /metrics alone on BACKEND_METRICS_ADDR (behind
+// the token too, when one is set).
+func (a *App) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	var h http.Handler = a.Metrics.Handler()
+	if a.Config.MetricsToken != "" {
+		h = metrics.RequireBearer(a.Config.MetricsToken, h)
+	}
+	mux.Handle("GET /metrics", h)
+	return mux
+}
+
+// plainServer is the plain-HTTP listener beside HTTPS: ACME challenges
+// and redirects, with short timeouts (it serves nothing else).
+func (a *App) plainServer() *http.Server {
+	return &http.Server{
+		Handler:           a.TLS.HTTPHandler(),
+		ReadHeaderTimeout: a.Config.ReadHeaderTimeout,
+		ReadTimeout:       a.Config.ReadHeaderTimeout,
+		WriteTimeout:      a.Config.ReadHeaderTimeout,
+		IdleTimeout:       a.Config.ReadHeaderTimeout,
+		MaxHeaderBytes:    8 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+}
+
+// firstScreen says, at start, where things are: the URL, the API docs, the
+// data, where mail goes.
+func (a *App) firstScreen(addr string) {
+	c := a.Config
+	data, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		data = c.DataDir
+	}
+	mailTo := "outbox " + a.Outbox.Dir() + " (.eml files; each mail's link is logged)"
+	switch {
+	case c.SMTPURL != "":
+		mailTo = "SMTP " + smtpHost(c.SMTPURL)
+	case c.Production():
+		mailTo = "outbox " + a.Outbox.Dir() + " (.eml files; BACKEND_MAIL=outbox; links are not logged in production)"
+	}
+	db := "SQLite " + c.SQLitePath()
+	if c.IsPostgres() {
+		db = "PostgreSQL"
+	}
+	attrs := []any{"url", c.URL, "docs", c.URL + "/docs", "listen", addr, "data", data, "db", db, "mail", mailTo,
+		"env", c.Env, "test_mode", c.TestMode(), "https", a.TLS != nil}
+	if a.TLS != nil && c.HTTPPort != 0 {
+		attrs = append(attrs, "http_redirect_port", c.HTTPPort)
+	}
+	a.Log.Info("bobbin listening", attrs...)
+}
+
+// smtpHost is the host:port of an SMTP URL, without its credentials.
+func smtpHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Host
+}
+
 // HTTPServer is the configured listener's server: timeouts and header limit.
 func (a *App) HTTPServer() *http.Server {
 	return &http.Server{
 		Addr:              a.Config.Addr(),
-		Handler:           a.Server,
+		Handler:           a.Handler(),
 		ReadHeaderTimeout: a.Config.ReadHeaderTimeout,
 		ReadTimeout:       a.Config.ReadTimeout,
 		WriteTimeout:      a.Config.WriteTimeout,
@@ -211,8 +351,23 @@ func (a *App) HTTPServer() *http.Server {
 // stop accepting, finish requests in flight (bounded), flush, close.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	hs := a.HTTPServer()
-	errc := make(chan error, 2)
-	go func() { errc <- hs.Serve(ln) }()
+	errc := make(chan error, 3)
+	if a.TLS != nil {
+		hs.TLSConfig = a.TLS.TLSConfig() // ServeTLS adds HTTP/2
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+		if a.Config.HTTPPort != 0 {
+			pln, err := net.Listen("tcp", net.JoinHostPort(a.Config.Host, strconv.Itoa(a.Config.HTTPPort)))
+			if err != nil {
+				hs.Close()
+				return fmt.Errorf("config: BACKEND_HTTP_PORT: %v", err)
+			}
+			ps := a.plainServer()
+			go func() { errc <- ps.Serve(pln) }()
+			defer ps.Close()
+		}
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
 	var ms *http.Server
 	if a.Config.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
@@ -220,12 +375,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			hs.Close()
 			return fmt.Errorf("config: BACKEND_METRICS_ADDR: %v", err)
 		}
-		ms = &http.Server{Handler: a.Server.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
+		ms = &http.Server{Handler: a.metricsHandler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
 		go func() { errc <- ms.Serve(mln) }()
 		defer ms.Close()
 	}
-	a.Log.Info("bobbin listening", "addr", ln.Addr().String(), "url", a.Config.URL, "db", a.DB.Dialect().String(),
-		"test_mode", a.Config.TestMode())
+	a.firstScreen(ln.Addr().String())
 	select {
 	case err := <-errc:
 		return err
