@@ -66,6 +66,7 @@ type Config struct {
 
 	Site   // site.go
 	Signin // signin.go
+	DB     // db.go
 
 	// Set by EnsureSecrets when a secret was generated rather than given.
 	GeneratedKey bool
@@ -98,7 +99,7 @@ type setting struct {
 }
 
 func settings() []setting {
-	return append(append(coreSettings(), siteSettings()...), signinSettings()...)
+	return append(append(append(coreSettings(), siteSettings()...), signinSettings()...), dbSettings()...)
 }
 
 func coreSettings() []setting {
@@ -393,8 +394,8 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 		return nil, nil, &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: errors.New("must start with sqlite: or postgres://")}
 	}
 	if c.IsPostgres() {
-		if _, err := url.Parse(c.DBURL); err != nil {
-			return nil, nil, &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: errors.New("is not a valid URL")}
+		if err := checkPostgresURL(c.DBURL); err != nil {
+			return nil, nil, &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: err}
 		}
 	}
 	if c.Production() && c.EnableTests {
