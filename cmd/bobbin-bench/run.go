@@ -386,7 +386,7 @@ func run(ctx context.Context, o *options) error {
 		conc          int
 		bob, ref      []sample
 		ratios        []float64
-		ratiosPG      []float64 // with PostgreSQL's CPU
+		ratiosPG      []float64       // with PostgreSQL's CPU
 		hashes        []time.Duration // sign-in: one hash, measured beside each round
 		errors, total int
 		firstErr      string
