@@ -62,6 +62,7 @@ type child struct {
 	addr   string // host:port
 	procID int
 	halt   func() error
+	pg     *pgServer // Bobbin on a PostgreSQL of this machine: its CPU is counted too
 }
 
 func (c *child) pid() int { return c.procID }
