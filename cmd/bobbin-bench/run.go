@@ -94,6 +94,7 @@ func cases() []benchCase {
 			return func(int, int) *request { return rs[int(next.Add(1))%len(rs)] }
 		}},
 		{name: "set-read-key", label: "GET /sets/{id}/key", target: 3, needSets: true, make: get("/sets/{id}/key", true)},
+		{name: "set-list-jwt", label: "GET /sets/jwt, a list of 20", target: 6, needSets: true, make: listOf20},
 		{name: "set-create-jwt", label: "POST /sets/jwt", target: 8, needSets: true, make: func(e *env) gen {
 			return perUser(e, func(u *benchUser) *request {
 				return &request{buildRequest(e.host, "POST", "/sets/jwt", u.bearer(), mustJSON(setBody(1))), ok201}
@@ -543,4 +544,18 @@ func roundAll(v []time.Duration) []time.Duration {
 		out[i] = d.Round(time.Millisecond)
 	}
 	return out
+}
+
+// listOf20 gives the first user 20 sets (it has one) and lists them.
+func listOf20(e *env) gen {
+	u, a := e.users[0], newAPI(e.host)
+	for n := 1; n < 20; n++ {
+		id := u.setID
+		if err := a.makeSet(u, n); err != nil {
+			panic(fmt.Sprintf("set-list-jwt: making set %d: %v", n, err))
+		}
+		u.setID = id // the other cases read and update the first set
+	}
+	req := &request{buildRequest(e.host, "GET", "/sets/jwt", u.bearer(), nil), ok200}
+	return func(int, int) *request { return req }
 }
