@@ -272,7 +272,29 @@ func tag(path string) string {
 // Named types auth.Role, auth.Level and auth.Status are their named enums
 // wherever they appear. In a response every field without omitempty is
 // required (it is always there, if null); in a request only the tagged.
-type schemaGen struct{ defs map[string]any }
+type schemaGen struct {
+	defs  map[string]any
+	types map[string]reflect.Type // which type has each name
+}
+
+// name is a named type's schema name: its Go name, or, when a type of
+// another package took that first (signin.SigninRequest and
+// passkey.SigninRequest), the package's name and its own.
+func (g *schemaGen) name(t reflect.Type) string {
+	name := t.Name()
+	if name == "" {
+		return ""
+	}
+	if g.types == nil {
+		g.types = map[string]reflect.Type{}
+	}
+	if prev, ok := g.types[name]; ok && prev != t {
+		pkg := t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:]
+		name = strings.ToUpper(pkg[:1]) + pkg[1:] + name
+	}
+	g.types[name] = t
+	return name
+}
 
 var stampType = reflect.TypeOf(Stamp(0))
 var rawType = reflect.TypeOf(json.RawMessage{})
@@ -312,7 +334,7 @@ func (g *schemaGen) schema(t reflect.Type, resp bool) map[string]any {
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
-		name := t.Name()
+		name := g.name(t)
 		if name != "" {
 			if _, ok := g.defs[name]; !ok {
 				g.defs[name] = map[string]any{} // placeholder for recursion

@@ -49,4 +49,12 @@ var routeErrors = map[string][]apierr.Code{
 	"POST /flows/translator-invite":   {apierr.LanguageMissing},
 	"POST /flows/language-suggestion": {apierr.LanguageMissing, apierr.BodyTooLong},
 	"POST /flows/pr/{type}":           {apierr.LanguageMissing, apierr.SlugMissing, apierr.SlugInvalid, apierr.MarkdownMissing, apierr.BodyTooLong},
+
+	"POST /signin/oauth/init":              {apierr.InvalidProvider, apierr.InvalidLanguage},
+	"POST /signin/oauth":                   {apierr.InvalidProvider, apierr.StateInvalid, apierr.CodeInvalid, apierr.EmailNotVerified, apierr.MFATokenRequired, apierr.MFATokenInvalid, apierr.AccountBlocked, apierr.StatusLacking, apierr.ConsentLacking, apierr.Unavailable},
+	"DELETE /account/providers/{provider}": {apierr.LastSigninMethod},
+	"POST /passkeys/register/finish":       {apierr.CeremonyExpired, apierr.CredentialInvalid, apierr.PasskeyInvalid, apierr.NameInvalid, apierr.Unavailable},
+	"POST /signin/passkey/finish":          {apierr.CeremonyExpired, apierr.CredentialInvalid, apierr.PasskeyInvalid, apierr.AccountBlocked, apierr.StatusLacking, apierr.ConsentLacking, apierr.Unavailable},
+	"POST /passkeys/register/begin":        {apierr.Unavailable},
+	"POST /signin/passkey/begin":           {apierr.Unavailable},
 }

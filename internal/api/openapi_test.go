@@ -232,6 +232,11 @@ func TestOpenAPIRequiredAndEnums(t *testing.T) {
 	if got := s["APIKey"].Required; slices.Contains(got, "secret") || !slices.Contains(got, "key") {
 		t.Errorf("APIKey required %v: secret is omitempty, key is always there", got)
 	}
+	// Two types of one name (signin.SigninRequest, passkey.SigninRequest)
+	// get two schemas: the second is qualified by its package.
+	if _, ok := s["PasskeySigninRequest"]; !ok || s["PasskeySigninRequest"].Properties["password"] != nil {
+		t.Errorf("passkey.SigninRequest schema %+v", s["PasskeySigninRequest"])
+	}
 	if got := s["Account"].Required; !slices.Contains(got, "mfaEnabled") {
 		t.Errorf("Account required %v", got)
 	}
