@@ -76,12 +76,12 @@ func AsSet(s *store.Set) Set {
 // alone on PATCH; measies merge into what is stored (null deletes a name).
 // Any other field (id, userId, createdAt...) is ignored.
 type SetRequest struct {
-	Name     *string                    `json:"name"`
+	Name     *string                    `json:"name" doc:"Required on create" example:"My measurements"`
 	Notes    *string                    `json:"notes"`
 	Public   *bool                      `json:"public"`
 	Imperial *bool                      `json:"imperial"`
-	Measies  map[string]json.RawMessage `json:"measies"`
-	Img      *string                    `json:"img"`
+	Measies  map[string]json.RawMessage `json:"measies" doc:"Measurements in mm (angles in degrees); on update they merge and null deletes one" example:"{\"chest\": 1000, \"neck\": 380}"`
+	Img      *string                    `json:"img" doc:"A data: URI of a PNG, JPEG or WebP image"`
 }
 
 // SetResponse is {result, set}.
