@@ -72,7 +72,7 @@ func (s *Server) routeTable() []Route {
 		twin("GET /patterns/{id}", auth.ReadSome, httpx.OK(s.patterns.Get)).doc("Read a pattern (own, or level 6)"),
 		twin("PATCH /patterns/{id}", auth.WriteSome, userdata.IDFirst(httpx.OK(s.patterns.Patch))).limit(ImageBody).doc("Update a pattern (own, or level 8); settings and data are replaced"),
 		twin("DELETE /patterns/{id}", auth.WriteSome, httpx.Empty(s.patterns.Delete)).doc("Delete a pattern (own, or level 8)"),
-		twin("POST /patterns/{id}/clone", auth.WriteSome, httpx.Made(s.patterns.Clone)).doc("Copy an own, public (or, level 8, any) pattern into the caller's account"),
+		twin("POST /patterns/{id}/clone", auth.WriteSome, httpx.OK(s.patterns.Clone)).doc("Copy an own, public (or, level 8, any) pattern into the caller's account"),
 		public("GET /patterns/{file}", httpx.Raw(http.StatusOK, userdata.PatternDocument{}, s.patterns.Document)).doc("A public pattern as {id}.json or {id}.yaml"),
 
 		// Bookmarks (internal/userdata)

@@ -80,6 +80,8 @@ const (
 	QTooLong
 	RoleInvalid
 	SuggestSetMissing
+	SetNotNumeric
+	CsetNotNumeric
 	SettingsNotAnObj
 	SettingsTooLarge
 	StatusInvalid
@@ -107,6 +109,7 @@ const (
 	ConfirmationInvalid
 	CredentialInvalid
 	CeremonyInvalid
+	CsetInvalid
 	CurrentPasswordInvalid
 	DataInvalid
 	DesignInvalid
@@ -201,6 +204,7 @@ var table = [numCodes]entry{
 	CredentialInvalid:        {400, "credentialInvalid"},
 	CeremonyInvalid:          {400, "ceremonyInvalid"},
 	ConfirmationInvalid:      {400, "confirmationInvalid"},
+	CsetInvalid:              {400, "csetInvalid"},
 	CurrentPasswordInvalid:   {400, "currentPasswordInvalid"},
 	DataInvalid:              {400, "dataInvalid"},
 	DesignInvalid:            {400, "designInvalid"},
@@ -303,6 +307,8 @@ var table = [numCodes]entry{
 	QTooLong:                 {400, "qTooLong"},
 	RoleInvalid:              {400, "roleInvalid"},
 	SuggestSetMissing:        {400, "setMissing"},
+	SetNotNumeric:            {400, "setNotNumeric"},
+	CsetNotNumeric:           {400, "csetNotNumeric"},
 	SettingsNotAnObj:         {400, "settingsNotAnObject"},
 	SettingsTooLarge:         {400, "settingsTooLarge"},
 	StatusInvalid:            {400, "statusInvalid"},

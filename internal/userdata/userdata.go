@@ -22,7 +22,8 @@ type DB interface {
 	Bookmarks() store.Bookmarks
 	Sets() store.Sets
 	Patterns() store.Patterns
-	Users() store.Users // the author of a public document
+	Users() store.Users     // the author of a public document
+	Curated() store.Curated // the curated set a pattern names
 	Write(ctx context.Context, fn func(tx *store.Tx) error) error
 }
 
@@ -32,4 +33,8 @@ type Deps struct {
 	Now    func() time.Time
 	Images *images.Service // img values of sets and patterns
 	Audit  *audit.Log      // changes made by staff to a user's data
+
+	// CuratedSet is the curatedSet object of a stored curated set (owned
+	// by the curation domain), included in the patterns made from one.
+	CuratedSet func(*store.CuratedSet) any
 }

@@ -1,0 +1,113 @@
+package api_test
+
+// Issue 10: what a FreeSewing v3 client expects, as api.md and auth.md now
+// say, through the real handler for both methods, on SQLite and (when
+// BOBBIN_TEST_POSTGRES_URL is set) on PostgreSQL.
+
+import (
+	"testing"
+
+	"bobbin/internal/apitest"
+)
+
+// onBoth runs fn against a fresh server on SQLite, then on PostgreSQL
+// (skipped with the reason when no PostgreSQL is configured).
+func onBoth(t *testing.T, fn func(t *testing.T, e *apitest.Env)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, apitest.New(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, apitest.New(t, apitest.WithPostgres())) })
+}
+
+func TestCompatPatternCarriesSet(t *testing.T) {
+	onBoth(t, func(t *testing.T, e *apitest.Env) {
+		owner := e.NewUser("user")
+		other := e.NewUser("user")
+		cur := e.NewUser("curator")
+		s := e.Do("POST", "/sets/jwt", map[string]any{"name": "Me", "measies": map[string]any{"chest": 1000}}, owner.JWT()).Expect(t, 201, "")
+		setID := s.Num("set.id")
+		private := e.Do("POST", "/sets/jwt", map[string]any{"name": "Other's"}, other.JWT()).Expect(t, 201, "")
+		public := e.Do("POST", "/sets/jwt", map[string]any{"name": "Shared", "public": true}, other.JWT()).Expect(t, 201, "")
+		cs := e.Do("POST", "/curated-sets/jwt", map[string]any{"nameEn": "Curated", "published": true,
+			"measies": map[string]any{"waist": 800}}, cur.JWT()).Expect(t, 201, "")
+		csID := cs.Num("curatedSet.id")
+		hidden := e.Do("POST", "/curated-sets/jwt", map[string]any{"nameEn": "Draft"}, cur.JWT()).Expect(t, 201, "")
+
+		for _, m := range dataMethods {
+			a := m.as(owner)
+			// A set of one's own: setId and the set object (with measies on a read).
+			r := e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "aaron", "set": setID, "settings": map[string]any{}}, a).Expect(t, 201, "")
+			if r.Num("pattern.setId") != setID || r.Get("pattern.csetId") != nil || r.Str("pattern.set.name") != "Me" ||
+				r.Num("pattern.set.measies.chest") != 1000 || r.Get("pattern.cset") != nil {
+				t.Fatalf("%s: created with set: %s", m.name, r.Body)
+			}
+			pid := dataID(r.Num("pattern.id"))
+			g := e.Do("GET", "/patterns/"+pid+"/"+m.name, nil, a).Expect(t, 200, "")
+			if g.Num("pattern.setId") != setID || g.Num("pattern.set.id") != setID || g.Num("pattern.set.measies.chest") != 1000 {
+				t.Fatalf("%s: read: %s", m.name, g.Body)
+			}
+			// PATCH never changes them.
+			p := e.Do("PATCH", "/patterns/"+pid+"/"+m.name, map[string]any{"set": public.Num("set.id"), "cset": csID, "name": "x"}, a).Expect(t, 200, "")
+			if p.Num("pattern.setId") != setID || p.Get("pattern.csetId") != nil || p.Str("pattern.name") != "x" {
+				t.Fatalf("%s: patch changed the set: %s", m.name, p.Body)
+			}
+			// A lists leaves measurements out.
+			l := e.Do("GET", "/patterns/"+m.name, nil, a).Expect(t, 200, "")
+			first := l.Get("patterns").([]any)[0].(map[string]any)
+			if set, ok := first["set"].(map[string]any); !ok || set["name"] != "Me" {
+				t.Fatalf("%s: list: %s", m.name, l.Body)
+			} else if _, has := set["measies"]; has {
+				t.Fatalf("%s: list holds measies: %s", m.name, l.Body)
+			}
+
+			// A published curated set.
+			c := e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "bella", "cset": csID}, a).Expect(t, 201, "")
+			if c.Num("pattern.csetId") != csID || c.Get("pattern.setId") != nil || c.Str("pattern.cset.nameEn") != "Curated" ||
+				c.Get("pattern.set") != nil {
+				t.Fatalf("%s: created with cset: %s", m.name, c.Body)
+			}
+			// Someone else's public set may be used; the object comes with it.
+			pub := e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "bella", "set": public.Num("set.id")}, a).Expect(t, 201, "")
+			if pub.Str("pattern.set.name") != "Shared" {
+				t.Fatalf("%s: public set: %s", m.name, pub.Body)
+			}
+			// Neither stays valid (null).
+			n := e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "bella"}, a).Expect(t, 201, "")
+			if n.Get("pattern.setId") != nil || n.Get("pattern.csetId") != nil || n.Get("pattern.set") != nil || n.Get("pattern.cset") != nil {
+				t.Fatalf("%s: no set: %s", m.name, n.Body)
+			}
+			if _, ok := n.Get("pattern").(map[string]any)["setId"]; !ok {
+				t.Fatalf("%s: setId absent instead of null: %s", m.name, n.Body)
+			}
+
+			// Wrong types, forbidden and missing ones.
+			for _, v := range []any{"1", true, map[string]any{}, 1.5} {
+				e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "bella", "set": v}, a).Expect(t, 400, "setNotNumeric")
+				e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "bella", "cset": v}, a).Expect(t, 400, "csetNotNumeric")
+			}
+			e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "bella", "set": private.Num("set.id")}, a).Expect(t, 403, "insufficientAccessLevel")
+			e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "bella", "set": 99999}, a).Expect(t, 404, "notFound")
+			e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "bella", "cset": 99999}, a).Expect(t, 404, "notFound")
+			e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "bella", "cset": hidden.Num("curatedSet.id")}, a).Expect(t, 404, "notFound")
+		}
+		// Nothing was written by the refused requests: 4 patterns per method.
+		l := e.Do("GET", "/patterns/jwt", nil, owner.JWT()).Expect(t, 200, "")
+		if got := len(l.Get("patterns").([]any)); got != 8 {
+			t.Fatalf("%d patterns, want 8", got)
+		}
+		// A clone names the same set, and answers 200 success (as upstream).
+		pid := dataID(l.Get("patterns").([]any)[0].(map[string]any)["id"].(float64))
+		e.Do("PATCH", "/patterns/"+pid+"/jwt", map[string]any{"public": true}, owner.JWT()).Expect(t, 200, "")
+		for _, m := range dataMethods {
+			cl := e.Do("POST", "/patterns/"+pid+"/clone/"+m.name, nil, m.as(other)).Expect(t, 200, "")
+			if cl.Str("result") != "success" || cl.Num("pattern.setId") != setID || cl.Get("pattern.set") != nil {
+				// other may not read owner's private set: setId only.
+				t.Fatalf("%s: clone: %s", m.name, cl.Body)
+			}
+		}
+		// Deleting the set leaves the pattern, without it.
+		e.Do("DELETE", "/sets/"+dataID(setID)+"/jwt", nil, owner.JWT()).Expect(t, 204, "")
+		g := e.Do("GET", "/patterns/"+pid+"/jwt", nil, owner.JWT()).Expect(t, 200, "")
+		if g.Get("pattern.setId") != nil || g.Get("pattern.set") != nil {
+			t.Fatalf("after the set's deletion: %s", g.Body)
+		}
+	})
+}

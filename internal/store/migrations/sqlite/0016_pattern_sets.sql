@@ -1,0 +1,7 @@
+-- Patterns name the measurements they were made for, as upstream: a set
+-- (set_id) or a curated set (cset_id), each NULL when absent. Deleting the
+-- set or curated set leaves the pattern, without it.
+ALTER TABLE patterns ADD COLUMN set_id INTEGER REFERENCES sets(id) ON DELETE SET NULL;
+ALTER TABLE patterns ADD COLUMN cset_id INTEGER REFERENCES curated_sets(id) ON DELETE SET NULL;
+CREATE INDEX patterns_set ON patterns(set_id);
+CREATE INDEX patterns_cset ON patterns(cset_id);
