@@ -5,6 +5,7 @@ package api_test
 // BOBBIN_TEST_POSTGRES_URL is set) on PostgreSQL.
 
 import (
+	"strconv"
 	"testing"
 
 	"bobbin/internal/apitest"
@@ -108,6 +109,59 @@ func TestCompatPatternCarriesSet(t *testing.T) {
 		g := e.Do("GET", "/patterns/"+pid+"/jwt", nil, owner.JWT()).Expect(t, 200, "")
 		if g.Get("pattern.setId") != nil || g.Get("pattern.set") != nil {
 			t.Fatalf("after the set's deletion: %s", g.Body)
+		}
+	})
+}
+
+func TestCompatAccountFields(t *testing.T) {
+	onBoth(t, func(t *testing.T, e *apitest.Env) {
+		u := e.NewUser("user")
+		for _, m := range dataMethods {
+			a := m.as(u)
+			r := e.Do("GET", "/account/"+m.name, nil, a).Expect(t, 200, "")
+			if r.Str("account.initial") != u.Email || r.Str("account.passwordType") != "v3" || (m.name == "jwt" && r.Str("account.github") != "") ||
+				r.Str("account.ihash") == "" {
+				t.Fatalf("%s: account: %s", m.name, r.Body)
+			}
+			// github: a free string, "@name" kept as "name" (as upstream), at most 100 characters.
+			r = e.Do("PATCH", "/account/"+m.name, map[string]any{"github": "@sew-" + m.name}, a).Expect(t, 200, "")
+			if r.Str("account.github") != "sew-"+m.name {
+				t.Fatalf("%s: github: %s", m.name, r.Body)
+			}
+			if got := e.Do("GET", "/account/"+m.name, nil, a).Expect(t, 200, "").Str("account.github"); got != "sew-"+m.name {
+				t.Fatalf("%s: github read back %q", m.name, got)
+			}
+			long := make([]byte, 101)
+			for i := range long {
+				long[i] = 'g'
+			}
+			e.Do("PATCH", "/account/"+m.name, map[string]any{"github": string(long)}, a).Expect(t, 400, "githubTooLong")
+			e.Do("PATCH", "/account/"+m.name, map[string]any{"github": 5}, a).Expect(t, 400, "githubInvalid")
+			e.Do("PATCH", "/account/"+m.name, map[string]any{"github": "a\u200bb"}, a).Expect(t, 400, "githubInvalid")
+		}
+		// The initial email stays after an email change is started.
+		p := e.Do("GET", "/users/"+u.Username, nil, apitest.None).Expect(t, 200, "")
+		if p.Str("profile.ihash") == "" || p.Get("profile.email") != nil || p.Get("profile.initial") != nil {
+			t.Fatalf("profile: %s", p.Body)
+		}
+	})
+}
+
+func TestCompatSigninByID(t *testing.T) {
+	onBoth(t, func(t *testing.T, e *apitest.Env) {
+		u := e.NewUser("user")
+		for _, name := range []any{u.ID, float64(u.ID), strconv.FormatInt(u.ID, 10)} {
+			r := e.Do("POST", "/signin", map[string]any{"username": name, "password": u.Password}, apitest.None).Expect(t, 200, "")
+			if int64(r.Num("account.id")) != u.ID || r.Str("token") == "" {
+				t.Fatalf("sign-in by %v: %s", name, r.Body)
+			}
+			// The token works on both methods' routes as any sign-in token does.
+			e.Do("GET", "/account/jwt", nil, apitest.Bearer(r.Str("token"))).Expect(t, 200, "")
+		}
+		e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "")
+		e.Do("POST", "/signin", map[string]any{"username": 999999, "password": u.Password}, apitest.None).Expect(t, 401, "signInFailed")
+		for _, bad := range []any{1.5, -1, 0, true, map[string]any{}} {
+			e.Do("POST", "/signin", map[string]any{"username": bad, "password": u.Password}, apitest.None).Expect(t, 400, "usernameInvalid")
 		}
 	})
 }

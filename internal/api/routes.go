@@ -120,8 +120,8 @@ func (s *Server) routeTable() []Route {
 		twin("DELETE /account", auth.User, httpx.OK(s.accounts.Delete)).doc("Delete the account and everything it owns"),
 		twin("GET /account/export", auth.ReadOnly, raw(s.exportAccount)).io(nil, ExportResponse{}).doc("Everything the account holds, decrypted, as one document"),
 		twin("GET /account/audit", auth.ReadOnly, httpx.OK(s.accounts.AuditLog)).doc("The account's recent security events, newest first"),
-		public("GET /users/{id}", httpx.OK(s.accounts.PublicProfile)).doc("Public profile by id, username or email"),
-		twin("GET /users/{id}", auth.ReadSome, httpx.OK(s.accounts.ReadUser)).doc("A user's profile and account: own, or level 6"),
+		public("GET /users/{id}", httpx.OK(s.accounts.PublicProfile)).doc("Public profile by id or username (never an email)"),
+		twin("GET /users/{id}", auth.ReadSome, httpx.OK(s.userData)).doc("A user's API keys, bookmarks, patterns and sets: own, or level 6"),
 
 		// Newsletter subscribers (internal/newsletter)
 		public("POST /subscriber", httpx.OK(s.subscribers.Subscribe)).doc("Subscribe to the newsletter; mails a confirmation link"),

@@ -28,6 +28,8 @@ const (
 	EmailInvalid
 	EmailMissing
 	EmailTaken // the confirmed new email belongs to another account
+	GitHubInvalid
+	GitHubTooLong
 	ExpiresInMissing
 	ExpiresIsHigherThanMax
 	ExpiresIsLowerThanMin
@@ -255,6 +257,8 @@ var table = [numCodes]entry{
 	EmailInvalid:             {400, "emailInvalid"},
 	EmailMissing:             {400, "emailMissing"},
 	EmailTaken:               {400, "emailTaken"},
+	GitHubInvalid:            {400, "githubInvalid"},
+	GitHubTooLong:            {400, "githubTooLong"},
 	ExpiresInMissing:         {400, "expiresInMissing"},
 	ExpiresIsHigherThanMax:   {400, "expiresIsHigherThanMaximum"},
 	ExpiresIsLowerThanMin:    {400, "expiresIsLowerThanMinimum"},

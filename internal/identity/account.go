@@ -73,15 +73,36 @@ type AccountPatch struct {
 	Confirm         *string        `json:"confirm"`
 	Confirmation    *string        `json:"confirmation"`
 	Check           *string        `json:"check"`
+	GitHub          *string        `json:"github"`
 	httpx.Test
 }
 
 // Limits on free-text account fields.
 const (
 	maxBio      = 10_000
+	maxGitHub   = 100
 	maxUsername = 64
 	maxDataJSON = 64 << 10
 )
+
+// GitHubName cleans the github field: trimmed, what follows the last '@'
+// (as upstream: "@name" and "name" are the same), at most 100 characters,
+// no control characters.
+func GitHubName(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if i := strings.LastIndexByte(v, '@'); i >= 0 {
+		v = strings.TrimSpace(v[i+1:])
+	}
+	if utf8.RuneCountInString(v) > maxGitHub {
+		return "", apierr.GitHubTooLong
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return "", apierr.GitHubInvalid
+		}
+	}
+	return v, nil
+}
 
 // Change is one validated edit of an account, applied to the row read
 // again inside the write transaction, so that a concurrent change (MFA,
@@ -133,6 +154,13 @@ func Settings(p *AccountPatch, cur *store.User) ([]Change, error) {
 		}
 		v := *p.Language
 		set(func(x *store.User) { x.Language = v })
+	}
+	if p.GitHub != nil {
+		v, err := GitHubName(*p.GitHub)
+		if err != nil {
+			return nil, err
+		}
+		set(func(x *store.User) { x.GitHub = v })
 	}
 	if p.Data != nil {
 		merge, err := DataMerge(p.Data, cur.Data)

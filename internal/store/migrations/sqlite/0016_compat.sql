@@ -1,3 +1,4 @@
+-- Issue 10 (what FreeSewing v3 clients expect).
 -- Patterns name the measurements they were made for, as upstream: a set
 -- (set_id) or a curated set (cset_id), each NULL when absent. Deleting the
 -- set or curated set leaves the pattern, without it.
@@ -5,3 +6,5 @@ ALTER TABLE patterns ADD COLUMN set_id INTEGER REFERENCES sets(id) ON DELETE SET
 ALTER TABLE patterns ADD COLUMN cset_id INTEGER REFERENCES curated_sets(id) ON DELETE SET NULL;
 CREATE INDEX patterns_set ON patterns(set_id);
 CREATE INDEX patterns_cset ON patterns(cset_id);
+-- The account's GitHub username (PATCH /account github), as upstream.
+ALTER TABLE users ADD COLUMN github TEXT NOT NULL DEFAULT '';
