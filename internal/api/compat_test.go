@@ -6,6 +6,7 @@ package api_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"bobbin/internal/apitest"
@@ -164,4 +165,26 @@ func TestCompatSigninByID(t *testing.T) {
 			e.Do("POST", "/signin", map[string]any{"username": bad, "password": u.Password}, apitest.None).Expect(t, 400, "usernameInvalid")
 		}
 	})
+}
+
+func TestCompatYAMLDocuments(t *testing.T) {
+	e := apitest.New(t, apitest.WithEnv("BACKEND_SITE_NAME", "Bobbin Test Site"))
+	u := e.NewUser("user")
+	for _, m := range dataMethods {
+		s := e.Do("POST", "/sets/"+m.name, map[string]any{"name": "S", "public": true}, m.as(u)).Expect(t, 201, "")
+		p := e.Do("POST", "/patterns/"+m.name, map[string]any{"design": "aaron", "public": true}, m.as(u)).Expect(t, 201, "")
+		for _, path := range []string{"/sets/" + dataID(s.Num("set.id")), "/patterns/" + dataID(p.Num("pattern.id"))} {
+			y := e.Do("GET", path+".yaml", nil, apitest.None).Expect(t, 200, "")
+			if ct := y.Header.Get("Content-Type"); ct != "text/yaml; charset=utf-8" {
+				t.Fatalf("%s.yaml: content type %q", path, ct)
+			}
+			if !strings.Contains(string(y.Body), "author: Bobbin Test Site") {
+				t.Fatalf("%s.yaml: %s", path, y.Body)
+			}
+			j := e.Do("GET", path+".json", nil, apitest.None).Expect(t, 200, "")
+			if j.Str("author") != "Bobbin Test Site" || j.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+				t.Fatalf("%s.json: %s", path, j.Body)
+			}
+		}
+	}
 }

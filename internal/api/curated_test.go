@@ -131,7 +131,7 @@ func curatedLifecycle(t *testing.T, e *apitest.Env) {
 		t.Errorf(".json: %s", j.Body)
 	}
 	y := e.Do("GET", path+".yaml", nil, apitest.None).Expect(t, 200, "")
-	if ct := y.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/yaml") {
+	if ct := y.Header.Get("Content-Type"); ct != "text/yaml; charset=utf-8" {
 		t.Errorf("yaml content type %q", ct)
 	}
 	var doc map[string]any

@@ -348,7 +348,7 @@ func (s *Server) domains() {
 	s.passkeys = passkey.New(passkey.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Limits: limits, Log: s.Log, Now: s.Now})
 
 	// internal/userdata
-	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog,
+	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog, SiteName: s.Config.SiteName,
 		CuratedSet: func(c *store.CuratedSet) any { return curation.AsCuratedSet(c) }}
 	s.bookmarks = userdata.NewBookmarks(data)
 	s.sets = userdata.NewSets(data)

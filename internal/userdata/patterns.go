@@ -553,9 +553,5 @@ func (h *Patterns) Document(w http.ResponseWriter, r *http.Request) error {
 	if err := h.d.DB.Patterns().Open(p); err != nil {
 		return err
 	}
-	author, err := h.d.DB.Users().UsernameOf(ctx, p.UserID)
-	if err != nil {
-		return err
-	}
-	return httpx.WriteDocument(w, format, PatternDocumentOf(p, author))
+	return httpx.WriteDocument(w, format, PatternDocumentOf(p, h.d.SiteName))
 }
