@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"bobbin/internal/apitest"
 )
@@ -187,4 +188,35 @@ func TestCompatYAMLDocuments(t *testing.T) {
 			}
 		}
 	}
+}
+
+// auth.md: a password change needs currentPassword, except with a sign-in
+// token whose sign-in is at most 15 minutes old; API keys always need it.
+func TestCompatPasswordChangeFreshSignin(t *testing.T) {
+	e, clock := acctEnv(t)
+	u := e.NewUser("user") // its token comes from the signup confirmation, just now
+	e.Do("PATCH", "/account/key", map[string]any{"password": "a brand new password 1"}, u.KeyAuth()).Expect(t, 400, "currentPasswordMissing")
+	e.Do("PATCH", "/account/jwt", map[string]any{"password": "a brand new password 1"}, u.JWT()).Expect(t, 200, "")
+	// A wrong current password still fails, fresh or not.
+	e.Do("PATCH", "/account/jwt", map[string]any{"password": "a brand new password 2", "currentPassword": "wrong wrong"}, u.JWT()).
+		Expect(t, 401, "authenticationFailed")
+	e.Do("POST", "/signin", map[string]any{"username": u.Username, "password": "a brand new password 1"}, apitest.None).Expect(t, 200, "")
+
+	s := e.Do("POST", "/signin", map[string]any{"username": u.Username, "password": "a brand new password 1"}, apitest.None).Expect(t, 200, "")
+	tok := apitest.Bearer(s.Str("token"))
+	clock.Advance(14 * time.Minute)
+	e.Do("PATCH", "/account/jwt", map[string]any{"password": "a brand new password 2"}, tok).Expect(t, 200, "")
+	clock.Advance(2 * time.Minute) // 16 minutes after the sign-in
+	e.Do("PATCH", "/account/jwt", map[string]any{"password": "a brand new password 3"}, tok).Expect(t, 400, "currentPasswordMissing")
+	// A consent change answers a new token, no fresher a sign-in than the old one.
+	c := e.Do("PATCH", "/consent/jwt", map[string]any{"consent": 2}, tok).Expect(t, 200, "")
+	tok2 := apitest.Bearer(c.Str("token"))
+	e.Do("PATCH", "/account/jwt", map[string]any{"password": "a brand new password 3"}, tok2).Expect(t, 400, "currentPasswordMissing")
+	e.Do("PATCH", "/account/jwt", map[string]any{"password": "a brand new password 3", "currentPassword": "a brand new password 2"}, tok2).
+		Expect(t, 200, "")
+	// A sign-in link counts as a sign-in too.
+	id, check := acctRequestLink(t, e, u.Username, u)
+	l := e.Do("POST", "/signinlink/"+id+"/"+check, nil, apitest.None).Expect(t, 200, "")
+	e.Do("PATCH", "/account/jwt", map[string]any{"password": "a brand new password 4"}, apitest.Bearer(l.Str("token"))).Expect(t, 200, "")
+	e.Do("PATCH", "/account/key", map[string]any{"password": "a brand new password 5"}, u.KeyAuth()).Expect(t, 400, "currentPasswordMissing")
 }

@@ -16,6 +16,7 @@ import (
 	"bobbin/internal/httpx"
 	bmail "bobbin/internal/mail"
 	"bobbin/internal/password"
+	"bobbin/internal/session"
 	"bobbin/internal/store"
 )
 
@@ -221,10 +222,20 @@ func (h *Accounts) passwordChange(ctx context.Context, c *httpx.Caller, p *Accou
 	if err := CheckNewPassword(*p.Password); err != nil {
 		return nil, err
 	}
-	if u.Password != "" {
-		if p.CurrentPassword == nil || *p.CurrentPassword == "" {
+	if u.Password != "" && (p.CurrentPassword == nil || *p.CurrentPassword == "") {
+		// A sign-in token at most 15 minutes after its sign-in needs no
+		// current password; older tokens and API keys always do.
+		fresh := false
+		if c.Method == httpx.MethodJWT {
+			var err error
+			if fresh, err = session.SignedInWithin(ctx, h.d.DB, c.JTI, h.d.Now(), session.Fresh); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+		}
+		if !fresh {
 			return nil, apierr.CurrentPasswordMissing
 		}
+	} else if u.Password != "" {
 		ok, _, err := h.d.Hasher.Verify(ctx, *p.CurrentPassword, u.Password)
 		if err != nil && errors.Is(err, password.ErrBusy) {
 			return nil, err

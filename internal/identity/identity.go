@@ -38,6 +38,7 @@ type DB interface {
 	Audit() store.Audit
 	Identities() store.Identities
 	Passkeys() store.Passkeys
+	Sessions() store.Sessions // when a caller's sign-in happened
 	Vault() *vault.Vault
 	Write(ctx context.Context, fn func(tx *store.Tx) error) error
 }

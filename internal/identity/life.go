@@ -60,7 +60,7 @@ func (h *Accounts) Consent(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.Audit().Add(ctx, d.Audit.Event(ctx, u.ID, "consent.changed", httpx.Itoa(int64(u.Consent)))); err != nil {
 			return err
 		}
-		token, err = d.Sessions.Start(ctx, tx, u)
+		token, err = d.Sessions.Continue(ctx, tx, u, c.JTI)
 		return err
 	})
 	if err != nil {

@@ -8,3 +8,7 @@ CREATE INDEX patterns_set ON patterns(set_id);
 CREATE INDEX patterns_cset ON patterns(cset_id);
 -- The account's GitHub username (PATCH /account github), as upstream.
 ALTER TABLE users ADD COLUMN github TEXT NOT NULL DEFAULT '';
+-- When the sign-in that began a session happened (Unix ms; 0: not a sign-in,
+-- e.g. impersonation): a password change needs no currentPassword within
+-- 15 minutes of it (auth.md).
+ALTER TABLE sessions ADD COLUMN signed_in_at BIGINT NOT NULL DEFAULT 0;
