@@ -5,6 +5,10 @@ package api_test
 // BOBBIN_TEST_POSTGRES_URL is set) on PostgreSQL.
 
 import (
+	"bytes"
+	"crypto/rand"
+	"image"
+	"image/png"
 	"strconv"
 	"strings"
 	"testing"
@@ -219,4 +223,101 @@ func TestCompatPasswordChangeFreshSignin(t *testing.T) {
 	l := e.Do("POST", "/signinlink/"+id+"/"+check, nil, apitest.None).Expect(t, 200, "")
 	e.Do("PATCH", "/account/jwt", map[string]any{"password": "a brand new password 4"}, apitest.Bearer(l.Str("token"))).Expect(t, 200, "")
 	e.Do("PATCH", "/account/key", map[string]any{"password": "a brand new password 5"}, u.KeyAuth()).Expect(t, 400, "currentPasswordMissing")
+}
+
+// noisePNG is a real PNG of about w*h*4 bytes that does not compress.
+func noisePNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	if _, err := rand.Read(img.Pix); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestCompatImageUploads(t *testing.T) {
+	onBoth(t, func(t *testing.T, e *apitest.Env) {
+		u := e.NewUser("user")
+		other := e.NewUser("user")
+		for i, m := range dataMethods {
+			r := e.Do("POST", "/images/"+m.name, map[string]any{"img": dataURI("image/png", testPNG(t, uint8(i))),
+				"type": "showcase", "subId": "main", "slug": "x"}, m.as(u)).Expect(t, 201, "")
+			url, id := r.Str("image"), r.Str("imgId")
+			if r.Str("result") != "created" || !strings.HasSuffix(url, "/images/"+id) || !strings.HasPrefix(id, "upload-") {
+				t.Fatalf("%s: upload: %s", m.name, r.Body)
+			}
+			g := e.Do("GET", "/images/"+id, nil, apitest.None).Expect(t, 200, "")
+			if g.Header.Get("Content-Type") != "image/png" {
+				t.Fatalf("%s: served as %q", m.name, g.Header.Get("Content-Type"))
+			}
+			// The image can be named as an object's img (it is copied to the object).
+			s := e.Do("POST", "/sets/"+m.name, map[string]any{"name": "pic", "img": url}, m.as(u)).Expect(t, 201, "")
+			if s.Str("set.img") == "" {
+				t.Fatalf("%s: set with the uploaded image: %s", m.name, s.Body)
+			}
+			// Own uploads only.
+			e.Do("DELETE", "/images/"+id+"/"+m.name, nil, m.as(other)).Expect(t, 403, "insufficientAccessLevel")
+			setImg := s.Str("set.img")[strings.LastIndex(s.Str("set.img"), "/")+1:]
+			e.Do("DELETE", "/images/"+setImg+"/"+m.name, nil, m.as(u)).Expect(t, 403, "insufficientAccessLevel")
+			e.Do("DELETE", "/images/"+id+"/"+m.name, nil, m.as(u)).Expect(t, 204, "")
+			e.Do("GET", "/images/"+id, nil, apitest.None).Expect(t, 404, "notFound")
+			e.Do("DELETE", "/images/"+id+"/"+m.name, nil, m.as(u)).Expect(t, 404, "notFound")
+			e.Do("DELETE", "/images/not-an-image/"+m.name, nil, m.as(u)).Expect(t, 404, "notFound")
+			// Bad bodies.
+			e.Do("POST", "/images/"+m.name, map[string]any{"type": "blog"}, m.as(u)).Expect(t, 400, "imgOrUrlMissing")
+			e.Do("POST", "/images/"+m.name, map[string]any{"img": "data:image/png;base64,AAAA"}, m.as(u)).Expect(t, 400, "imgInvalid")
+			e.Do("POST", "/images/"+m.name, map[string]any{"img": 5}, m.as(u)).Expect(t, 400, "imgInvalid")
+		}
+		e.Do("POST", "/images", map[string]any{"img": dataURI("image/png", testPNG(t, 9))}, apitest.None).Expect(t, 201, "")
+		// Anonymous: at most 1 MiB (the signed-in route takes it).
+		big := dataURI("image/png", noisePNG(t, 560, 560))
+		e.Do("POST", "/images", map[string]any{"img": big}, apitest.None).Expect(t, 400, "imgTooLarge")
+		e.Do("POST", "/images/key", map[string]any{"img": big}, u.KeyAuth()).Expect(t, 201, "")
+	})
+}
+
+func TestCompatAnonymousUploadThrottle(t *testing.T) {
+	e := apitest.New(t)
+	img := map[string]any{"img": dataURI("image/png", testPNG(t, 1))}
+	for i := 0; i < 10; i++ {
+		e.Do("POST", "/images", img, apitest.None).Expect(t, 201, "")
+	}
+	r := e.Do("POST", "/images", img, apitest.None).Expect(t, 429, "tooManyRequests")
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	// Signed-in uploads are not counted against the address.
+	u := e.NewUser("user")
+	e.Do("POST", "/images/jwt", img, u.JWT()).Expect(t, 201, "")
+}
+
+func TestCompatCardAndUserCount(t *testing.T) {
+	onBoth(t, func(t *testing.T, e *apitest.Env) {
+		n := e.Do("GET", "/info/users", nil, apitest.None).Expect(t, 200, "")
+		if n.Num("users") != 0 {
+			t.Fatalf("users: %s", n.Body)
+		}
+		u := e.NewUser("user")
+		e.NewUser("user")
+		if got := e.Do("GET", "/info/users", nil, apitest.None).Expect(t, 200, "").Num("users"); got != 2 {
+			t.Fatalf("%v users, want 2", got)
+		}
+		for _, ref := range []string{strconv.FormatInt(u.ID, 10), u.Username} {
+			c := e.Do("GET", "/users/"+ref+"/card", nil, apitest.None).Expect(t, 200, "")
+			body := string(c.Body)
+			if c.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(body, "<svg") ||
+				!strings.Contains(body, ">"+u.Username+"<") || !strings.Contains(body, "#"+strconv.FormatInt(u.ID, 10)) {
+				t.Fatalf("card by %s: %s %s", ref, c.Header.Get("Content-Type"), body)
+			}
+		}
+		e.Do("GET", "/users/999999/card", nil, apitest.None).Expect(t, 404, "notFound")
+		e.Do("GET", "/users/"+u.Email+"/card", nil, apitest.None).Expect(t, 404, "notFound")
+		// A restricted account has no card, as it has no profile.
+		e.Do("GET", "/account/restrict/key", nil, u.KeyAuth()).Expect(t, 200, "")
+		e.Do("GET", "/users/"+u.Username+"/card", nil, apitest.None).Expect(t, 404, "notFound")
+	})
 }

@@ -33,6 +33,8 @@ const (
 const (
 	SmallBody = 64 << 10 // JSON
 	ImageBody = 8 << 20  // JSON carrying a data: URI image
+	// AnonImageBody is an anonymous upload: a 1 MiB image as base64, and a little.
+	AnonImageBody = 2 << 20
 )
 
 // handlerFunc is a handler that returns its error.

@@ -84,6 +84,9 @@ func (s *Server) routeTable() []Route {
 
 		// Images (internal/images; attached to objects through their img field)
 		public("GET /images/{name}", httpx.Raw(http.StatusOK, nil, s.images.Serve)).doc("An uploaded image (PNG, JPEG or WebP), cacheable for good"),
+		twin("POST /images", auth.WriteSome, httpx.Made(s.uploads.Upload)).limit(ImageBody).doc("Upload an image (data: URI, PNG, JPEG or WebP, at most 5 MiB)"),
+		public("POST /images", httpx.Made(s.uploads.UploadAnon)).limit(AnonImageBody).doc("Upload an image for a support request (at most 1 MiB; throttled per address)"),
+		twin("DELETE /images/{id}", auth.WriteSome, httpx.Empty(s.uploads.Delete)).doc("Delete an image one uploaded ({id} is its imgId)"),
 
 		// Curated sets, option packs and suggestions (internal/curation)
 		public("GET /curated-sets", httpx.OK(s.curatedSets.List)).doc("List published curated sets"),
@@ -121,6 +124,7 @@ func (s *Server) routeTable() []Route {
 		twin("GET /account/export", auth.ReadOnly, raw(s.exportAccount)).io(nil, ExportResponse{}).doc("Everything the account holds, decrypted, as one document"),
 		twin("GET /account/audit", auth.ReadOnly, httpx.OK(s.accounts.AuditLog)).doc("The account's recent security events, newest first"),
 		public("GET /users/{id}", httpx.OK(s.accounts.PublicProfile)).doc("Public profile by id or username (never an email)"),
+		public("GET /users/{id}/card", httpx.Raw(http.StatusOK, nil, s.accounts.Card)).doc("A user's card: an SVG image with the username and id"),
 		twin("GET /users/{id}", auth.ReadSome, httpx.OK(s.userData)).doc("A user's API keys, bookmarks, patterns and sets: own, or level 6"),
 
 		// Newsletter subscribers (internal/newsletter)
@@ -146,5 +150,6 @@ func (s *Server) routeTable() []Route {
 
 		// Info (internal/admin)
 		public("GET /info/stats", httpx.OK(s.stats.Get)).doc("Public counts and call totals"),
+		public("GET /info/users", httpx.OK(s.stats.Users)).doc("The number of accounts"),
 	}
 }

@@ -69,6 +69,7 @@ type Server struct {
 	keyFailsAddress    *throttle.Limiter
 
 	images   *images.Service
+	uploads  *images.Uploads
 	auditLog *audit.Log
 	courier  *courier.Courier
 
@@ -129,6 +130,7 @@ func NewServer(d Deps) *Server {
 	}
 	backend, _ := d.Images.(images.Backend)
 	s.images = images.NewService(backend, c.URL, d.DB.Images(), d.Log)
+	s.uploads = images.NewUploads(s.images, d.Now)
 	s.auditLog = audit.New(d.DB, d.Log, d.Now)
 	s.courier = courier.New(d.Mailer, d.Outbox, d.DB.Vault().EHash,
 		courier.Limits{PerRecipient: c.MailsPerRecipient, PerAddress: c.MailsPerAddress, Window: c.MailWindow}, d.Log, d.Now)
@@ -307,6 +309,7 @@ func (s *Server) SweepLimiters(now time.Time) {
 	}
 	s.courier.Sweep(now)
 	s.flows.Sweep(now)
+	s.uploads.Sweep(now)
 }
 
 // ImageStore keeps uploaded images (implemented with the user-data routes).

@@ -38,6 +38,7 @@ const (
 	IDInvalid
 	IDMissing
 	ImgInvalid
+	ImgOrURLMissing
 	ImgTooLarge
 	CuratedInfoTooLong
 	InvalidJSON
@@ -267,6 +268,7 @@ var table = [numCodes]entry{
 	IDInvalid:                {400, "idInvalid"},
 	IDMissing:                {400, "idMissing"},
 	ImgInvalid:               {400, "imgInvalid"},
+	ImgOrURLMissing:          {400, "imgOrUrlMissing"},
 	ImgTooLarge:              {400, "imgTooLarge"},
 	CuratedInfoTooLong:       {400, "infoTooLong"},
 	InvalidJSON:              {400, "invalidJson"},
