@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"image"
 	"image/png"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -319,5 +320,48 @@ func TestCompatCardAndUserCount(t *testing.T) {
 		// A restricted account has no card, as it has no profile.
 		e.Do("GET", "/account/restrict/key", nil, u.KeyAuth()).Expect(t, 200, "")
 		e.Do("GET", "/users/"+u.Username+"/card", nil, apitest.None).Expect(t, 404, "notFound")
+	})
+}
+
+func TestCompatSubscriberShape(t *testing.T) {
+	onBoth(t, func(t *testing.T, e *apitest.Env) {
+		for i, test := range []any{true, 1, "yes", map[string]any{}} {
+			email := "Reader" + strconv.Itoa(i) + "@Example.COM"
+			r := e.Do("POST", "/subscriber", map[string]any{"email": email, "language": "NL", "test": test}, apitest.None).Expect(t, 200, "")
+			if r.Str("result") != "success" || r.Str("data.email") != strings.ToLower(email) || r.Str("data.language") != "nl" ||
+				r.Str("data.id") == "" || len(r.Str("data.ehash")) != 64 {
+				t.Fatalf("test=%v: %s", test, r.Body)
+			}
+			if i == 0 {
+				// Opened in a browser: a redirect to the website's page; nothing changes.
+				// (Not followed: the website is not running here.)
+				noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+				g, err := noFollow.Get(e.URL + "/ocunsub/" + r.Str("data.ehash"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				g.Body.Close()
+				if loc := g.Header.Get("Location"); g.StatusCode != 302 || !strings.HasSuffix(loc, "/newsletter/unsubscribe?ehash="+r.Str("data.ehash")) {
+					t.Fatalf("GET /ocunsub: %d to %q", g.StatusCode, loc)
+				}
+				e.Do("PUT", "/subscriber", map[string]any{"id": r.Str("data.id"), "ehash": r.Str("data.ehash")}, apitest.None).Expect(t, 200, "")
+			}
+		}
+		e.Do("GET", "/ocunsub/not-a-hash", nil, apitest.None).Expect(t, 404, "notFound")
+		// Falsy test values: no id or ehash in the answer.
+		for i, test := range []any{false, 0, "", nil} {
+			r := e.Do("POST", "/subscriber", map[string]any{"email": "quiet" + strconv.Itoa(i) + "@example.com", "language": "en", "test": test}, apitest.None).Expect(t, 200, "")
+			if r.Str("data.email") == "" || r.Get("data.id") != nil || r.Get("data.ehash") != nil {
+				t.Fatalf("test=%v: %s", test, r.Body)
+			}
+		}
+		// The admin list shows the subscriber lower-cased, both methods.
+		sup := e.NewUser("support")
+		for _, m := range dataMethods {
+			l := e.Do("GET", "/admin/subscribers/"+m.name, nil, m.as(sup)).Expect(t, 200, "")
+			if !strings.Contains(string(l.Body), `"reader0@example.com"`) {
+				t.Fatalf("%s: %s", m.name, l.Body)
+			}
+		}
 	})
 }

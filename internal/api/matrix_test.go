@@ -100,6 +100,8 @@ func document(f fixtureFunc) fixtureFunc {
 
 // notOwned: route key -> why its path parameter names nothing a user owns.
 var notOwned = map[string]string{
+	"POST /curated-sets/from/{id}":         "curator: a suggestion becomes a curated set; the level rows cover it (compat_test)",
+	"GET /ocunsub/{ehash}":                 "public: a redirect to the website's unsubscribe page, changes nothing",
 	"POST /flows/pr/{type}":                "{type} is blog or showcase, not an object; the post is the caller's own submission (flows_test)",
 	"GET /slugs/{type}/{slug}":             "{type} and {slug} name a post slug, which is public by design (flows_test)",
 	"POST /confirm/signup/{id}":            "public: the confirmation id is itself the secret (random, 122 bits)",

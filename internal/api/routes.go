@@ -131,6 +131,7 @@ func (s *Server) routeTable() []Route {
 		public("POST /subscriber", httpx.OK(s.subscribers.Subscribe)).doc("Subscribe to the newsletter; mails a confirmation link"),
 		public("PUT /subscriber", httpx.OK(s.subscribers.Activate)).doc("Confirm a subscription with the id and ehash of its link"),
 		public("DELETE /subscriber/{ehash}", httpx.Empty(s.subscribers.Unsubscribe)).doc("Unsubscribe"),
+		public("GET /ocunsub/{ehash}", httpx.Raw(http.StatusFound, nil, s.subscribers.OneClickPage)).doc("Opened in a browser: redirects to the website's unsubscribe page (never unsubscribes)"),
 		public("POST /ocunsub/{ehash}", httpx.OK(s.subscribers.OneClick)).doc("RFC 8058 one-click unsubscribe (form body List-Unsubscribe=One-Click)"),
 
 		// Admin (internal/admin)
