@@ -365,3 +365,33 @@ func TestCompatSubscriberShape(t *testing.T) {
 		}
 	})
 }
+
+func TestCompatAdminSearchShape(t *testing.T) {
+	onBoth(t, func(t *testing.T, e *apitest.Env) {
+		sup := e.NewUser("support")
+		u := e.NewUser("user")
+		e.Do("PATCH", "/account/jwt", map[string]any{"username": "needle-maker"}, u.JWT()).Expect(t, 200, "")
+		names := func(r *apitest.Resp, list string) []string {
+			var out []string
+			for _, a := range r.Get(list).([]any) {
+				out = append(out, a.(map[string]any)["username"].(string))
+			}
+			return out
+		}
+		for _, m := range dataMethods {
+			r := e.Do("POST", "/admin/search/users/"+m.name, map[string]any{"q": strings.ToUpper(u.Email)}, m.as(sup)).Expect(t, 200, "")
+			if got := names(r, "email"); len(got) != 1 || got[0] != "needle-maker" || len(names(r, "username")) != 0 {
+				t.Fatalf("%s: by email: %s", m.name, r.Body)
+			}
+			r = e.Do("POST", "/admin/search/users/"+m.name, map[string]any{"q": "NEEDLE"}, m.as(sup)).Expect(t, 200, "")
+			if got := names(r, "username"); len(got) != 1 || got[0] != "needle-maker" || len(names(r, "email")) != 0 {
+				t.Fatalf("%s: by username: %s", m.name, r.Body)
+			}
+			r = e.Do("POST", "/admin/search/users/"+m.name, map[string]any{"q": u.ID}, m.as(sup)).Expect(t, 200, "")
+			if got := names(r, "username"); len(got) != 1 || got[0] != "needle-maker" {
+				t.Fatalf("%s: by id: %s", m.name, r.Body)
+			}
+			e.Do("POST", "/admin/search/users/"+m.name, map[string]any{"q": "x"}, m.as(u)).Expect(t, 403, "insufficientAccessLevel")
+		}
+	})
+}
