@@ -395,3 +395,29 @@ func TestCompatAdminSearchShape(t *testing.T) {
 		}
 	})
 }
+
+func TestCompatCuratedSetFromSuggestion(t *testing.T) {
+	onBoth(t, func(t *testing.T, e *apitest.Env) {
+		cur := e.NewUser("curator")
+		u := e.NewUser("user")
+		set := e.Do("POST", "/sets/jwt", map[string]any{"name": "Mine", "measies": map[string]any{"chest": 990}}, u.JWT()).Expect(t, 201, "")
+		for _, m := range dataMethods {
+			s := e.Do("POST", "/curated-sets/suggest/"+m.name, map[string]any{"set": set.Num("set.id"), "height": "166cm", "name": "Sam",
+				"notes": "as measured", "img": dataURI("image/png", testPNG(t, 4))}, m.as(u)).Expect(t, 200, "")
+			id := s.Str("submission.id")
+			e.Do("POST", "/curated-sets/from/"+id+"/"+m.name, nil, m.as(u)).Expect(t, 403, "insufficientAccessLevel")
+			c := e.Do("POST", "/curated-sets/from/"+id+"/"+m.name, nil, m.as(cur)).Expect(t, 201, "")
+			if c.Str("result") != "created" || c.Str("curatedSet.nameEn") != "Sam" || c.Str("curatedSet.notesEn") != "as measured" ||
+				c.Num("curatedSet.height") != 166 || c.Num("curatedSet.measies.chest") != 990 || c.Get("curatedSet.published") != false ||
+				!strings.Contains(c.Str("curatedSet.info"), "166cm") || !strings.Contains(c.Str("curatedSet.img"), "/images/cset-") {
+				t.Fatalf("%s: from suggestion: %s", m.name, c.Body)
+			}
+			// The suggestion is gone; unpublished: hidden from anonymous readers.
+			e.Do("POST", "/curated-sets/from/"+id+"/"+m.name, nil, m.as(cur)).Expect(t, 404, "notFound")
+			e.Do("GET", "/curated-sets/"+dataID(c.Num("curatedSet.id")), nil, apitest.None).Expect(t, 404, "notFound")
+			e.Do("GET", "/curated-sets/"+dataID(c.Num("curatedSet.id"))+"/"+m.name, nil, m.as(cur)).Expect(t, 200, "")
+		}
+		e.Do("POST", "/curated-sets/from/not-a-uuid/jwt", nil, cur.JWT()).Expect(t, 404, "notFound")
+		e.Do("POST", "/curated-sets/into/"+"6f1f6c9e-7b5b-4c51-9b8e-3f5f1c1d2e3f/jwt", nil, cur.JWT()).Expect(t, 404, "notFound")
+	})
+}

@@ -102,6 +102,7 @@ func (s *Server) routeTable() []Route {
 		twin("POST /curated-sets/suggest", auth.User, httpx.OK(s.suggestions.SuggestSet)).limit(ImageBody).doc("Suggest a measurements set for curation"),
 		twin("GET /suggested-sets", auth.Curator, httpx.OK(s.suggestions.Sets)).doc("List suggested curated sets"),
 		twin("DELETE /suggested-sets/{id}", auth.Curator, httpx.Empty(s.suggestions.DeleteSet)).doc("Remove a suggested curated set"),
+		twin("POST /curated-sets/from/{id}", auth.Curator, httpx.Made(s.suggestions.FromSuggestion).OptionalBody()).doc("Turn a suggested set into an unpublished curated set"),
 		public("GET /option-packs", httpx.OK(s.optionPacks.List)).doc("List option packs"),
 		public("GET /option-packs.json", httpx.OK(s.optionPacks.Array)).doc("Option packs as a JSON array"),
 		public("GET /option-packs.yaml", httpx.Raw(http.StatusOK, []curation.OptionPack{}, s.optionPacks.YAML)).doc("Option packs as YAML"),

@@ -149,7 +149,7 @@ func NewServer(d Deps) *Server {
 			if d.Web != nil && ep.Pattern() == "GET /docs" {
 				h = root // the web app's Swagger UI replaces the plain page
 			}
-			s.mux.Handle(ep.Pattern(), h)
+			s.mux.Handle(muxPattern(ep.Pattern()), h)
 		}
 	}
 	s.mux.Handle("/", root)

@@ -40,6 +40,7 @@ const (
 	ImgInvalid
 	ImgOrURLMissing
 	ImgTooLarge
+	SuggestHeightTooLong
 	CuratedInfoTooLong
 	InvalidJSON
 	InvalidLevel
@@ -82,7 +83,6 @@ const (
 	QMissing
 	QTooLong
 	RoleInvalid
-	SuggestSetMissing
 	SetNotNumeric
 	CsetNotNumeric
 	SettingsNotAnObj
@@ -150,6 +150,14 @@ const (
 	AuthenticationFailed
 	SignInFailed
 	// 403
+	// (upstream answered a suggestion's missing fields with 403)
+	SuggestDesignMissing
+	SuggestHeightMissing
+	SuggestImgMissing
+	SuggestNameMissing
+	SuggestNotesMissing
+	SuggestOptionsMissing
+	SuggestSetMissing
 	AccountBlocked
 	AccountDisabled
 	AccountInactive
@@ -312,7 +320,6 @@ var table = [numCodes]entry{
 	QMissing:                 {400, "qMissing"},
 	QTooLong:                 {400, "qTooLong"},
 	RoleInvalid:              {400, "roleInvalid"},
-	SuggestSetMissing:        {400, "setMissing"},
 	SetNotNumeric:            {400, "setNotNumeric"},
 	CsetNotNumeric:           {400, "csetNotNumeric"},
 	SettingsNotAnObj:         {400, "settingsNotAnObject"},
@@ -334,6 +341,14 @@ var table = [numCodes]entry{
 	UsernameTooShort:         {400, "usernameTooShort"},
 	AuthenticationFailed:     {401, "authenticationFailed"},
 	SignInFailed:             {401, "signInFailed"},
+	SuggestDesignMissing:     {403, "designMissing"},
+	SuggestHeightMissing:     {403, "heightMissing"},
+	SuggestImgMissing:        {403, "imgMissing"},
+	SuggestNameMissing:       {403, "nameMissing"},
+	SuggestNotesMissing:      {403, "notesMissing"},
+	SuggestOptionsMissing:    {403, "optionsMissing"},
+	SuggestSetMissing:        {403, "setMissing"},
+	SuggestHeightTooLong:     {400, "heightTooLong"},
 	AccountBlocked:           {403, "accountBlocked"},
 	AccountDisabled:          {403, "accountDisabled"},
 	AccountInactive:          {403, "accountInactive"},
