@@ -193,6 +193,27 @@ func TestCompatYAMLDocuments(t *testing.T) {
 			}
 		}
 	}
+	// Curated sets and option packs too; an option pack names its provider, as upstream.
+	cur := e.NewUser("curator")
+	for _, m := range dataMethods {
+		cs := e.Do("POST", "/curated-sets/"+m.name, map[string]any{"nameEn": "C", "published": true}, m.as(cur)).Expect(t, 201, "")
+		op := e.Do("POST", "/option-packs/"+m.name, map[string]any{"nameEn": "O", "design": "aaron"}, m.as(cur)).Expect(t, 201, "")
+		for _, path := range []string{"/curated-sets/" + dataID(cs.Num("curatedSet.id")), "/option-packs/" + dataID(op.Num("optionPack.id"))} {
+			y := e.Do("GET", path+".yaml", nil, apitest.None).Expect(t, 200, "")
+			if y.Header.Get("Content-Type") != "text/yaml; charset=utf-8" || !strings.Contains(string(y.Body), "author: Bobbin Test Site") {
+				t.Fatalf("%s.yaml: %s %s", path, y.Header.Get("Content-Type"), y.Body)
+			}
+		}
+		j := e.Do("GET", "/option-packs/"+dataID(op.Num("optionPack.id"))+".json", nil, apitest.None).Expect(t, 200, "")
+		if j.Str("provider") != "Bobbin Test Site" || j.Str("author") != "Bobbin Test Site" {
+			t.Fatalf("option pack document: %s", j.Body)
+		}
+		for _, list := range []string{"/curated-sets.yaml", "/option-packs.yaml"} {
+			if ct := e.Do("GET", list, nil, apitest.None).Expect(t, 200, "").Header.Get("Content-Type"); ct != "text/yaml; charset=utf-8" {
+				t.Fatalf("%s: %q", list, ct)
+			}
+		}
+	}
 }
 
 // auth.md: a password change needs currentPassword, except with a sign-in

@@ -358,7 +358,7 @@ func (s *Server) domains() {
 	s.patterns = userdata.NewPatterns(data)
 
 	// internal/curation
-	cur := curation.Deps{DB: s.DB, Images: s.images, Audit: s.auditLog, Log: s.Log, WebsiteURL: s.Config.WebsiteURL}
+	cur := curation.Deps{DB: s.DB, Images: s.images, Audit: s.auditLog, Log: s.Log, SiteName: s.Config.SiteName}
 	s.curatedSets = curation.NewCuratedSets(cur)
 	s.optionPacks = curation.NewOptionPacks(cur)
 	s.suggestions = curation.NewSuggestions(cur)
