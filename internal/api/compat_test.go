@@ -362,7 +362,7 @@ func TestCompatSubscriberShape(t *testing.T) {
 					t.Fatal(err)
 				}
 				g.Body.Close()
-				if loc := g.Header.Get("Location"); g.StatusCode != 302 || !strings.HasSuffix(loc, "/newsletter/unsubscribe?ehash="+r.Str("data.ehash")) {
+				if loc := g.Header.Get("Location"); g.StatusCode != 302 || !strings.HasSuffix(loc, "/newsletter/unsubscribe?i="+r.Str("data.ehash")) {
 					t.Fatalf("GET /ocunsub: %d to %q", g.StatusCode, loc)
 				}
 				e.Do("PUT", "/subscriber", map[string]any{"id": r.Str("data.id"), "ehash": r.Str("data.ehash")}, apitest.None).Expect(t, 200, "")

@@ -305,7 +305,7 @@ func (h *Subscribers) OneClickPage(w http.ResponseWriter, r *http.Request) error
 
 // UnsubscribePage is the website's page that unsubscribes ehash.
 func UnsubscribePage(website, ehash string) string {
-	return website + "/newsletter/unsubscribe?" + url.Values{"ehash": {ehash}}.Encode()
+	return website + "/newsletter/unsubscribe?" + url.Values{"i": {ehash}}.Encode()
 }
 
 // List is GET /admin/subscribers: every subscriber, for support staff.
