@@ -175,13 +175,40 @@ type Users struct{ d Deps }
 // New builds the handlers.
 func New(d Deps) *Users { return &Users{d} }
 
+// Found is what a user search found: every match, and, as upstream
+// answers them, the matches by email and those by username part or id.
+type Found struct {
+	All, Email, Username []*store.User
+}
+
+// Split sorts the matches of query q: an account whose email is q (in any
+// case) is an email match; one whose username holds q, or whose id is q,
+// a username match (an account may be both).
+func Split(q string, all []*store.User) Found {
+	f := Found{All: all, Email: []*store.User{}, Username: []*store.User{}}
+	lq := strings.ToLower(strings.TrimSpace(q))
+	for _, u := range all {
+		if strings.EqualFold(strings.TrimSpace(u.Email), lq) {
+			f.Email = append(f.Email, u)
+		}
+		if strings.Contains(strings.ToLower(u.Username), lq) || fmt.Sprint(u.ID) == lq {
+			f.Username = append(f.Username, u)
+		}
+	}
+	return f
+}
+
 // Search is POST /admin/search/users.
-func (h *Users) Search(ctx context.Context, in *httpx.In[AdminSearchRequest]) ([]*store.User, error) {
+func (h *Users) Search(ctx context.Context, in *httpx.In[AdminSearchRequest]) (Found, error) {
 	q, err := Query(in.Body.Q)
 	if err != nil {
-		return nil, err
+		return Found{}, err
 	}
-	return h.d.DB.Users().Search(ctx, q, SearchLimit)
+	all, err := h.d.DB.Users().Search(ctx, q, SearchLimit)
+	if err != nil {
+		return Found{}, err
+	}
+	return Split(q, all), nil
 }
 
 // Get is GET /admin/user/{id}: load reads the user with their sets,

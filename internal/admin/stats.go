@@ -58,3 +58,18 @@ func (h *Stats) Get(ctx context.Context, _ *httpx.In[httpx.None]) (StatsResponse
 		CompatBookmark: st.Bookmarks, CompatAPIKey: st.APIKeys, CompatSubscriber: st.Subscribers,
 		Activity: StatsActivity{JWT: st.JWTCalls, Key: st.KeyCalls}, Designs: st.Designs}, nil
 }
+
+// UserCountResponse is GET /info/users, as upstream: {users}.
+type UserCountResponse struct {
+	httpx.Result
+	Users int64 `json:"users"`
+}
+
+// Users is GET /info/users: the number of accounts.
+func (h *Stats) Users(ctx context.Context, _ *httpx.In[httpx.None]) (UserCountResponse, error) {
+	n, err := h.d.DB.Info().UserCount(ctx)
+	if err != nil {
+		return UserCountResponse{}, err
+	}
+	return UserCountResponse{httpx.Success, n}, nil
+}

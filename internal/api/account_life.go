@@ -2,9 +2,16 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 
+	"bobbin/internal/apierr"
+	"bobbin/internal/auth"
+	"bobbin/internal/httpx"
 	"bobbin/internal/identity"
+	"bobbin/internal/store"
 	"bobbin/internal/userdata"
 )
 
@@ -87,4 +94,51 @@ func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	doc.Audit = identity.AsSecurityEvents(events)
 	return encode(w, http.StatusOK, ExportResponse{success, doc})
+}
+
+// UserData is what GET /users/{id}/(jwt|key) answers, as upstream: the
+// user's keys (never secrets), bookmarks, patterns and sets.
+type UserData struct {
+	APIKeys   []APIKey            `json:"apikeys"`
+	Bookmarks []userdata.Bookmark `json:"bookmarks"`
+	Patterns  []userdata.Pattern  `json:"patterns"`
+	Sets      []userdata.Set      `json:"sets"`
+}
+
+// UserDataResponse is {result, data}.
+type UserDataResponse struct {
+	Result
+	Data UserData `json:"data"`
+}
+
+// userData is GET /users/{id}/(jwt|key): {id} is the numeric id or the
+// username (never an email); the caller's own id, or level 6 (upstream
+// answered every caller).
+func (s *Server) userData(ctx context.Context, in *httpx.In[httpx.None]) (UserDataResponse, error) {
+	ref := strings.TrimSpace(in.Path("id"))
+	if ref == "" || strings.Contains(ref, "@") {
+		return UserDataResponse{}, apierr.NotFound
+	}
+	u, err := s.DB.Users().ByUsername(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil && id > 0 {
+			u, err = s.DB.Users().ByID(ctx, id)
+		}
+	}
+	if err != nil {
+		return UserDataResponse{}, err
+	}
+	if err := httpx.MayAccess(in.Caller(), u.ID, auth.Bughunter); err != nil {
+		return UserDataResponse{}, err
+	}
+	o, err := s.userObjects(ctx, u.ID)
+	if err != nil {
+		return UserDataResponse{}, err
+	}
+	bookmarks, err := s.DB.Bookmarks().ByUser(ctx, u.ID)
+	if err != nil {
+		return UserDataResponse{}, err
+	}
+	return UserDataResponse{success, UserData{APIKeys: o.keys, Bookmarks: asList(bookmarks, userdata.AsBookmark),
+		Patterns: o.patterns, Sets: o.sets}}, nil
 }

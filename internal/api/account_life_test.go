@@ -281,31 +281,52 @@ func acctProfiles(t *testing.T, opts ...apitest.Option) {
 	e := apitest.New(t, opts...)
 	u := e.NewUser("user")
 	e.Do("PATCH", "/account/jwt", map[string]any{"bio": "I sew", "username": "Seamstress"}, u.JWT()).Expect(t, 200, "")
-	for _, ref := range []string{strconv.FormatInt(u.ID, 10), "seamstress", "SEAMSTRESS", strings.ToUpper(u.Email)} {
+	ihash := e.Do("GET", "/account/jwt", nil, u.JWT()).Expect(t, 200, "").Str("account.ihash")
+	if ihash == "" {
+		t.Fatal("account without ihash")
+	}
+	for _, ref := range []string{strconv.FormatInt(u.ID, 10), "seamstress", "SEAMSTRESS"} {
 		r := e.Do("GET", "/users/"+ref, nil, apitest.None).Expect(t, 200, "")
-		want := map[string]any{"id": float64(u.ID), "username": "Seamstress", "bio": "I sew", "img": "", "role": "user", "patron": 0.0}
+		want := map[string]any{"id": float64(u.ID), "username": "Seamstress", "bio": "I sew", "img": "", "role": "user", "patron": 0.0,
+			"ihash": ihash}
 		if !reflect.DeepEqual(r.Get("profile"), want) {
 			t.Fatalf("profile by %q: %s", ref, r.Body)
 		}
 	}
-	for _, ref := range []string{"0", "999999", "nobody", "nobody@example.com"} {
+	// Never by email (api.md: that told anyone who has an account).
+	for _, ref := range []string{"0", "999999", "nobody", "nobody@example.com", u.Email, strings.ToUpper(u.Email)} {
 		e.Do("GET", "/users/"+ref, nil, apitest.None).Expect(t, 404, "notFound")
 	}
 
-	// The full account: the user, or level 6.
+	// The user's data, as upstream: {data:{apikeys, bookmarks, patterns, sets}}; the user, or level 6.
+	e.Do("POST", "/sets/jwt", map[string]any{"name": "Mine"}, u.JWT()).Expect(t, 201, "")
+	e.Do("POST", "/patterns/jwt", map[string]any{"design": "aaron"}, u.JWT()).Expect(t, 201, "")
+	e.Do("POST", "/bookmarks/jwt", map[string]any{"type": "doc", "title": "Docs", "url": "/docs"}, u.JWT()).Expect(t, 201, "")
 	id := strconv.FormatInt(u.ID, 10)
-	r := e.Do("GET", "/users/"+id+"/jwt", nil, u.JWT()).Expect(t, 200, "")
-	if r.Str("account.email") != u.Email || r.Str("profile.username") != "Seamstress" {
-		t.Fatalf("own user: %s", r.Body)
+	for _, a := range []apitest.Auth{u.JWT(), u.KeyAuth()} {
+		path := "/users/" + id + "/jwt"
+		if a == u.KeyAuth() {
+			path = "/users/" + id + "/key"
+		}
+		r := e.Do("GET", path, nil, a).Expect(t, 200, "")
+		keys, _ := r.Get("data.apikeys").([]any)
+		sets, _ := r.Get("data.sets").([]any)
+		patterns, _ := r.Get("data.patterns").([]any)
+		bookmarks, _ := r.Get("data.bookmarks").([]any)
+		if r.Str("result") != "success" || len(keys) != 1 || len(sets) != 1 || len(patterns) != 1 || len(bookmarks) != 1 ||
+			keys[0].(map[string]any)["key"] != u.Key || strings.Contains(string(r.Body), u.Secret) || r.Get("account") != nil {
+			t.Fatalf("own user data: %s", r.Body)
+		}
 	}
 	other := e.NewUser("user")
 	e.Do("GET", "/users/"+id+"/jwt", nil, other.JWT()).Expect(t, 403, "insufficientAccessLevel")
 	e.Do("GET", "/users/"+id+"/key", nil, other.KeyAuth()).Expect(t, 403, "insufficientAccessLevel")
 	e.Do("GET", "/users/"+id+"/jwt", nil, apitest.None).Expect(t, 401, "authenticationFailed")
 	hunter := e.NewUser("bughunter")
-	r = e.Do("GET", "/users/seamstress/key", nil, hunter.KeyAuth()).Expect(t, 200, "")
-	if r.Num("account.id") != float64(u.ID) {
+	r := e.Do("GET", "/users/seamstress/key", nil, hunter.KeyAuth()).Expect(t, 200, "")
+	if sets, _ := r.Get("data.sets").([]any); len(sets) != 1 || sets[0].(map[string]any)["name"] != "Mine" {
 		t.Fatalf("bughunter read: %s", r.Body)
 	}
 	e.Do("GET", "/users/999999/jwt", nil, hunter.JWT()).Expect(t, 404, "notFound")
+	e.Do("GET", "/users/"+u.Email+"/jwt", nil, hunter.JWT()).Expect(t, 404, "notFound")
 }

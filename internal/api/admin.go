@@ -13,10 +13,14 @@ import (
 // they move to their domains; so are these answer types, and the
 // functions below that fill them from what the admin rules give.
 
-// AdminUsersResponse is {result, users}.
+// AdminUsersResponse is {result, email, username} as upstream: the
+// accounts found by email, and by username part or id; users lists every
+// match once (Bobbin's earlier answer).
 type AdminUsersResponse struct {
 	Result
-	Users []Account `json:"users"`
+	Email    []Account `json:"email"`
+	Username []Account `json:"username"`
+	Users    []Account `json:"users"`
 }
 
 // AdminUserResponse is {result, user, sets, patterns, apikeys}.
@@ -34,8 +38,8 @@ type AdminUserChanged struct {
 	User Account `json:"user"`
 }
 
-func adminUsers(users []*store.User) AdminUsersResponse {
-	return AdminUsersResponse{success, asList(users, asAccount)}
+func adminUsers(f admin.Found) AdminUsersResponse {
+	return AdminUsersResponse{success, asList(f.Email, asAccount), asList(f.Username, asAccount), asList(f.All, asAccount)}
 }
 
 func (s *Server) adminUser(ctx context.Context, id int64) (AdminUserResponse, error) {

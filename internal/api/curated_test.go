@@ -131,7 +131,7 @@ func curatedLifecycle(t *testing.T, e *apitest.Env) {
 		t.Errorf(".json: %s", j.Body)
 	}
 	y := e.Do("GET", path+".yaml", nil, apitest.None).Expect(t, 200, "")
-	if ct := y.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/yaml") {
+	if ct := y.Header.Get("Content-Type"); ct != "text/yaml; charset=utf-8" {
 		t.Errorf("yaml content type %q", ct)
 	}
 	var doc map[string]any
@@ -255,7 +255,7 @@ func TestCuratedAccessLevels(t *testing.T) {
 	csID := curCreateSet(t, e, cur, false, map[string]any{"nameEn": "Pub", "published": true})
 	r := e.Do("POST", "/option-packs/jwt", map[string]any{"design": "aaron", "nameEn": "P"}, cur.JWT()).Expect(t, 201, "")
 	opID := int(r.Num("optionPack.id"))
-	sug := e.Do("POST", "/option-packs/suggest/jwt", map[string]any{"design": "aaron", "options": map[string]any{"a": 1}}, user.JWT()).Expect(t, 200, "")
+	sug := e.Do("POST", "/option-packs/suggest/jwt", map[string]any{"design": "aaron", "options": map[string]any{"a": 1}, "notes": "n"}, user.JWT()).Expect(t, 200, "")
 	sugID := sug.Str("submission.id")
 
 	routes := []struct{ method, path string }{
@@ -487,35 +487,45 @@ func TestSuggestions(t *testing.T) {
 		"measies": map[string]any{"chest": 1000, "waist": 800}})
 	aliceSet := int(e.Do("POST", fmt.Sprintf("/curated-sets/%d/clone/jwt", csID), map[string]any{"language": "en"}, alice.JWT()).Expect(t, 201, "").Num("set.id"))
 
+	// Upstream's bodies and codes (api.md, issue 10): set, height, name and img
+	// required, in that order, each missing one a 403.
+	bobSet := int(e.Do("POST", "/sets/jwt", map[string]any{"name": "Bob's", "measies": map[string]any{"neck": 400}}, bob.JWT()).Expect(t, 201, "").Num("set.id"))
+	img := "https://img.example.com/b.png"
 	for _, c := range []struct {
 		body   any
 		status int
 		code   string
 	}{
 		{"", 400, "postBodyMissing"},
-		{map[string]any{"set": aliceSet}, 400, "nameMissing"},
-		{map[string]any{"name": "  ", "set": aliceSet}, 400, "nameMissing"},
-		{map[string]any{"name": "Mine"}, 400, "setMissing"},
+		{map[string]any{"name": "Mine"}, 403, "setMissing"},
 		{map[string]any{"name": "Mine", "set": "one"}, 400, "setInvalid"},
-		{map[string]any{"name": "Mine", "measies": map[string]any{}, "height": -2}, 400, "heightInvalid"},
-		{map[string]any{"name": strings.Repeat("n", 201), "measies": map[string]any{}}, 400, "nameTooLong"},
-		{map[string]any{"name": "Mine", "measies": map[string]any{}, "img": "nope"}, 400, "imgInvalid"},
-		{map[string]any{"name": "Mine", "set": 99999}, 404, "notFound"},
-		{map[string]any{"name": "Mine", "set": aliceSet}, 403, "insufficientAccessLevel"}, // bob suggesting alice's private set
+		{map[string]any{"set": bobSet}, 403, "heightMissing"},
+		{map[string]any{"set": bobSet, "height": "  "}, 403, "heightMissing"},
+		{map[string]any{"set": bobSet, "height": strings.Repeat("h", 65)}, 400, "heightTooLong"},
+		{map[string]any{"set": bobSet, "height": true}, 400, "heightInvalid"},
+		{map[string]any{"set": bobSet, "height": "166cm"}, 403, "nameMissing"},
+		{map[string]any{"set": bobSet, "height": "166cm", "name": "  "}, 403, "nameMissing"},
+		{map[string]any{"set": bobSet, "height": "166cm", "name": strings.Repeat("n", 201)}, 400, "nameTooLong"},
+		{map[string]any{"set": bobSet, "height": "166cm", "name": "Mine"}, 403, "imgMissing"},
+		{map[string]any{"set": bobSet, "height": "166cm", "name": "Mine", "img": "nope"}, 400, "imgInvalid"},
+		{map[string]any{"set": 99999, "height": "166cm", "name": "Mine", "img": img}, 404, "notFound"},
+		{map[string]any{"set": aliceSet, "height": "166cm", "name": "Mine", "img": img}, 403, "insufficientAccessLevel"}, // bob suggesting alice's private set
 	} {
 		e.Do("POST", "/curated-sets/suggest/jwt", c.body, bob.JWT()).Expect(t, c.status, c.code)
 	}
 	for _, c := range []struct {
-		body any
-		code string
+		body   any
+		status int
+		code   string
 	}{
-		{map[string]any{"options": map[string]any{"a": 1}}, "designMissing"},
-		{map[string]any{"design": "aaron"}, "optionsMissing"},
-		{map[string]any{"design": "aaron", "options": nil}, "optionsMissing"},
-		{map[string]any{"design": "aaron", "options": 4}, "optionsInvalid"},
-		{map[string]any{"design": "aaron", "options": map[string]any{}, "notes": strings.Repeat("n", 10_001)}, "notesTooLong"},
+		{map[string]any{"options": map[string]any{"a": 1}}, 403, "designMissing"},
+		{map[string]any{"design": "aaron"}, 403, "optionsMissing"},
+		{map[string]any{"design": "aaron", "options": nil}, 403, "optionsMissing"},
+		{map[string]any{"design": "aaron", "options": 4}, 400, "optionsInvalid"},
+		{map[string]any{"design": "aaron", "options": map[string]any{}}, 403, "notesMissing"},
+		{map[string]any{"design": "aaron", "options": map[string]any{}, "notes": strings.Repeat("n", 10_001)}, 400, "notesTooLong"},
 	} {
-		e.Do("POST", "/option-packs/suggest/key", c.body, bob.KeyAuth()).Expect(t, 400, c.code)
+		e.Do("POST", "/option-packs/suggest/key", c.body, bob.KeyAuth()).Expect(t, c.status, c.code)
 	}
 	var n int
 	if err := e.App.DB.QueryRow(ctx, "SELECT COUNT(*) FROM suggestions").Scan(&n); err != nil || n != 0 {
@@ -528,7 +538,7 @@ func TestSuggestions(t *testing.T) {
 	if s1.Str("result") != "success" || s1.Str("submission.type") != "cset" || !uuidRe.MatchString(s1.Str("submission.id")) {
 		t.Fatalf("submission: %s", s1.Body)
 	}
-	s2 := e.Do("POST", "/curated-sets/suggest/key", map[string]any{"name": "Bob body", "measies": map[string]any{"neck": 400}}, bob.KeyAuth()).Expect(t, 200, "")
+	s2 := e.Do("POST", "/curated-sets/suggest/key", map[string]any{"name": "Bob body", "set": bobSet, "height": `5'6"`, "img": img}, bob.KeyAuth()).Expect(t, 200, "")
 	p1 := e.Do("POST", "/option-packs/suggest/jwt", map[string]any{"design": "Bella", "notes": "tight", "options": map[string]any{"ease": 0.1, "x": nil}}, bob.JWT()).Expect(t, 200, "")
 	if p1.Str("submission.type") != "opack" || !uuidRe.MatchString(p1.Str("submission.id")) {
 		t.Fatalf("pack submission: %s", p1.Body)
@@ -551,7 +561,7 @@ func TestSuggestions(t *testing.T) {
 	data := first["data"].(map[string]any)
 	if first["id"] != s1.Str("submission.id") || first["type"] != "cset" || first["userId"] != float64(alice.ID) ||
 		!stampRe.MatchString(fmt.Sprint(first["createdAt"])) || data["name"] != "Alice body" || data["notes"] != "secret note" ||
-		data["height"] != 170.0 || data["set"] != float64(aliceSet) || data["img"] != "https://img.example.com/s.png" {
+		data["height"] != "170" || data["set"] != float64(aliceSet) || data["img"] != "https://img.example.com/s.png" {
 		t.Fatalf("suggestion: %v", first)
 	}
 	if m := data["measies"].(map[string]any); len(m) != 2 || m["chest"] != 1000.0 || m["waist"] != 810.0 {
@@ -583,7 +593,7 @@ func TestSuggestions(t *testing.T) {
 	if _, err := e.App.DB.Exec(ctx, "UPDATE sets SET public = ? WHERE id = ?", true, aliceSet); err != nil {
 		t.Fatal(err)
 	}
-	e.Do("POST", "/curated-sets/suggest/jwt", map[string]any{"name": "Hers", "set": aliceSet}, bob.JWT()).Expect(t, 200, "")
+	e.Do("POST", "/curated-sets/suggest/jwt", map[string]any{"name": "Hers", "set": aliceSet, "height": "160 cm", "img": img}, bob.JWT()).Expect(t, 200, "")
 }
 
 // statsScenario checks that the counts follow what is created.

@@ -71,6 +71,7 @@ var ownerFixtures = map[string]fixtureFunc{
 	"GET /apikeys/{id}":    apikeyFixture,
 	"DELETE /apikeys/{id}": apikeyFixture,
 
+	"DELETE /images/{id}":       created("POST /images/jwt", `{"img":"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAADklEQVR4nGJiAAQAAP//AAYAA/rQWa4AAAAASUVORK5CYII="}`, "imgId"),
 	"GET /sets/{id}":            created("POST /sets/jwt", `{"name":"matrix"}`, "set.id"),
 	"PATCH /sets/{id}":          withBody(created("POST /sets/jwt", `{"name":"matrix"}`, "set.id"), `{"name":"renamed"}`),
 	"DELETE /sets/{id}":         created("POST /sets/jwt", `{"name":"matrix"}`, "set.id"),
@@ -99,6 +100,8 @@ func document(f fixtureFunc) fixtureFunc {
 
 // notOwned: route key -> why its path parameter names nothing a user owns.
 var notOwned = map[string]string{
+	"POST /curated-sets/from/{id}":         "curator: a suggestion becomes a curated set; the level rows cover it (compat_test)",
+	"GET /ocunsub/{ehash}":                 "public: a redirect to the website's unsubscribe page, changes nothing",
 	"POST /flows/pr/{type}":                "{type} is blog or showcase, not an object; the post is the caller's own submission (flows_test)",
 	"GET /slugs/{type}/{slug}":             "{type} and {slug} name a post slug, which is public by design (flows_test)",
 	"POST /confirm/signup/{id}":            "public: the confirmation id is itself the secret (random, 122 bits)",
@@ -123,6 +126,7 @@ var notOwned = map[string]string{
 	"GET /admin/user/{id}":                 "support: reads any user by design; the level rows cover it",
 	"PATCH /admin/user/{id}":               "admin: changes any user by design; the level rows cover it (admin_test)",
 	"GET /admin/impersonate/{id}":          "admin: by design; staff targets refused (admin_test)",
+	"GET /users/{id}/card":                 "public by design: the card shows what the public profile shows (compat_test)",
 }
 
 // bodyKey is the fixture value holding the JSON body to send.

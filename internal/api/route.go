@@ -33,6 +33,8 @@ const (
 const (
 	SmallBody = 64 << 10 // JSON
 	ImageBody = 8 << 20  // JSON carrying a data: URI image
+	// AnonImageBody is an anonymous upload: a 1 MiB image as base64, and a little.
+	AnonImageBody = 2 << 20
 )
 
 // handlerFunc is a handler that returns its error.
@@ -63,6 +65,24 @@ type Endpoint struct {
 	Verb   string
 	Path   string
 	Method Method
+}
+
+// muxOverlaps are upstream paths that net/http cannot tell from another
+// route's: POST /curated-sets/from/{id} and POST /curated-sets/{id}/clone
+// both match /curated-sets/from/clone. Such a route is registered under a
+// pattern the other is more specific than, and its handler checks the
+// literal segment (the route table keeps the upstream path).
+var muxOverlaps = map[string]string{
+	"POST /curated-sets/from/{id}/jwt": "POST /curated-sets/{from}/{id}/jwt",
+	"POST /curated-sets/from/{id}/key": "POST /curated-sets/{from}/{id}/key",
+}
+
+// muxPattern is the pattern an endpoint is registered under.
+func muxPattern(p string) string {
+	if m, ok := muxOverlaps[p]; ok {
+		return m
+	}
+	return p
 }
 
 // Pattern is the net/http pattern.

@@ -72,7 +72,7 @@ func (s *Server) routeTable() []Route {
 		twin("GET /patterns/{id}", auth.ReadSome, httpx.OK(s.patterns.Get)).doc("Read a pattern (own, or level 6)"),
 		twin("PATCH /patterns/{id}", auth.WriteSome, userdata.IDFirst(httpx.OK(s.patterns.Patch))).limit(ImageBody).doc("Update a pattern (own, or level 8); settings and data are replaced"),
 		twin("DELETE /patterns/{id}", auth.WriteSome, httpx.Empty(s.patterns.Delete)).doc("Delete a pattern (own, or level 8)"),
-		twin("POST /patterns/{id}/clone", auth.WriteSome, httpx.Made(s.patterns.Clone)).doc("Copy an own, public (or, level 8, any) pattern into the caller's account"),
+		twin("POST /patterns/{id}/clone", auth.WriteSome, httpx.OK(s.patterns.Clone)).doc("Copy an own, public (or, level 8, any) pattern into the caller's account"),
 		public("GET /patterns/{file}", httpx.Raw(http.StatusOK, userdata.PatternDocument{}, s.patterns.Document)).doc("A public pattern as {id}.json or {id}.yaml"),
 
 		// Bookmarks (internal/userdata)
@@ -84,6 +84,9 @@ func (s *Server) routeTable() []Route {
 
 		// Images (internal/images; attached to objects through their img field)
 		public("GET /images/{name}", httpx.Raw(http.StatusOK, nil, s.images.Serve)).doc("An uploaded image (PNG, JPEG or WebP), cacheable for good"),
+		twin("POST /images", auth.WriteSome, httpx.Made(s.uploads.Upload)).limit(ImageBody).doc("Upload an image (data: URI, PNG, JPEG or WebP, at most 5 MiB)"),
+		public("POST /images", httpx.Made(s.uploads.UploadAnon)).limit(AnonImageBody).doc("Upload an image for a support request (at most 1 MiB; throttled per address)"),
+		twin("DELETE /images/{id}", auth.WriteSome, httpx.Empty(s.uploads.Delete)).doc("Delete an image one uploaded ({id} is its imgId)"),
 
 		// Curated sets, option packs and suggestions (internal/curation)
 		public("GET /curated-sets", httpx.OK(s.curatedSets.List)).doc("List published curated sets"),
@@ -99,6 +102,7 @@ func (s *Server) routeTable() []Route {
 		twin("POST /curated-sets/suggest", auth.User, httpx.OK(s.suggestions.SuggestSet)).limit(ImageBody).doc("Suggest a measurements set for curation"),
 		twin("GET /suggested-sets", auth.Curator, httpx.OK(s.suggestions.Sets)).doc("List suggested curated sets"),
 		twin("DELETE /suggested-sets/{id}", auth.Curator, httpx.Empty(s.suggestions.DeleteSet)).doc("Remove a suggested curated set"),
+		twin("POST /curated-sets/from/{id}", auth.Curator, httpx.Made(s.suggestions.FromSuggestion).OptionalBody()).doc("Turn a suggested set into an unpublished curated set"),
 		public("GET /option-packs", httpx.OK(s.optionPacks.List)).doc("List option packs"),
 		public("GET /option-packs.json", httpx.OK(s.optionPacks.Array)).doc("Option packs as a JSON array"),
 		public("GET /option-packs.yaml", httpx.Raw(http.StatusOK, []curation.OptionPack{}, s.optionPacks.YAML)).doc("Option packs as YAML"),
@@ -120,13 +124,15 @@ func (s *Server) routeTable() []Route {
 		twin("DELETE /account", auth.User, httpx.OK(s.accounts.Delete)).doc("Delete the account and everything it owns"),
 		twin("GET /account/export", auth.ReadOnly, raw(s.exportAccount)).io(nil, ExportResponse{}).doc("Everything the account holds, decrypted, as one document"),
 		twin("GET /account/audit", auth.ReadOnly, httpx.OK(s.accounts.AuditLog)).doc("The account's recent security events, newest first"),
-		public("GET /users/{id}", httpx.OK(s.accounts.PublicProfile)).doc("Public profile by id, username or email"),
-		twin("GET /users/{id}", auth.ReadSome, httpx.OK(s.accounts.ReadUser)).doc("A user's profile and account: own, or level 6"),
+		public("GET /users/{id}", httpx.OK(s.accounts.PublicProfile)).doc("Public profile by id or username (never an email)"),
+		public("GET /users/{id}/card", httpx.Raw(http.StatusOK, nil, s.accounts.Card)).doc("A user's card: an SVG image with the username and id"),
+		twin("GET /users/{id}", auth.ReadSome, httpx.OK(s.userData)).doc("A user's API keys, bookmarks, patterns and sets: own, or level 6"),
 
 		// Newsletter subscribers (internal/newsletter)
 		public("POST /subscriber", httpx.OK(s.subscribers.Subscribe)).doc("Subscribe to the newsletter; mails a confirmation link"),
 		public("PUT /subscriber", httpx.OK(s.subscribers.Activate)).doc("Confirm a subscription with the id and ehash of its link"),
 		public("DELETE /subscriber/{ehash}", httpx.Empty(s.subscribers.Unsubscribe)).doc("Unsubscribe"),
+		public("GET /ocunsub/{ehash}", httpx.Raw(http.StatusFound, nil, s.subscribers.OneClickPage)).doc("Opened in a browser: redirects to the website's unsubscribe page (never unsubscribes)"),
 		public("POST /ocunsub/{ehash}", httpx.OK(s.subscribers.OneClick)).doc("RFC 8058 one-click unsubscribe (form body List-Unsubscribe=One-Click)"),
 
 		// Admin (internal/admin)
@@ -146,5 +152,6 @@ func (s *Server) routeTable() []Route {
 
 		// Info (internal/admin)
 		public("GET /info/stats", httpx.OK(s.stats.Get)).doc("Public counts and call totals"),
+		public("GET /info/users", httpx.OK(s.stats.Users)).doc("The number of accounts"),
 	}
 }

@@ -69,6 +69,7 @@ type Server struct {
 	keyFailsAddress    *throttle.Limiter
 
 	images   *images.Service
+	uploads  *images.Uploads
 	auditLog *audit.Log
 	courier  *courier.Courier
 
@@ -129,6 +130,7 @@ func NewServer(d Deps) *Server {
 	}
 	backend, _ := d.Images.(images.Backend)
 	s.images = images.NewService(backend, c.URL, d.DB.Images(), d.Log)
+	s.uploads = images.NewUploads(s.images, d.Now)
 	s.auditLog = audit.New(d.DB, d.Log, d.Now)
 	s.courier = courier.New(d.Mailer, d.Outbox, d.DB.Vault().EHash,
 		courier.Limits{PerRecipient: c.MailsPerRecipient, PerAddress: c.MailsPerAddress, Window: c.MailWindow}, d.Log, d.Now)
@@ -147,7 +149,7 @@ func NewServer(d Deps) *Server {
 			if d.Web != nil && ep.Pattern() == "GET /docs" {
 				h = root // the web app's Swagger UI replaces the plain page
 			}
-			s.mux.Handle(ep.Pattern(), h)
+			s.mux.Handle(muxPattern(ep.Pattern()), h)
 		}
 	}
 	s.mux.Handle("/", root)
@@ -307,6 +309,7 @@ func (s *Server) SweepLimiters(now time.Time) {
 	}
 	s.courier.Sweep(now)
 	s.flows.Sweep(now)
+	s.uploads.Sweep(now)
 }
 
 // Limiters names the throttles, for the metrics of their refusals.
@@ -354,13 +357,14 @@ func (s *Server) domains() {
 	s.passkeys = passkey.New(passkey.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Limits: limits, Log: s.Log, Now: s.Now})
 
 	// internal/userdata
-	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog}
+	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog, SiteName: s.Config.SiteName,
+		CuratedSet: func(c *store.CuratedSet) any { return curation.AsCuratedSet(c) }}
 	s.bookmarks = userdata.NewBookmarks(data)
 	s.sets = userdata.NewSets(data)
 	s.patterns = userdata.NewPatterns(data)
 
 	// internal/curation
-	cur := curation.Deps{DB: s.DB, Images: s.images, Audit: s.auditLog, Log: s.Log, WebsiteURL: s.Config.WebsiteURL}
+	cur := curation.Deps{DB: s.DB, Images: s.images, Audit: s.auditLog, Log: s.Log, SiteName: s.Config.SiteName}
 	s.curatedSets = curation.NewCuratedSets(cur)
 	s.optionPacks = curation.NewOptionPacks(cur)
 	s.suggestions = curation.NewSuggestions(cur)

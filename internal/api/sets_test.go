@@ -187,7 +187,7 @@ func setsPublicDocuments(t *testing.T, e *apitest.Env) {
 	if ct := j.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 		t.Fatalf("json content type %q", ct)
 	}
-	want := map[string]any{"author": u.Username, "type": "measurementsSet", "name": "Shared", "notes": "my notes", "units": "imperial"}
+	want := map[string]any{"author": "FreeSewing", "type": "measurementsSet", "name": "Shared", "notes": "my notes", "units": "imperial"}
 	for k, v := range want {
 		if j.Get(k) != v {
 			t.Fatalf("json %s = %v, want %v: %s", k, j.Get(k), v, j.Body)
@@ -203,7 +203,7 @@ func setsPublicDocuments(t *testing.T, e *apitest.Env) {
 	}
 
 	y := e.Do("GET", "/sets/"+sid+".yaml", nil, apitest.None).Expect(t, 200, "")
-	if ct := y.Header.Get("Content-Type"); ct != "application/yaml; charset=utf-8" {
+	if ct := y.Header.Get("Content-Type"); ct != "text/yaml; charset=utf-8" {
 		t.Fatalf("yaml content type %q", ct)
 	}
 	var doc map[string]any

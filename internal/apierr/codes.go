@@ -28,6 +28,8 @@ const (
 	EmailInvalid
 	EmailMissing
 	EmailTaken // the confirmed new email belongs to another account
+	GitHubInvalid
+	GitHubTooLong
 	ExpiresInMissing
 	ExpiresIsHigherThanMax
 	ExpiresIsLowerThanMin
@@ -36,7 +38,9 @@ const (
 	IDInvalid
 	IDMissing
 	ImgInvalid
+	ImgOrURLMissing
 	ImgTooLarge
+	SuggestHeightTooLong
 	CuratedInfoTooLong
 	InvalidJSON
 	InvalidLevel
@@ -79,7 +83,8 @@ const (
 	QMissing
 	QTooLong
 	RoleInvalid
-	SuggestSetMissing
+	SetNotNumeric
+	CsetNotNumeric
 	SettingsNotAnObj
 	SettingsTooLarge
 	StatusInvalid
@@ -107,6 +112,7 @@ const (
 	ConfirmationInvalid
 	CredentialInvalid
 	CeremonyInvalid
+	CsetInvalid
 	CurrentPasswordInvalid
 	DataInvalid
 	DesignInvalid
@@ -144,6 +150,14 @@ const (
 	AuthenticationFailed
 	SignInFailed
 	// 403
+	// (upstream answered a suggestion's missing fields with 403)
+	SuggestDesignMissing
+	SuggestHeightMissing
+	SuggestImgMissing
+	SuggestNameMissing
+	SuggestNotesMissing
+	SuggestOptionsMissing
+	SuggestSetMissing
 	AccountBlocked
 	AccountDisabled
 	AccountInactive
@@ -202,6 +216,7 @@ var table = [numCodes]entry{
 	CredentialInvalid:        {400, "credentialInvalid"},
 	CeremonyInvalid:          {400, "ceremonyInvalid"},
 	ConfirmationInvalid:      {400, "confirmationInvalid"},
+	CsetInvalid:              {400, "csetInvalid"},
 	CurrentPasswordInvalid:   {400, "currentPasswordInvalid"},
 	DataInvalid:              {400, "dataInvalid"},
 	DesignInvalid:            {400, "designInvalid"},
@@ -252,6 +267,8 @@ var table = [numCodes]entry{
 	EmailInvalid:             {400, "emailInvalid"},
 	EmailMissing:             {400, "emailMissing"},
 	EmailTaken:               {400, "emailTaken"},
+	GitHubInvalid:            {400, "githubInvalid"},
+	GitHubTooLong:            {400, "githubTooLong"},
 	ExpiresInMissing:         {400, "expiresInMissing"},
 	ExpiresIsHigherThanMax:   {400, "expiresIsHigherThanMaximum"},
 	ExpiresIsLowerThanMin:    {400, "expiresIsLowerThanMinimum"},
@@ -260,6 +277,7 @@ var table = [numCodes]entry{
 	IDInvalid:                {400, "idInvalid"},
 	IDMissing:                {400, "idMissing"},
 	ImgInvalid:               {400, "imgInvalid"},
+	ImgOrURLMissing:          {400, "imgOrUrlMissing"},
 	ImgTooLarge:              {400, "imgTooLarge"},
 	CuratedInfoTooLong:       {400, "infoTooLong"},
 	InvalidJSON:              {400, "invalidJson"},
@@ -303,7 +321,8 @@ var table = [numCodes]entry{
 	QMissing:                 {400, "qMissing"},
 	QTooLong:                 {400, "qTooLong"},
 	RoleInvalid:              {400, "roleInvalid"},
-	SuggestSetMissing:        {400, "setMissing"},
+	SetNotNumeric:            {400, "setNotNumeric"},
+	CsetNotNumeric:           {400, "csetNotNumeric"},
 	SettingsNotAnObj:         {400, "settingsNotAnObject"},
 	SettingsTooLarge:         {400, "settingsTooLarge"},
 	StatusInvalid:            {400, "statusInvalid"},
@@ -323,6 +342,14 @@ var table = [numCodes]entry{
 	UsernameTooShort:         {400, "usernameTooShort"},
 	AuthenticationFailed:     {401, "authenticationFailed"},
 	SignInFailed:             {401, "signInFailed"},
+	SuggestDesignMissing:     {403, "designMissing"},
+	SuggestHeightMissing:     {403, "heightMissing"},
+	SuggestImgMissing:        {403, "imgMissing"},
+	SuggestNameMissing:       {403, "nameMissing"},
+	SuggestNotesMissing:      {403, "notesMissing"},
+	SuggestOptionsMissing:    {403, "optionsMissing"},
+	SuggestSetMissing:        {403, "setMissing"},
+	SuggestHeightTooLong:     {400, "heightTooLong"},
 	AccountBlocked:           {403, "accountBlocked"},
 	AccountDisabled:          {403, "accountDisabled"},
 	AccountInactive:          {403, "accountInactive"},

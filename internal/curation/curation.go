@@ -31,8 +31,8 @@ type Deps struct {
 	Images *images.Service
 	Audit  *audit.Log
 	Log    *slog.Logger
-	// WebsiteURL is the author named in the public documents.
-	WebsiteURL string
+	// SiteName is the author named in the public documents.
+	SiteName string
 }
 
 // attachImage accepts an image for a row just created (its owner name

@@ -45,16 +45,17 @@ type OptionPacksResponse struct {
 
 // OptionPackDocument is GET /option-packs/{id}.json (and .yaml).
 type OptionPackDocument struct {
-	Author string `json:"author"`
-	Type   string `json:"type"` // "optionPack"
-	About  string `json:"about"`
+	Author   string `json:"author"`
+	Provider string `json:"provider"` // the publisher, named as upstream named it
+	Type     string `json:"type"`     // "optionPack"
+	About    string `json:"about"`
 	OptionPack
 }
 
-// AsOptionPackDocument is the public document of a pack; author is the
-// website's URL.
+// AsOptionPackDocument is the public document of a pack; author (and
+// provider, upstream's name for it) is the site's name.
 func AsOptionPackDocument(p *store.OptionPack, author string) OptionPackDocument {
-	return OptionPackDocument{Author: author, Type: "optionPack",
+	return OptionPackDocument{Author: author, Provider: author, Type: "optionPack",
 		About: "Curated option values for one design", OptionPack: AsOptionPack(p)}
 }
 
@@ -158,9 +159,9 @@ func (h *OptionPacks) File(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch format {
 	case "json":
-		return httpx.Encode(w, http.StatusOK, AsOptionPackDocument(p, h.d.WebsiteURL))
+		return httpx.Encode(w, http.StatusOK, AsOptionPackDocument(p, h.d.SiteName))
 	case "yaml":
-		return httpx.EncodeYAML(w, AsOptionPackDocument(p, h.d.WebsiteURL))
+		return httpx.EncodeYAML(w, AsOptionPackDocument(p, h.d.SiteName))
 	}
 	return httpx.Encode(w, http.StatusOK, OptionPackResponse{httpx.Success, AsOptionPack(p)})
 }

@@ -200,9 +200,9 @@ func (h *CuratedSets) File(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch format {
 	case "json":
-		return httpx.Encode(w, http.StatusOK, AsCuratedSetDocument(c, h.d.WebsiteURL))
+		return httpx.Encode(w, http.StatusOK, AsCuratedSetDocument(c, h.d.SiteName))
 	case "yaml":
-		return httpx.EncodeYAML(w, AsCuratedSetDocument(c, h.d.WebsiteURL))
+		return httpx.EncodeYAML(w, AsCuratedSetDocument(c, h.d.SiteName))
 	}
 	return httpx.Encode(w, http.StatusOK, CuratedSetResponse{httpx.Success, AsCuratedSet(c)})
 }

@@ -32,8 +32,8 @@ func DocFile(file string) (id int64, format string, ok bool) {
 	return id, format, true
 }
 
-// WriteDocument answers doc as JSON or as YAML (application/yaml, RFC
-// 9512; see EncodeYAML). Public documents may be read from any origin.
+// WriteDocument answers doc as JSON or as YAML (text/yaml, as upstream's
+// Express sent it; see EncodeYAML). Public documents may be read from any origin.
 func WriteDocument(w http.ResponseWriter, format string, doc any) error {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	if format == "json" {
@@ -42,8 +42,13 @@ func WriteDocument(w http.ResponseWriter, format string, doc any) error {
 	return EncodeYAML(w, doc)
 }
 
+// YAMLType is the media type of every .yaml answer.
+const YAMLType = "text/yaml; charset=utf-8"
+
 // EncodeYAML answers v as YAML: v is marshalled as JSON first, so the
-// YAML has the same names, order and values as the JSON answer.
+// YAML has the same names, order and values as the JSON answer. It is
+// served as text/yaml (what upstream sent; Node HTTP clients do not read
+// an application/yaml body as text).
 func EncodeYAML(w http.ResponseWriter, v any) error {
 	j, err := json.Marshal(v)
 	if err != nil {
@@ -53,7 +58,7 @@ func EncodeYAML(w http.ResponseWriter, v any) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	w.Header().Set("Content-Type", YAMLType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	if _, err := w.Write(b); err != nil {

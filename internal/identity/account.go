@@ -16,6 +16,7 @@ import (
 	"bobbin/internal/httpx"
 	bmail "bobbin/internal/mail"
 	"bobbin/internal/password"
+	"bobbin/internal/session"
 	"bobbin/internal/store"
 )
 
@@ -73,15 +74,36 @@ type AccountPatch struct {
 	Confirm         *string        `json:"confirm" enum:"emailchange" doc:"With confirmation and check: completes an email change"`
 	Confirmation    *string        `json:"confirmation"`
 	Check           *string        `json:"check"`
+	GitHub          *string        `json:"github"`
 	httpx.Test
 }
 
 // Limits on free-text account fields.
 const (
 	maxBio      = 10_000
+	maxGitHub   = 100
 	maxUsername = 64
 	maxDataJSON = 64 << 10
 )
+
+// GitHubName cleans the github field: trimmed, what follows the last '@'
+// (as upstream: "@name" and "name" are the same), at most 100 characters,
+// no control characters.
+func GitHubName(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if i := strings.LastIndexByte(v, '@'); i >= 0 {
+		v = strings.TrimSpace(v[i+1:])
+	}
+	if utf8.RuneCountInString(v) > maxGitHub {
+		return "", apierr.GitHubTooLong
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return "", apierr.GitHubInvalid
+		}
+	}
+	return v, nil
+}
 
 // Change is one validated edit of an account, applied to the row read
 // again inside the write transaction, so that a concurrent change (MFA,
@@ -133,6 +155,13 @@ func Settings(p *AccountPatch, cur *store.User) ([]Change, error) {
 		}
 		v := *p.Language
 		set(func(x *store.User) { x.Language = v })
+	}
+	if p.GitHub != nil {
+		v, err := GitHubName(*p.GitHub)
+		if err != nil {
+			return nil, err
+		}
+		set(func(x *store.User) { x.GitHub = v })
 	}
 	if p.Data != nil {
 		merge, err := DataMerge(p.Data, cur.Data)
@@ -193,10 +222,20 @@ func (h *Accounts) passwordChange(ctx context.Context, c *httpx.Caller, p *Accou
 	if err := CheckNewPassword(*p.Password); err != nil {
 		return nil, err
 	}
-	if u.Password != "" {
-		if p.CurrentPassword == nil || *p.CurrentPassword == "" {
+	if u.Password != "" && (p.CurrentPassword == nil || *p.CurrentPassword == "") {
+		// A sign-in token at most 15 minutes after its sign-in needs no
+		// current password; older tokens and API keys always do.
+		fresh := false
+		if c.Method == httpx.MethodJWT {
+			var err error
+			if fresh, err = session.SignedInWithin(ctx, h.d.DB, c.JTI, h.d.Now(), session.Fresh); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+		}
+		if !fresh {
 			return nil, apierr.CurrentPasswordMissing
 		}
+	} else if u.Password != "" {
 		ok, _, err := h.d.Hasher.Verify(ctx, *p.CurrentPassword, u.Password)
 		if err != nil && errors.Is(err, password.ErrBusy) {
 			return nil, err

@@ -38,6 +38,7 @@ type DB interface {
 	Audit() store.Audit
 	Identities() store.Identities
 	Passkeys() store.Passkeys
+	Sessions() store.Sessions // when a caller's sign-in happened
 	Vault() *vault.Vault
 	Write(ctx context.Context, fn func(tx *store.Tx) error) error
 }
@@ -75,6 +76,9 @@ type Account struct {
 	MFAEnabled bool           `json:"mfaEnabled"`
 	Img        string         `json:"img"`
 	IHash      string         `json:"ihash"`
+	Initial    string         `json:"initial"`      // the signup email
+	GitHub     string         `json:"github"`       // a GitHub username
+	PassType   *string        `json:"passwordType"` // "v3" when a password is set, else null
 	Data       map[string]any `json:"data"`
 	JWTCalls   int64          `json:"jwtCalls"`
 	KeyCalls   int64          `json:"keyCalls"`
@@ -123,8 +127,19 @@ func AsAccount(u *store.User) Account {
 	return Account{ID: u.ID, Username: u.Username, LUsername: strings.ToLower(u.Username), Email: u.Email, Bio: u.Bio,
 		Consent: u.Consent, Control: u.Control, Compare: u.Compare, Imperial: u.Imperial, Newsletter: u.Newsletter,
 		Language: u.Language, Role: string(u.Role), Status: int(u.Status), Patron: u.Patron, MFAEnabled: u.MFAEnabled, Img: u.Img,
-		IHash: u.IHash, Data: data, JWTCalls: u.JWTCalls, KeyCalls: u.KeyCalls, LastSeen: httpx.Stamp(u.LastSeen),
+		IHash: u.IHash, Initial: u.Initial, GitHub: u.GitHub, PassType: PasswordType(u.Password), Data: data, JWTCalls: u.JWTCalls, KeyCalls: u.KeyCalls, LastSeen: httpx.Stamp(u.LastSeen),
 		CreatedAt: httpx.Stamp(u.CreatedAt), UpdatedAt: httpx.Stamp(u.UpdatedAt)}
+}
+
+// PasswordType is the account's passwordType as upstream answers it:
+// "v3" (upstream's current kind; Bobbin's hashes and the FreeSewing v3
+// hashes it still verifies) when a password is set, null when none is.
+func PasswordType(encoded string) *string {
+	if encoded == "" {
+		return nil
+	}
+	v3 := "v3"
+	return &v3
 }
 
 // AccountResponse is {result, account}.

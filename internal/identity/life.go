@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"bobbin/internal/apierr"
@@ -59,7 +60,7 @@ func (h *Accounts) Consent(w http.ResponseWriter, r *http.Request) error {
 		if err := tx.Audit().Add(ctx, d.Audit.Event(ctx, u.ID, "consent.changed", httpx.Itoa(int64(u.Consent)))); err != nil {
 			return err
 		}
-		token, err = d.Sessions.Start(ctx, tx, u)
+		token, err = d.Sessions.Continue(ctx, tx, u, c.JTI)
 		return err
 	})
 	if err != nil {
@@ -164,6 +165,7 @@ type PublicProfile struct {
 	Img      string `json:"img"`
 	Role     string `json:"role" enum:"Role"`
 	Patron   int    `json:"patron"`
+	IHash    string `json:"ihash"`
 }
 
 // PublicProfileResponse is {result, profile}.
@@ -172,26 +174,24 @@ type PublicProfileResponse struct {
 	Profile PublicProfile `json:"profile"`
 }
 
-// UserProfileResponse answers GET /users/{id}/(jwt|key): the profile and
-// the full account object.
-type UserProfileResponse struct {
-	httpx.Result
-	Profile PublicProfile `json:"profile"`
-	Account Account       `json:"account"`
-}
-
 // AsProfile is the public profile of a stored user.
 func AsProfile(u *store.User) PublicProfile {
-	return PublicProfile{ID: u.ID, Username: u.Username, Bio: u.Bio, Img: u.Img, Role: string(u.Role), Patron: u.Patron}
+	return PublicProfile{ID: u.ID, Username: u.Username, Bio: u.Bio, Img: u.Img, Role: string(u.Role), Patron: u.Patron, IHash: u.IHash}
 }
 
-// userByRef resolves {id}: a numeric id, a username or an email.
+// userByRef resolves {id}: a numeric id or a username, never an email
+// (upstream's email lookup told anyone who has an account).
 func (h *Accounts) userByRef(ctx context.Context, ref string) (*store.User, error) {
 	ref = strings.TrimSpace(ref)
-	if ref == "" {
+	if ref == "" || strings.Contains(ref, "@") {
 		return nil, apierr.NotFound
 	}
-	u, err := FindUser(ctx, h.d.DB, ref)
+	u, err := h.d.DB.Users().ByUsername(ctx, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil && id > 0 {
+			u, err = h.d.DB.Users().ByID(ctx, id)
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apierr.NotFound
 	}
@@ -213,18 +213,4 @@ func (h *Accounts) PublicProfile(ctx context.Context, in *httpx.In[httpx.None]) 
 		return PublicProfileResponse{}, apierr.NotFound
 	}
 	return PublicProfileResponse{httpx.Success, AsProfile(u)}, nil
-}
-
-// ReadUser is GET /users/{id}/(jwt|key): the account of a user to that
-// user, or to level 6 (bughunter) and up; other callers get 403 (upstream
-// served it to all).
-func (h *Accounts) ReadUser(ctx context.Context, in *httpx.In[httpx.None]) (UserProfileResponse, error) {
-	u, err := h.userByRef(ctx, in.Path("id"))
-	if err != nil {
-		return UserProfileResponse{}, err
-	}
-	if err := httpx.MayAccess(in.Caller(), u.ID, auth.Bughunter); err != nil {
-		return UserProfileResponse{}, err
-	}
-	return UserProfileResponse{httpx.Success, AsProfile(u), AsAccount(u)}, nil
 }

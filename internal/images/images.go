@@ -69,8 +69,11 @@ type Backend interface {
 	Delete(ctx context.Context, name string) error
 }
 
-var ownerRE = regexp.MustCompile(`^(user|set|pattern|cset|opack)-([1-9][0-9]{0,17})$`)
-var nameRE = regexp.MustCompile(`^((?:user|set|pattern|cset|opack)-[1-9][0-9]{0,17})-[0-9a-f]{32}\.(png|jpg|webp)$`)
+// Owners: an object's image (user, set, pattern, cset, opack and the
+// object's id), a user's uploads (upload-<user id>) and the anonymous
+// support uploads (support-1).
+var ownerRE = regexp.MustCompile(`^(user|set|pattern|cset|opack|upload|support)-([1-9][0-9]{0,17})$`)
+var nameRE = regexp.MustCompile(`^((?:user|set|pattern|cset|opack|upload|support)-[1-9][0-9]{0,17})-[0-9a-f]{32}\.(png|jpg|webp)$`)
 
 // ParseOwner splits an owner ("set-12") into kind and id.
 func ParseOwner(owner string) (kind string, id int64, ok bool) {

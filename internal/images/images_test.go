@@ -105,7 +105,7 @@ func TestNames(t *testing.T) {
 			t.Errorf("ParseName(%q) ok", bad)
 		}
 	}
-	for _, o := range []string{"user-1", "set-99", "pattern-3", "cset-4", "opack-5"} {
+	for _, o := range []string{"user-1", "set-99", "pattern-3", "cset-4", "opack-5", "upload-7", "support-1"} {
 		if _, _, ok := ParseOwner(o); !ok {
 			t.Errorf("owner %s refused", o)
 		}

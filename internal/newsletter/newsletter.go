@@ -9,8 +9,11 @@ package newsletter
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,18 +47,53 @@ type Deps struct {
 	Now             func() time.Time
 }
 
-// SubscribeRequest is the body of POST /subscriber.
+// SubscribeRequest is the body of POST /subscriber. Email and language
+// are taken in any case; test is any truthy JSON value, as upstream.
 type SubscribeRequest struct {
 	Email    string `json:"email" required:"true" example:"joost@example.org"`
 	Language string `json:"language" required:"true" enum:"Language"`
-	httpx.Test
+	Test     Truthy `json:"test,omitempty"`
 }
 
-// SubscribeResponse answers POST /subscriber; id and ehash only in test mode.
+// Truthy is a JSON value read as JavaScript reads one in a condition:
+// false, 0, "", null are false, every other value is true.
+type Truthy bool
+
+// UnmarshalJSON reads any JSON value.
+func (t *Truthy) UnmarshalJSON(b []byte) error {
+	v := strings.TrimSpace(string(b))
+	switch v {
+	case "false", "null", `""`, "0", "-0":
+		*t = false
+		return nil
+	}
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		*t = n != 0
+		return nil
+	}
+	if !json.Valid(b) {
+		return errors.New("newsletter: test is not JSON")
+	}
+	*t = true
+	return nil
+}
+
+// SubscribeData is the data of a subscribe answer: the address and
+// language as stored, and in test mode the subscriber's id and ehash.
+type SubscribeData struct {
+	Email    string `json:"email"`
+	Language string `json:"language"`
+	ID       string `json:"id,omitempty"`
+	EHash    string `json:"ehash,omitempty"`
+}
+
+// SubscribeResponse answers POST /subscriber as upstream: {result, data};
+// in test mode id and ehash also at the top (Bobbin's earlier answer).
 type SubscribeResponse struct {
 	httpx.Result
-	ID    string `json:"id,omitempty"`
-	EHash string `json:"ehash,omitempty"`
+	Data  SubscribeData `json:"data"`
+	ID    string        `json:"id,omitempty"`
+	EHash string        `json:"ehash,omitempty"`
 }
 
 // SubscriberActivation is the body of PUT /subscriber: the pair from the
@@ -147,11 +185,13 @@ func New(d Deps) *Subscribers { return &Subscribers{d} }
 // Subscribe is POST /subscriber.
 func (h *Subscribers) Subscribe(ctx context.Context, in *httpx.In[SubscribeRequest]) (SubscribeResponse, error) {
 	req := in.Body
+	req.Email = strings.ToLower(strings.TrimSpace(req.Email))
+	req.Language = strings.ToLower(strings.TrimSpace(req.Language))
 	email, err := identity.EmailAndLanguage(req.Email, req.Language)
 	if err != nil {
 		return SubscribeResponse{}, err
 	}
-	test := req.Test.Test && h.d.TestMode()
+	test := bool(req.Test) && h.d.TestMode()
 	if err := h.d.Courier.Allowed(ctx, email); err != nil {
 		return SubscribeResponse{}, err
 	}
@@ -186,9 +226,10 @@ func (h *Subscribers) Subscribe(ctx context.Context, in *httpx.In[SubscribeReque
 		Link:           SubscribeURL(h.d.WebsiteURL, sub.ID, sub.EHash),
 		UnsubscribeURL: UnsubscribeURL(h.d.URL, sub.EHash),
 	})
-	resp := SubscribeResponse{Result: httpx.Success}
+	resp := SubscribeResponse{Result: httpx.Success, Data: SubscribeData{Email: email, Language: sub.Language}}
 	if test {
 		resp.ID, resp.EHash = sub.ID, sub.EHash
+		resp.Data.ID, resp.Data.EHash = sub.ID, sub.EHash
 	}
 	return resp, nil
 }
@@ -247,6 +288,24 @@ func (h *Subscribers) OneClick(ctx context.Context, in *httpx.In[httpx.None]) (h
 		return httpx.Result{}, err
 	}
 	return httpx.Success, nil
+}
+
+// OneClickPage is GET /ocunsub/{ehash}: what a person who opens the
+// List-Unsubscribe link in a browser gets, a redirect to the website's
+// unsubscribe page (which asks, then calls DELETE /subscriber/{ehash}).
+// A GET never unsubscribes: link scanners open every link.
+func (h *Subscribers) OneClickPage(w http.ResponseWriter, r *http.Request) error {
+	ehash := strings.ToLower(r.PathValue("ehash"))
+	if !ValidEHash(ehash) {
+		return apierr.NotFound
+	}
+	http.Redirect(w, r, UnsubscribePage(h.d.WebsiteURL, ehash), http.StatusFound)
+	return nil
+}
+
+// UnsubscribePage is the website's page that unsubscribes ehash.
+func UnsubscribePage(website, ehash string) string {
+	return website + "/newsletter/unsubscribe?" + url.Values{"i": {ehash}}.Encode()
 }
 
 // List is GET /admin/subscribers: every subscriber, for support staff.

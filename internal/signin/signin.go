@@ -8,10 +8,14 @@
 package signin
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,9 +90,35 @@ func New(d Deps) *Signin { return &Signin{d} }
 // SigninRequest is the body of POST /signin. Username may be the username
 // (any case), the email (any case) or the numeric id.
 type SigninRequest struct {
-	Username string `json:"username" required:"true" doc:"Username or email" example:"joost"`
+	Username Ident  `json:"username" required:"true" doc:"Username, email or numeric id (a JSON number or a digit string)" example:"joost"`
 	Password string `json:"password" required:"true" example:"correct horse battery staple"`
 	Token    string `json:"token" doc:"The MFA code, when MFA is on" example:"123456"` // MFA code, when MFA is on
+}
+
+// Ident is who signs in: a JSON string (username, email or id in digits)
+// or, as upstream clients send the id, a whole JSON number.
+type Ident string
+
+// UnmarshalJSON takes a string or a whole number (kept as its digits).
+func (v *Ident) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*v = Ident(s)
+		return nil
+	}
+	if string(b) == "null" {
+		return nil
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil || n < 1 {
+		return &json.UnmarshalTypeError{Value: "number " + string(b), Type: reflect.TypeOf(""), Field: "username"}
+	}
+	*v = Ident(strconv.FormatInt(n, 10))
+	return nil
 }
 
 // AccountKey is the throttle key of a sign-in: the account when it is
@@ -108,7 +138,8 @@ func (h *Signin) Password(w http.ResponseWriter, r *http.Request) error {
 	if _, err := httpx.Decode(r, &req); err != nil {
 		return err
 	}
-	if strings.TrimSpace(req.Username) == "" {
+	name := string(req.Username)
+	if strings.TrimSpace(name) == "" {
 		return apierr.UsernameMissing
 	}
 	if req.Password == "" {
@@ -122,11 +153,11 @@ func (h *Signin) Password(w http.ResponseWriter, r *http.Request) error {
 	if err := Refuse(d.Throttles.Address, ip, now); err != nil {
 		return err
 	}
-	u, err := identity.FindUser(ctx, d.DB, req.Username)
+	u, err := identity.FindUser(ctx, d.DB, name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	account := AccountKey(u, req.Username)
+	account := AccountKey(u, name)
 	if err := Refuse(d.Throttles.Account, account, now); err != nil {
 		return err
 	}

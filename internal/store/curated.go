@@ -414,6 +414,31 @@ func (st Curated) Suggestions(ctx context.Context, typ string) ([]*Suggestion, e
 	return out, rows.Err()
 }
 
+// SuggestionByID reads one suggestion of a type; ErrNotFound when none.
+func (st Curated) SuggestionByID(ctx context.Context, typ, id string) (*Suggestion, error) {
+	db, q := st.db, st.q
+	var s Suggestion
+	var uid sql.NullInt64
+	var enc string
+	err := q.queryRow(ctx, "SELECT id, type, user_id, data_enc, created_at FROM suggestions WHERE id = ? AND type = ?", id, typ).
+		Scan(&s.ID, &s.Type, &uid, &enc, &s.CreatedAt)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	s.UserID = uid.Int64
+	plain, err := db.v.Decrypt("suggestions.data", enc)
+	if err != nil {
+		return nil, err
+	}
+	if err := curatedUnmarshal(plain, &s.Data); err != nil {
+		return nil, err
+	}
+	if s.Data == nil {
+		s.Data = map[string]any{}
+	}
+	return &s, nil
+}
+
 // DeleteSuggestion removes a suggestion of one type; ErrNotFound when no
 // such suggestion exists.
 func (st Curated) DeleteSuggestion(ctx context.Context, typ, id string) error {

@@ -90,11 +90,11 @@ func (st Images) ImgOf(ctx context.Context, kind string, id int64) (string, erro
 }
 
 // ImageOwnersOfUser lists every image owner that goes with a user's
-// account: the account itself and each of its sets and patterns. Read it
+// account: the account itself, its uploads and each of its sets and patterns. Read it
 // before deleting the account (the rows cascade away).
 func (st Images) OwnersOfUser(ctx context.Context, userID int64) ([]string, error) {
 	q := st.q
-	out := []string{"user-" + strconv.FormatInt(userID, 10)}
+	out := []string{"user-" + strconv.FormatInt(userID, 10), "upload-" + strconv.FormatInt(userID, 10)}
 	for _, k := range []struct{ kind, table string }{{"set", "sets"}, {"pattern", "patterns"}} {
 		rows, err := q.query(ctx, "SELECT id FROM "+k.table+" WHERE user_id = ? ORDER BY id", userID)
 		if err != nil {

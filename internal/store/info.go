@@ -44,3 +44,10 @@ func (st Info) Stats(ctx context.Context) (*Stats, error) {
 	}
 	return &s, rows.Err()
 }
+
+// UserCount is the number of accounts (GET /info/users).
+func (st Info) UserCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := st.q.queryRow(ctx, "SELECT COUNT(*) FROM users").Scan(&n)
+	return n, mapErr(err)
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 )
 
@@ -17,6 +18,8 @@ type Pattern struct {
 	Settings  map[string]any
 	Data      map[string]any
 	Img       string
+	SetID     int64 // the set it was made for; 0: none (NULL)
+	CsetID    int64 // the curated set it was made for; 0: none (NULL)
 	CreatedAt int64
 	UpdatedAt int64
 
@@ -25,14 +28,16 @@ type Pattern struct {
 
 type sealedPattern struct{ name, notes, settings, data string }
 
-const patternColumns = "id, user_id, design, name_enc, notes_enc, public, settings_enc, data_enc, img, created_at, updated_at"
+const patternColumns = "id, user_id, design, name_enc, notes_enc, public, settings_enc, data_enc, img, set_id, cset_id, created_at, updated_at"
 
 func scanPattern(row interface{ Scan(...any) error }) (*Pattern, error) {
 	var p Pattern
 	var e sealedPattern
-	if err := row.Scan(&p.ID, &p.UserID, &p.Design, &e.name, &e.notes, &p.Public, &e.settings, &e.data, &p.Img, &p.CreatedAt, &p.UpdatedAt); err != nil {
+	var set, cset sql.NullInt64
+	if err := row.Scan(&p.ID, &p.UserID, &p.Design, &e.name, &e.notes, &p.Public, &e.settings, &e.data, &p.Img, &set, &cset, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, mapErr(err)
 	}
+	p.SetID, p.CsetID = set.Int64, cset.Int64
 	p.sealed = &e
 	return &p, nil
 }
@@ -116,8 +121,9 @@ func (st Patterns) Create(ctx context.Context, p *Pattern) error {
 	if p.UpdatedAt == 0 {
 		p.UpdatedAt = p.CreatedAt
 	}
-	id, err := insertID(ctx, q, `INSERT INTO patterns (user_id, design, name_enc, notes_enc, public, settings_enc, data_enc, img, created_at, updated_at)
- VALUES (?,?,?,?,?,?,?,?,?,?)`, p.UserID, p.Design, e.name, e.notes, p.Public, e.settings, e.data, p.Img, p.CreatedAt, p.UpdatedAt)
+	id, err := insertID(ctx, q, `INSERT INTO patterns (user_id, design, name_enc, notes_enc, public, settings_enc, data_enc, img, set_id, cset_id, created_at, updated_at)
+ VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, p.UserID, p.Design, e.name, e.notes, p.Public, e.settings, e.data, p.Img,
+		nullID(p.SetID), nullID(p.CsetID), p.CreatedAt, p.UpdatedAt)
 	if err != nil {
 		return err
 	}
@@ -125,7 +131,11 @@ func (st Patterns) Create(ctx context.Context, p *Pattern) error {
 	return nil
 }
 
-// SavePattern writes every mutable field of an open pattern (not design).
+// nullID is an optional reference: NULL for 0.
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// SavePattern writes every mutable field of an open pattern (not design,
+// set or curated set: they never change).
 func (st Patterns) Save(ctx context.Context, p *Pattern) error {
 	db, q := st.db, st.q
 	e, err := (Patterns{conn{db, db}}).seal(p)

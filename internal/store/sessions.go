@@ -13,6 +13,25 @@ func (st Sessions) Create(ctx context.Context, jti string, userID, expiresAt int
 	return mapErr(err)
 }
 
+// CreateSignIn records a new token's jti with the time of the sign-in it
+// stands for (Unix ms): now for a sign-in, the earlier session's for a
+// token that replaces one (a consent change).
+func (st Sessions) CreateSignIn(ctx context.Context, jti string, userID, expiresAt, signedInAt int64) error {
+	q := st.q
+	_, err := q.exec(ctx, "INSERT INTO sessions (id, user_id, created_at, expires_at, signed_in_at) VALUES (?, ?, ?, ?, ?)",
+		jti, userID, Now(), expiresAt, signedInAt)
+	return mapErr(err)
+}
+
+// SignedInAt reads when the sign-in of a session happened (Unix ms; 0 for
+// a session that is not a sign-in); ErrNotFound when it is gone.
+func (st Sessions) SignedInAt(ctx context.Context, jti string) (int64, error) {
+	q := st.q
+	var at int64
+	err := q.queryRow(ctx, "SELECT signed_in_at FROM sessions WHERE id = ?", jti).Scan(&at)
+	return at, mapErr(err)
+}
+
 // RevokeSession deletes one session.
 func (st Sessions) Revoke(ctx context.Context, jti string) error {
 	q := st.q

@@ -33,6 +33,7 @@ type User struct {
 	MFAScratch  []string // hashed scratch codes
 	MFALastStep int64
 	Img         string
+	GitHub      string // the GitHub username the user gave (plain: it is public)
 	JWTCalls    int64
 	KeyCalls    int64
 	LastSeen    int64
@@ -42,7 +43,7 @@ type User struct {
 
 const userColumns = `id, username, email_enc, ehash, initial_enc, ihash, bio_enc, data_enc, consent, control, compare,
  imperial, newsletter, language, role, status, patron, password, mfa_enabled, mfa_secret_enc, mfa_scratch, mfa_last_step,
- img, jwt_calls, key_calls, last_seen, created_at, updated_at`
+ img, github, jwt_calls, key_calls, last_seen, created_at, updated_at`
 
 func (st Users) scan(row interface{ Scan(...any) error }) (*User, error) {
 	db := st.db
@@ -50,7 +51,7 @@ func (st Users) scan(row interface{ Scan(...any) error }) (*User, error) {
 	var email, initial, bio, data, secret, scratch string
 	err := row.Scan(&u.ID, &u.Username, &email, &u.EHash, &initial, &u.IHash, &bio, &data, &u.Consent, &u.Control,
 		&u.Compare, &u.Imperial, &u.Newsletter, &u.Language, &u.Role, &u.Status, &u.Patron, &u.Password, &u.MFAEnabled,
-		&secret, &scratch, &u.MFALastStep, &u.Img, &u.JWTCalls, &u.KeyCalls, &u.LastSeen, &u.CreatedAt, &u.UpdatedAt)
+		&secret, &scratch, &u.MFALastStep, &u.Img, &u.GitHub, &u.JWTCalls, &u.KeyCalls, &u.LastSeen, &u.CreatedAt, &u.UpdatedAt)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -144,10 +145,10 @@ func (st Users) Create(ctx context.Context, u *User) error {
 	}
 	id, err := insertID(ctx, q, `INSERT INTO users (username, lusername, email_enc, ehash, initial_enc, ihash, bio_enc, data_enc,
  consent, control, compare, imperial, newsletter, language, role, status, patron, password, mfa_enabled, mfa_secret_enc,
- mfa_scratch, mfa_last_step, img, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+ mfa_scratch, mfa_last_step, img, github, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.initial, u.IHash, e.bio, e.data, u.Consent, u.Control,
 		u.Compare, u.Imperial, u.Newsletter, u.Language, u.Role, u.Status, u.Patron, u.Password, u.MFAEnabled, e.secret,
-		e.scratch, u.MFALastStep, u.Img, u.CreatedAt, u.UpdatedAt)
+		e.scratch, u.MFALastStep, u.Img, u.GitHub, u.CreatedAt, u.UpdatedAt)
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,7 @@ func (st Users) Save(ctx context.Context, u *User) error {
 	res, err := q.exec(ctx, sqlSaveUser,
 		u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.bio, e.data, u.Consent, u.Control, u.Compare,
 		u.Imperial, u.Newsletter, u.Language, u.Role, u.Status, u.Patron, u.Password, u.MFAEnabled, e.secret, e.scratch,
-		u.MFALastStep, u.Img, u.UpdatedAt, u.ID)
+		u.MFALastStep, u.Img, u.GitHub, u.UpdatedAt, u.ID)
 	st.revokeUser(u.ID) // role, status, consent, ... may have changed
 	if err != nil {
 		return mapErr(err)
@@ -177,7 +178,7 @@ func (st Users) Save(ctx context.Context, u *User) error {
 
 var sqlSaveUser = (`UPDATE users SET username=?, lusername=?, email_enc=?, ehash=?, bio_enc=?, data_enc=?, consent=?,
  control=?, compare=?, imperial=?, newsletter=?, language=?, role=?, status=?, patron=?, password=?, mfa_enabled=?,
- mfa_secret_enc=?, mfa_scratch=?, mfa_last_step=?, img=?, updated_at=? WHERE id=?`)
+ mfa_secret_enc=?, mfa_scratch=?, mfa_last_step=?, img=?, github=?, updated_at=? WHERE id=?`)
 
 // UserByID reads one user. Outside a transaction it is answered from the
 // principal cache when fresh (cache.go); the copy returned is the caller's.

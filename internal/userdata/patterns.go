@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -32,8 +34,45 @@ type Pattern struct {
 	Settings  map[string]any `json:"settings"`
 	Data      map[string]any `json:"data"`
 	Img       string         `json:"img"`
+	SetID     *int64         `json:"setId"`  // the set it was made for, or null
+	CsetID    *int64         `json:"csetId"` // the curated set it was made for, or null
+	Set       *PatternSet    `json:"set"`    // that set, when the reader may read it
+	Cset      any            `json:"cset"`   // that curated set, when published
 	CreatedAt httpx.Stamp    `json:"createdAt"`
 	UpdatedAt httpx.Stamp    `json:"updatedAt"`
+}
+
+// PatternSet is the set a pattern names, as upstream includes it: the set
+// object, without its measies in lists.
+type PatternSet struct {
+	ID        int64               `json:"id"`
+	UserID    int64               `json:"userId"`
+	Name      string              `json:"name"`
+	Notes     string              `json:"notes"`
+	Public    bool                `json:"public"`
+	Imperial  bool                `json:"imperial"`
+	Measies   *map[string]float64 `json:"measies,omitempty"`
+	Img       string              `json:"img"`
+	CreatedAt httpx.Stamp         `json:"createdAt"`
+	UpdatedAt httpx.Stamp         `json:"updatedAt"`
+}
+
+// AsPatternSet is the set object inside a pattern; measies when withMeasies.
+func AsPatternSet(s *store.Set, withMeasies bool) *PatternSet {
+	a := AsSet(s)
+	out := &PatternSet{ID: a.ID, UserID: a.UserID, Name: a.Name, Notes: a.Notes, Public: a.Public,
+		Imperial: a.Imperial, Img: a.Img, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+	if withMeasies {
+		out.Measies = &a.Measies
+	}
+	return out
+}
+
+func optionalID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }
 
 // AsPattern is the answer object of a stored (opened) pattern.
@@ -46,14 +85,18 @@ func AsPattern(p *store.Pattern) Pattern {
 		data = map[string]any{}
 	}
 	return Pattern{ID: p.ID, UserID: p.UserID, Design: p.Design, Name: p.Name, Notes: p.Notes, Public: p.Public,
-		Settings: settings, Data: data, Img: p.Img, CreatedAt: httpx.Stamp(p.CreatedAt), UpdatedAt: httpx.Stamp(p.UpdatedAt)}
+		Settings: settings, Data: data, Img: p.Img, SetID: optionalID(p.SetID), CsetID: optionalID(p.CsetID),
+		CreatedAt: httpx.Stamp(p.CreatedAt), UpdatedAt: httpx.Stamp(p.UpdatedAt)}
 }
 
 // PatternRequest is the body of POST and PATCH /patterns. design (a
 // string) is required on POST and ignored on PATCH (it cannot change);
-// settings and data are objects, replaced as a whole on PATCH.
+// settings and data are objects, replaced as a whole on PATCH. set (a set
+// id) or cset (a curated set id), both optional, are taken on POST only.
 type PatternRequest struct {
 	Design   json.RawMessage `json:"design" doc:"The design's name; required on create" example:"\"aaron\""`
+	Set      json.RawMessage `json:"set" doc:"Id of a set the caller may read (create only)" example:"12"`
+	Cset     json.RawMessage `json:"cset" doc:"Id of a published curated set (create only)" example:"3"`
 	Name     *string         `json:"name"`
 	Notes    *string         `json:"notes"`
 	Public   *bool           `json:"public"`
@@ -95,6 +138,27 @@ func PatternDesign(raw json.RawMessage) (string, error) {
 		return "", apierr.DesignTooLong
 	}
 	return design, nil
+}
+
+// PatternRef reads the optional set or cset of a new pattern: a positive
+// whole JSON number (as upstream: a digit string is notNumeric too); 0
+// when absent or null.
+func PatternRef(raw json.RawMessage, notNumeric apierr.Code) (int64, error) {
+	if !httpx.Present(raw) {
+		return 0, nil
+	}
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || (t[0] != '-' && (t[0] < '0' || t[0] > '9')) {
+		return 0, notNumeric
+	}
+	var f float64
+	if err := json.Unmarshal(t, &f); err != nil || f != math.Trunc(f) || f > 1<<53 {
+		return 0, notNumeric
+	}
+	if f < 1 {
+		return 0, apierr.NotFound
+	}
+	return int64(f), nil
 }
 
 // jsonObject reads an optional object field: ok=false when absent or null.
@@ -147,9 +211,11 @@ func ApplyPattern(p *store.Pattern, req *PatternRequest) error {
 // ClonePattern is the private copy of src for user (without its image).
 // src's settings and data go to the copy: src must have just been read
 // and opened, so that they are shared with nothing else.
+// The copy names the same set and curated set (shown to its owner only
+// as far as they may read them).
 func ClonePattern(src *store.Pattern, user int64, now int64) *store.Pattern {
 	return &store.Pattern{UserID: user, Design: src.Design, Name: src.Name, Notes: src.Notes,
-		Settings: src.Settings, Data: src.Data, CreatedAt: now, UpdatedAt: now}
+		Settings: src.Settings, Data: src.Data, SetID: src.SetID, CsetID: src.CsetID, CreatedAt: now, UpdatedAt: now}
 }
 
 // PatternDocument is the public .json/.yaml form of a pattern.
@@ -182,18 +248,34 @@ func NewPatterns(d Deps) *Patterns { return &Patterns{d} }
 // Create is POST /patterns.
 func (h *Patterns) Create(ctx context.Context, in *httpx.In[PatternRequest]) (PatternResponse, error) {
 	req := &in.Body
+	setID, err := PatternRef(req.Set, apierr.SetNotNumeric)
+	if err != nil {
+		return PatternResponse{}, err
+	}
+	csetID, err := PatternRef(req.Cset, apierr.CsetNotNumeric)
+	if err != nil {
+		return PatternResponse{}, err
+	}
+	if setID != 0 {
+		csetID = 0 // as upstream: a set wins over a curated set
+	}
 	design, err := PatternDesign(req.Design)
 	if err != nil {
 		return PatternResponse{}, err
 	}
 	now := h.d.Now().UnixMilli()
-	p := &store.Pattern{UserID: in.Caller().UserID, Design: design, Settings: map[string]any{}, Data: map[string]any{},
-		CreatedAt: now, UpdatedAt: now}
+	c := in.Caller()
+	p := &store.Pattern{UserID: c.UserID, Design: design, Settings: map[string]any{}, Data: map[string]any{},
+		SetID: setID, CsetID: csetID, CreatedAt: now, UpdatedAt: now}
 	if err := ApplyPattern(p, req); err != nil {
 		return PatternResponse{}, err
 	}
 	since, put := time.Now(), ""
+	var out Pattern
 	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := h.mayUse(ctx, tx, c, setID, csetID); err != nil {
+			return err
+		}
 		if err := tx.Patterns().Create(ctx, p); err != nil {
 			return err
 		}
@@ -214,7 +296,10 @@ func (h *Patterns) Create(ctx context.Context, in *httpx.In[PatternRequest]) (Pa
 	if err != nil {
 		return PatternResponse{}, err
 	}
-	return PatternResponse{httpx.Created, AsPattern(p)}, nil
+	if out, err = h.present(ctx, h.d.DB, c, p, true); err != nil {
+		return PatternResponse{}, err
+	}
+	return PatternResponse{httpx.Created, out}, nil
 }
 
 // List is GET /patterns: the caller's own.
@@ -223,7 +308,15 @@ func (h *Patterns) List(ctx context.Context, in *httpx.In[httpx.None]) (Patterns
 	if err != nil {
 		return PatternsResponse{}, err
 	}
-	return PatternsResponse{httpx.Success, httpx.List(list, AsPattern)}, nil
+	out := make([]Pattern, 0, len(list))
+	for _, p := range list {
+		a, err := h.present(ctx, h.d.DB, in.Caller(), p, false)
+		if err != nil {
+			return PatternsResponse{}, err
+		}
+		out = append(out, a)
+	}
+	return PatternsResponse{httpx.Success, out}, nil
 }
 
 // loadPattern reads a pattern from ps, checks access (owner, or level
@@ -249,7 +342,11 @@ func (h *Patterns) Get(ctx context.Context, in *httpx.In[httpx.None]) (PatternRe
 	if err != nil {
 		return PatternResponse{}, err
 	}
-	return PatternResponse{httpx.Success, AsPattern(p)}, nil
+	out, err := h.present(ctx, h.d.DB, in.Caller(), p, true)
+	if err != nil {
+		return PatternResponse{}, err
+	}
+	return PatternResponse{httpx.Success, out}, nil
 }
 
 // Patch is PATCH /patterns/{id}: own, or level 8 (recorded in the owner's
@@ -290,7 +387,11 @@ func (h *Patterns) Patch(ctx context.Context, in *httpx.In[PatternRequest]) (Pat
 	if err != nil {
 		return PatternResponse{}, err
 	}
-	return PatternResponse{httpx.Success, AsPattern(p)}, nil
+	out, err := h.present(ctx, h.d.DB, in.Caller(), p, true)
+	if err != nil {
+		return PatternResponse{}, err
+	}
+	return PatternResponse{httpx.Success, out}, nil
 }
 
 // Delete is DELETE /patterns/{id}: own, or level 8.
@@ -359,7 +460,79 @@ func (h *Patterns) Clone(ctx context.Context, in *httpx.In[httpx.None]) (Pattern
 	if err != nil {
 		return PatternResponse{}, err
 	}
-	return PatternResponse{httpx.Created, AsPattern(clone)}, nil
+	out, err := h.present(ctx, h.d.DB, c, clone, true)
+	if err != nil {
+		return PatternResponse{}, err
+	}
+	// 200 success, as upstream's server answers a pattern clone.
+	return PatternResponse{httpx.Success, out}, nil
+}
+
+// refReader reads what a pattern names (the DB or a transaction).
+type refReader interface {
+	Sets() store.Sets
+	Curated() store.Curated
+}
+
+// mayUse checks the set and curated set a new pattern names: a set the
+// caller may read (own, public, or level 6; else 403), a published curated
+// set; a missing one is 404.
+func (h *Patterns) mayUse(ctx context.Context, db refReader, c *httpx.Caller, setID, csetID int64) error {
+	if setID != 0 {
+		set, err := db.Sets().ByID(ctx, setID)
+		if err != nil {
+			return err
+		}
+		if !set.Public {
+			if err := MayRead(c, set.UserID); err != nil {
+				return err
+			}
+		}
+	}
+	if csetID != 0 {
+		cs, err := db.Curated().SetByID(ctx, csetID)
+		if err != nil {
+			return err
+		}
+		if !cs.Published {
+			return apierr.NotFound
+		}
+	}
+	return nil
+}
+
+// present is the answer object of an opened pattern with the set and
+// curated set it names, each included when reader c may see it (a set it
+// may read, a published curated set); measies are left out of lists.
+func (h *Patterns) present(ctx context.Context, db refReader, c *httpx.Caller, p *store.Pattern, withMeasies bool) (Pattern, error) {
+	out := AsPattern(p)
+	if p.SetID != 0 {
+		set, err := db.Sets().ByID(ctx, p.SetID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return out, err
+		case set.Public || MayRead(c, set.UserID) == nil:
+			if err := db.Sets().Open(set); err != nil {
+				return out, err
+			}
+			out.Set = AsPatternSet(set, withMeasies)
+		}
+	}
+	if p.CsetID != 0 && h.d.CuratedSet != nil {
+		cs, err := db.Curated().SetByID(ctx, p.CsetID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return out, err
+		case cs.Published:
+			if !withMeasies {
+				cs.Measies = nil
+			}
+			out.Cset = h.d.CuratedSet(cs)
+		}
+	}
+	return out, nil
 }
 
 // Document serves GET /patterns/{id}.json and .yaml for public patterns;
@@ -380,9 +553,5 @@ func (h *Patterns) Document(w http.ResponseWriter, r *http.Request) error {
 	if err := h.d.DB.Patterns().Open(p); err != nil {
 		return err
 	}
-	author, err := h.d.DB.Users().UsernameOf(ctx, p.UserID)
-	if err != nil {
-		return err
-	}
-	return httpx.WriteDocument(w, format, PatternDocumentOf(p, author))
+	return httpx.WriteDocument(w, format, PatternDocumentOf(p, h.d.SiteName))
 }

@@ -395,9 +395,5 @@ func (h *Sets) Document(w http.ResponseWriter, r *http.Request) error {
 	if err := h.d.DB.Sets().Open(set); err != nil {
 		return err
 	}
-	author, err := h.d.DB.Users().UsernameOf(ctx, set.UserID)
-	if err != nil {
-		return err
-	}
-	return httpx.WriteDocument(w, format, SetDocumentOf(set, author))
+	return httpx.WriteDocument(w, format, SetDocumentOf(set, h.d.SiteName))
 }

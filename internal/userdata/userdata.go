@@ -22,7 +22,7 @@ type DB interface {
 	Bookmarks() store.Bookmarks
 	Sets() store.Sets
 	Patterns() store.Patterns
-	Users() store.Users // the author of a public document
+	Curated() store.Curated // the curated set a pattern names
 	Write(ctx context.Context, fn func(tx *store.Tx) error) error
 }
 
@@ -32,4 +32,11 @@ type Deps struct {
 	Now    func() time.Time
 	Images *images.Service // img values of sets and patterns
 	Audit  *audit.Log      // changes made by staff to a user's data
+
+	// SiteName is the author of the public .json/.yaml documents.
+	SiteName string
+
+	// CuratedSet is the curatedSet object of a stored curated set (owned
+	// by the curation domain), included in the patterns made from one.
+	CuratedSet func(*store.CuratedSet) any
 }

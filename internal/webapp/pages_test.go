@@ -86,7 +86,7 @@ func TestMailLinkPages(t *testing.T) {
 	if found, on := active(); !found || !on {
 		t.Fatalf("subscription after the click: found %v, active %v", found, on)
 	}
-	tb.open("/ocunsub/" + ehash)
+	tb.open("/newsletter/unsubscribe?i=" + ehash) // where GET /ocunsub/{ehash} leads
 	tb.page("Unsubscribe")
 	if found, _ := active(); !found {
 		t.Fatal("opening the unsubscribe link unsubscribed")

@@ -57,6 +57,7 @@ var Landings = []string{
 	"/signinlink/{id}/{check}",          // sign-in link mail (POST /signinlink/{id}/{check})
 	"/newsletter/subscribe",             // ?id&ehash (PUT /subscriber)
 	"/ocunsub/{ehash}",                  // the unsubscribe link opened in a browser (POST /ocunsub/{ehash})
+	"/newsletter/unsubscribe",           // ?i=<ehash>: where GET /ocunsub/{ehash} redirects, as upstream (POST /ocunsub/{ehash})
 }
 
 // Handler serves the web app and the docs.

@@ -49,7 +49,7 @@ func get(t *testing.T, e *apitest.Env, path string, hdr ...string) (*http.Respon
 func TestPagesAndFallback(t *testing.T) {
 	e := apitest.New(t)
 	for _, p := range []string{"/", "/confirm/signup/abc/def", "/confirm/emailchange/abc/def", "/signinlink/abc/def",
-		"/newsletter/subscribe?id=x&ehash=y", "/ocunsub/" + strings.Repeat("a", 64)} {
+		"/newsletter/subscribe?id=x&ehash=y", "/newsletter/unsubscribe?i=" + strings.Repeat("a", 64)} {
 		res, body := get(t, e, p, "Accept", browserAccept)
 		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 			t.Fatalf("GET %s: %d %s", p, res.StatusCode, res.Header.Get("Content-Type"))
@@ -64,9 +64,22 @@ func TestPagesAndFallback(t *testing.T) {
 			t.Fatalf("GET %s: headers %v", p, res.Header)
 		}
 	}
+	// GET /ocunsub/{ehash} redirects every client to the unsubscribe page
+	// of the website (as upstream); with no website set, that is this page.
+	ehash := strings.Repeat("a", 64)
+	req, _ := http.NewRequest("GET", e.URL+"/ocunsub/"+ehash, nil)
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != e.App.Config.WebsiteURL+"/newsletter/unsubscribe?i="+ehash {
+		t.Fatalf("GET /ocunsub: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
 	// An API client's GET of a landing path gets the API's answer there,
 	// as before the web app: 405 where another method is served, else 404.
-	for p, want := range map[string]int{"/signinlink/abc/def": 405, "/ocunsub/" + strings.Repeat("a", 64): 405,
+	for p, want := range map[string]int{"/signinlink/abc/def": 405,
 		"/confirm/signup/abc/def": 404, "/newsletter/subscribe": 404} {
 		for _, accept := range []string{"", "application/json", "*/*", "text/html;q=0"} {
 			r := e.Do("GET", p, nil, apitest.None)

@@ -33,6 +33,7 @@ const landings = [
   [/^\/signinlink\/([^/]+)\/([^/]+)$/, 'signinlink'],
   [/^\/newsletter\/subscribe$/, 'newsletter'],
   [/^\/ocunsub\/([^/]+)$/, 'unsubscribe'],
+  [/^\/newsletter\/unsubscribe$/, 'unsubscribe'], // ?i=<ehash>: where GET /ocunsub/{ehash} leads, as upstream
 ];
 
 function match(pattern, path) {

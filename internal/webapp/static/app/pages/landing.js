@@ -64,7 +64,8 @@ export async function render(ctx, p) {
       const done = h('p', { role: 'status', id: 'unsubscribe-done' });
       return page('Unsubscribe', h('p', {}, 'Press the button to stop receiving the newsletter.'),
         button('Unsubscribe', async (b) => {
-          await call('POST', `/ocunsub/${encodeURIComponent(p.a)}`, undefined, { auth: false });
+          const ehash = p.a || new URLSearchParams(location.search).get('i') || '';
+          await call('POST', `/ocunsub/${encodeURIComponent(ehash)}`, undefined, { auth: false });
           done.textContent = 'You are unsubscribed.';
           b.hidden = true;
         }, { id: 'unsubscribe-confirm' }), done);
