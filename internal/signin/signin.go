@@ -25,7 +25,6 @@ import (
 	"bobbin/internal/password"
 	"bobbin/internal/session"
 	"bobbin/internal/store"
-	"bobbin/internal/throttle"
 	"bobbin/internal/vault"
 )
 
@@ -40,28 +39,6 @@ type DB interface {
 	Write(ctx context.Context, fn func(tx *store.Tx) error) error
 }
 
-// Throttles count failed sign-ins (a wrong password or second factor), per
-// account ("user:<id>", or "name:<as typed>" for an unknown one) and per
-// client address. Blocked ones answer 429 before any hashing.
-type Throttles struct {
-	Account *throttle.Limiter
-	Address *throttle.Limiter
-}
-
-// Fail counts one failure against both.
-func (t Throttles) Fail(ip, account string, now time.Time) {
-	t.Address.Add(ip, now)
-	t.Account.Add(account, now)
-}
-
-// Refuse answers 429 with Retry-After when l blocks key, else nil.
-func Refuse(l *throttle.Limiter, key string, now time.Time) error {
-	if blocked, d := l.Blocked(key, now); blocked {
-		return apierr.TooManyRequests.Retry(d)
-	}
-	return nil
-}
-
 // Deps is what the handlers need from outside.
 type Deps struct {
 	DB        DB
@@ -70,7 +47,8 @@ type Deps struct {
 	Sessions  *session.Issuer
 	Audit     *audit.Log
 	Courier   *courier.Courier
-	Throttles Throttles
+	// Guard throttles failed sign-ins (password, link, MFA).
+	Guard *Guard
 	Log       *slog.Logger
 	Now       func() time.Time
 	// Later runs fn after the answer (the server tracks it until Wait).
@@ -117,21 +95,17 @@ func (h *Signin) Password(w http.ResponseWriter, r *http.Request) error {
 	d := h.d
 	ctx := r.Context()
 	now := d.Now()
-	ip := httpx.IP(ctx)
-	// Throttles are checked before any hashing.
-	if err := Refuse(d.Throttles.Address, ip, now); err != nil {
-		return err
-	}
 	u, err := identity.FindUser(ctx, d.DB, req.Username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	account := AccountKey(u, req.Username)
-	if err := Refuse(d.Throttles.Account, account, now); err != nil {
+	// Throttles are checked before any hashing.
+	at := d.Guard.Attempt(ctx, r, u, req.Username, now)
+	if err := d.Guard.Check(ctx, at, now); err != nil {
 		return err
 	}
 	fail := func() error {
-		d.Throttles.Fail(ip, account, now)
+		d.Guard.Failed(ctx, at, now)
 		if u != nil {
 			// Written off the request path: an unknown account has nothing
 			// to record, and the time must not tell the two apart.
@@ -196,6 +170,7 @@ func (h *Signin) Password(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	d.Guard.Succeeded(ctx, w, at, now)
 	return answer(w, token, u)
 }
 
