@@ -41,16 +41,16 @@ type DB interface {
 
 // Deps is what the handlers need from outside.
 type Deps struct {
-	DB        DB
-	Config    *config.Config
-	Hasher    *password.Hasher
-	Sessions  *session.Issuer
-	Audit     *audit.Log
-	Courier   *courier.Courier
+	DB       DB
+	Config   *config.Config
+	Hasher   *password.Hasher
+	Sessions *session.Issuer
+	Audit    *audit.Log
+	Courier  *courier.Courier
 	// Guard throttles failed sign-ins (password, link, MFA).
 	Guard *Guard
-	Log       *slog.Logger
-	Now       func() time.Time
+	Log   *slog.Logger
+	Now   func() time.Time
 	// Later runs fn after the answer (the server tracks it until Wait).
 	Later func(name string, fn func(ctx context.Context) error)
 }
