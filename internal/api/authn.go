@@ -81,7 +81,7 @@ func (s *Server) authJWT(r *http.Request, creds auth.Credentials, perr error) (*
 	}
 	s.Activity.JWT(p.UserID, now.UnixMilli())
 	return &Caller{UserID: p.UserID, Username: p.Username, Role: p.Role, Status: p.Status, Consent: p.Consent,
-		Level: p.Role.Level(), Method: MethodJWT, JTI: claims.ID, IP: s.clientIP(r)}, nil
+		Level: p.Role.Level(), Method: MethodJWT, JTI: claims.ID, IP: s.clientIP(r), Impersonator: claims.Impersonator}, nil
 }
 
 func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*Caller, error) {

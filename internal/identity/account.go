@@ -213,12 +213,30 @@ func (h *Accounts) passwordChange(ctx context.Context, c *httpx.Caller, p *Accou
 	return func(x *store.User) { x.Password = hash }, nil
 }
 
+// ImpersonationMayPatch refuses, whole and before anything is written, a
+// PATCH /account from an impersonation token that sends a field changing
+// how the account is reached or proven (auth.ImpersonationForbiddenAccountFields).
+func ImpersonationMayPatch(c *httpx.Caller, fields map[string]json.RawMessage) error {
+	if c.Impersonator == 0 {
+		return nil
+	}
+	for _, f := range auth.ImpersonationForbiddenAccountFields {
+		if _, ok := fields[f]; ok {
+			return apierr.ImpersonationForbidden
+		}
+	}
+	return nil
+}
+
 // Patch is PATCH /account. Everything is validated first, each field group
 // by its rule, then written in one transaction.
 func (h *Accounts) Patch(ctx context.Context, in *httpx.In[AccountPatch]) (AccountPatchResponse, error) {
 	p := &in.Body
 	d := h.d
 	c := in.Caller()
+	if err := ImpersonationMayPatch(c, in.Fields); err != nil {
+		return AccountPatchResponse{}, err
+	}
 	u, err := d.DB.Users().ByID(ctx, c.UserID)
 	if err != nil {
 		return AccountPatchResponse{}, err
