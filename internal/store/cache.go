@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 )
@@ -90,6 +91,7 @@ type sessEntry struct {
 }
 
 type keyEntry struct {
+	missing    bool // no such key: cached too, so an unknown id takes a known one's time (auth.md "API keys")
 	userID     int64
 	level      int
 	secretHash []byte
@@ -213,13 +215,23 @@ func (c *authCache) key(ctx context.Context, db *DB, id string) (keyEntry, error
 	c.mu.RUnlock()
 	stripe := credStripe(id)
 	if ok && c.fresh(e.st, stripe) && !c.stale.Load() {
+		if e.missing {
+			return e, ErrNotFound
+		}
 		return e, nil
 	}
 	e = keyEntry{st: c.stamp(stripe)}
 	err := db.queryRow(ctx, "SELECT user_id, level, secret_hash, expires_at FROM apikeys WHERE id = ?", id).
 		Scan(&e.userID, &e.level, &e.secretHash, &e.expiresAt)
-	if err != nil {
-		return e, mapErr(err)
+	if err = mapErr(err); errors.Is(err, ErrNotFound) {
+		// Negative entry, under the same generation stamp as a found one:
+		// the next probe of this id is answered from memory like a cached
+		// key's. Key ids are random UUIDs made by the server, so an id
+		// probed before it exists is not one a key will get.
+		put(&c.mu, c.keys, maxCachedCreds, id, keyEntry{missing: true, st: e.st})
+		return e, err
+	} else if err != nil {
+		return e, err
 	}
 	put(&c.mu, c.keys, maxCachedCreds, id, e)
 	return e, nil
