@@ -409,7 +409,7 @@ func (s *Server) domains() {
 
 	// internal/signin/oauth, internal/signin/passkey (starts: bounded
 	// capacity, old keys evicted; failures: the password sign-in's limiter)
-	limits := signin.Limits{Begins: throttle.New(s.Config.SigninFailsPerAddress, s.Config.ThrottleWindow), Fails: s.signinFailsAddress}
+	limits := signin.Limits{Begins: s.counter("signin.begin", s.Config.SigninFailsPerAddress, s.Config.ThrottleWindow), Fails: s.signinPolicy.PerAddress}
 	s.oauth = oauth.New(oauth.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Images: s.images, Limits: limits,
 		Providers: oauth.Providers(s.Config, &http.Client{Timeout: 15 * time.Second}),
 		Avatars:   oauth.NewAvatars(s.Config.TestMode()), Log: s.Log, Now: s.Now})
