@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -241,12 +243,30 @@ func TestServeSignsInTheOperatorAndStopsCleanly(t *testing.T) {
 // Issue 12: look-alike usernames already in the database are reported by
 // `bobbin migrate`, and none is merged or renamed.
 func TestMigrateReportsLookAlikeUsernames(t *testing.T) {
-	env := map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_LOG_FORMAT": "json"}
-	for i, name := range []string{"admin", "\u0430dmin", "jane", "ａｄｍｉｎ"} {
-		out, err := runCmd(t, env, "user", "create", "--email", "u"+strconv.Itoa(i)+"@example.com", "--username", name)
+	dir := t.TempDir()
+	env := map[string]string{"BACKEND_DATA_DIR": dir, "BACKEND_LOG_FORMAT": "json"}
+	names := []string{"admin", "\u0430dmin", "jane", "ａｄｍｉｎ"}
+	for i := range names {
+		out, err := runCmd(t, env, "user", "create", "--email", "u"+strconv.Itoa(i)+"@example.com", "--username", "placeholder"+strconv.Itoa(i))
 		if err != nil {
-			t.Fatalf("create %q: %q %v", name, out, err)
+			t.Fatalf("create %d: %q %v", i, out, err)
 		}
+	}
+	// `user create` refuses look-alikes now; make them as rows older than
+	// the skeletons would be (no skeleton yet), straight in the file.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "bobbin.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range names {
+		if _, err := db.Exec("UPDATE users SET username = ?, lusername = ?, username_skeleton = NULL WHERE id = ?", name, strings.ToLower(name), i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	// A look-alike through the command itself is refused.
+	if out, err := runCmd(t, env, "user", "create", "--email", "u9@example.com", "--username", "adm\u0131n"); err == nil {
+		t.Fatalf("user create made a look-alike: %q", out)
 	}
 	for round := 0; round < 2; round++ {
 		out, err := runCmd(t, env, "migrate")

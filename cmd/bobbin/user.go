@@ -10,8 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"bobbin/internal/apierr"
 	"bobbin/internal/app"
 	"bobbin/internal/auth"
+	"bobbin/internal/ident"
+	"bobbin/internal/identity"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 	"bobbin/internal/vault"
@@ -119,6 +122,21 @@ on their next use.`,
 }
 
 func createUser(ctx context.Context, db *store.DB, email, role, pw, username string, out io.Writer) error {
+	// The same identifiers as signup (auth.md "Identifiers").
+	prepared, err := ident.Email(email)
+	if err != nil || !identity.ValidEmail(prepared) {
+		return fmt.Errorf("user create: --email %q is not a valid address (emailInvalid)", email)
+	}
+	email = prepared
+	var chosen *ident.Name
+	if username != "" {
+		n, err := identity.PrepareUsername(username)
+		if err != nil {
+			c, _, _ := apierr.From(err)
+			return fmt.Errorf("user create: --username %q: %s", username, c.Name())
+		}
+		chosen = &n
+	}
 	u := &store.User{Username: "user-" + vault.Token(8), Email: email, Language: "en", Role: auth.Role(role), Status: auth.StatusActive,
 		Consent: 1, Control: 1, Compare: true}
 	if pw != "" {
@@ -128,15 +146,28 @@ func createUser(ctx context.Context, db *store.DB, email, role, pw, username str
 			return err
 		}
 	}
-	err := db.Write(ctx, func(tx *store.Tx) error {
+	err = db.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.Users().Create(ctx, u); err != nil {
 			return err
 		}
-		u.Username = "user-" + strconv.FormatInt(u.ID, 10)
-		if username != "" {
-			u.Username = username
+		name := ident.AutoUsername(u.ID)
+		if chosen != nil {
+			if id, ok := chosen.Automatic(); ok && id != u.ID {
+				return store.ErrConflict // another account's automatic name
+			}
+			name = *chosen
 		}
-		return tx.Users().Save(ctx, u)
+		u.Username = name.Display
+		if err := tx.Users().Save(ctx, u); err != nil {
+			return err
+		}
+		// A look-alike of an existing username is refused (UNIQUE skeleton).
+		if _, err := tx.Users().SkeletonHolder(ctx, name.Skeleton); err == nil {
+			return store.ErrConflict
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return tx.Users().SetSkeleton(ctx, u.ID, name.Skeleton)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return errors.New("user create: that email or username already has an account")

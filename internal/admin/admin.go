@@ -312,13 +312,12 @@ func (h *Users) Impersonate(ctx context.Context, in *httpx.In[httpx.None]) (Sess
 		}
 		now := h.d.Now()
 		jti := vault.Token(16)
+		// The token names the admin (auth.md "Impersonation"): what would
+		// outlive it is refused (403 impersonationForbidden).
 		var exp time.Time
-		s.Token, exp, err = h.d.Tokens.Issue(u.ID, u.Username, string(u.Role), int(u.Status), jti, now)
+		s.Token, exp, err = h.d.Tokens.IssueImpersonation(u.ID, u.Username, string(u.Role), int(u.Status), jti, c.UserID, now, ImpersonationTTL)
 		if err != nil {
 			return err
-		}
-		if end := now.Add(ImpersonationTTL); end.Before(exp) {
-			exp = end
 		}
 		if err := tx.Sessions().Create(ctx, jti, u.ID, exp.UnixMilli()); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
 )
@@ -146,6 +147,9 @@ func (s *Server) endpoint(rt Route, ep Endpoint) http.Handler {
 	if limit == 0 {
 		limit = SmallBody
 	}
+	// An impersonation token may not make what outlives it (auth.md
+	// "Impersonation"): refused before the handler runs, so before any write.
+	noImpersonation := auth.ImpersonationForbiddenRoute(rt.Verb + " " + rt.Path)
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if r.ContentLength > limit {
 			return errTooLarge
@@ -160,6 +164,9 @@ func (s *Server) endpoint(rt Route, ep Endpoint) http.Handler {
 			}
 			if c.Level < rt.Level {
 				return errLevel
+			}
+			if noImpersonation && c.Impersonator != 0 {
+				return apierr.ImpersonationForbidden
 			}
 			r = r.WithContext(withCaller(r.Context(), c))
 		} else {

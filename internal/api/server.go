@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,10 +64,12 @@ type Server struct {
 	openapiDoc openapiCache
 	bg         sync.WaitGroup // work answered before it was done (later)
 
-	signinFailsAccount *throttle.Limiter
-	signinFailsAddress *throttle.Limiter
-	keyFailsKey        *throttle.Limiter
-	keyFailsAddress    *throttle.Limiter
+	// Throttles (auth.md "Abuse limits"): in the database on PostgreSQL,
+	// so that every replica counts once for all; in process on SQLite.
+	signinPolicy *throttle.SignIn
+	keyPolicy    *throttle.Keys
+	sweeps       []func(now time.Time) // drop ended windows (SweepLimiters)
+	memLimiters  map[string]*throttle.Limiter
 
 	images   *images.Service
 	uploads  *images.Uploads
@@ -118,13 +121,10 @@ func NewServer(d Deps) *Server {
 	}
 	c := d.Config
 	s := &Server{
-		Deps:               d,
-		mux:                http.NewServeMux(),
-		signinFailsAccount: throttle.New(c.SigninFailsPerAccount, c.ThrottleWindow),
-		signinFailsAddress: throttle.New(c.SigninFailsPerAddress, c.ThrottleWindow),
-		keyFailsKey:        throttle.New(c.KeyFailsPerKey, c.ThrottleWindow),
-		keyFailsAddress:    throttle.New(c.KeyFailsPerAddress, c.ThrottleWindow),
+		Deps: d,
+		mux:  http.NewServeMux(),
 	}
+	s.throttles()
 	if s.Metrics == nil {
 		s.Metrics = metrics.New()
 	}
@@ -133,7 +133,9 @@ func NewServer(d Deps) *Server {
 	s.uploads = images.NewUploads(s.images, d.Now)
 	s.auditLog = audit.New(d.DB, d.Log, d.Now)
 	s.courier = courier.New(d.Mailer, d.Outbox, d.DB.Vault().EHash,
-		courier.Limits{PerRecipient: c.MailsPerRecipient, PerAddress: c.MailsPerAddress, Window: c.MailWindow}, d.Log, d.Now)
+		courier.Limits{PerRecipient: c.MailsPerRecipient, PerAddress: c.MailsPerAddress, Window: c.MailWindow,
+			Recipient: s.counter("mail.recipient", c.MailsPerRecipient, c.MailWindow),
+			Address:   s.counter("mail.address", c.MailsPerAddress, c.MailWindow)}, d.Log, d.Now)
 	s.domains()
 	s.routes = s.routeTable()
 	if c.MetricsAddr == "" { // else served on its own listener (app.go)
@@ -303,19 +305,79 @@ func splitComma(v string) []string {
 
 // SweepLimiters drops expired throttle entries; the app calls it now and then.
 func (s *Server) SweepLimiters(now time.Time) {
-	for _, l := range []*throttle.Limiter{s.signinFailsAccount, s.signinFailsAddress, s.keyFailsKey,
-		s.keyFailsAddress} {
-		l.Sweep(now)
+	for _, sweep := range s.sweeps {
+		sweep(now)
 	}
-	s.courier.Sweep(now)
 	s.flows.Sweep(now)
 	s.uploads.Sweep(now)
 }
 
-// Limiters names the throttles, for the metrics of their refusals.
-func (s *Server) Limiters() map[string]*throttle.Limiter {
-	return map[string]*throttle.Limiter{"signin_per_account": s.signinFailsAccount, "signin_per_address": s.signinFailsAddress,
-		"key_per_key": s.keyFailsKey, "key_per_address": s.keyFailsAddress}
+// Limiters names the in-process throttles, for the metrics of their
+// refusals (none on PostgreSQL, where they are in the database).
+func (s *Server) Limiters() map[string]*throttle.Limiter { return s.memLimiters }
+
+// KnownAddressTTL is how long an address that signed in to an account
+// stays known to it (for the sign-in throttles).
+const KnownAddressTTL = 90 * 24 * time.Hour
+
+// throttles builds the sign-in and key policies.
+func (s *Server) throttles() {
+	c := s.Config
+	w := c.ThrottleWindow
+	var known throttle.Known
+	if s.DB.Dialect() == store.Postgres {
+		k := s.DB.KnownAddresses(throttle.KnownPerAccount, KnownAddressTTL)
+		s.sweeps = append(s.sweeps, func(now time.Time) { s.sweepErr("signin.known", k.Sweep(context.Background(), now)) })
+		known = k
+	} else {
+		known = throttle.NewMemoryKnown(1<<16, KnownAddressTTL)
+	}
+	s.signinPolicy = &throttle.SignIn{
+		PerAccount: s.counter("signin.account", c.SigninFailsPerAccount, w),
+		PerAddress: s.counter("signin.address", c.SigninFailsPerAddress, w),
+		PerKnown:   s.counter("signin.known", c.SigninFailsPerAccount, w),
+		Known:      known,
+		// ASVS 2.2.1: at most 100 failures per account an hour, known
+		// sources included (strangers alone reach at most 50 an hour).
+		PerAccountTotal: s.counter("signin.total", max(100, 5*c.SigninFailsPerAccount), time.Hour),
+	}
+	s.keyPolicy = &throttle.Keys{PerAddress: s.counter("key.address", c.KeyFailsPerAddress, w)}
+}
+
+// counter is one limit: in the database on PostgreSQL (counted once for
+// every replica), in process on SQLite (one process owns the file).
+func (s *Server) counter(name string, limit int, window time.Duration) throttle.Counter {
+	if s.DB.Dialect() == store.Postgres {
+		l := s.DB.Limiter(name, limit, window)
+		s.sweeps = append(s.sweeps, func(now time.Time) { s.sweepErr(name, l.Sweep(context.Background(), now)) })
+		return l
+	}
+	l := throttle.New(limit, window)
+	s.sweeps = append(s.sweeps, l.Sweep)
+	if s.memLimiters == nil {
+		s.memLimiters = map[string]*throttle.Limiter{}
+	}
+	s.memLimiters[strings.ReplaceAll(name, ".", "_per_")] = l
+	return l
+}
+
+// deviceCookies signs the browsers' device cookies under a key derived
+// from the server's secret key (every replica verifies every cookie).
+// Secure unless the public URL is plain HTTP (a development install).
+func (s *Server) deviceCookies() *auth.DeviceCookies {
+	d, err := auth.NewDeviceCookies(s.DB.Vault().SecretKey())
+	if err != nil {
+		s.Log.Error("device cookies disabled", "err", err)
+		return nil
+	}
+	d.Secure = s.Config.Production() || !strings.HasPrefix(s.Config.URL, "http://")
+	return d
+}
+
+func (s *Server) sweepErr(name string, err error) {
+	if err != nil {
+		s.Log.Warn("throttle sweep failed", "limiter", name, "err", err)
+	}
 }
 
 // ImageStore keeps uploaded images (implemented with the user-data routes).
@@ -346,11 +408,11 @@ func (s *Server) domains() {
 		Audit: s.auditLog, Courier: s.courier, Images: s.images, Log: s.Log, Now: s.Now})
 	s.signin = signin.New(signin.Deps{DB: s.DB, Config: s.Config, Hasher: s.Hasher, Sessions: sessions,
 		Audit: s.auditLog, Courier: s.courier, Log: s.Log, Now: s.Now, Later: s.later,
-		Throttles: signin.Throttles{Account: s.signinFailsAccount, Address: s.signinFailsAddress}})
+		Guard: &signin.Guard{Policy: s.signinPolicy, Devices: s.deviceCookies(), Log: s.Log}})
 
 	// internal/signin/oauth, internal/signin/passkey (starts: bounded
 	// capacity, old keys evicted; failures: the password sign-in's limiter)
-	limits := signin.Limits{Begins: throttle.New(s.Config.SigninFailsPerAddress, s.Config.ThrottleWindow), Fails: s.signinFailsAddress}
+	limits := signin.Limits{Begins: s.counter("signin.begin", s.Config.SigninFailsPerAddress, s.Config.ThrottleWindow), Fails: s.signinPolicy.PerAddress}
 	s.oauth = oauth.New(oauth.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Images: s.images, Limits: limits,
 		Providers: oauth.Providers(s.Config, &http.Client{Timeout: 15 * time.Second}),
 		Avatars:   oauth.NewAvatars(s.Config.TestMode()), Log: s.Log, Now: s.Now})

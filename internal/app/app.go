@@ -76,6 +76,21 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options)
 		db.Close()
 		return nil, err
 	}
+	// Username skeletons of rows older than them (idempotent: filled rows
+	// are skipped). Look-alikes are reported, never merged (auth.md
+	// "Identifiers"); `bobbin migrate` lists them with their names.
+	cs, err := db.Users().BackfillSkeletons(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("username skeletons: %w", err)
+	}
+	for _, c := range cs {
+		ids := make([]int64, len(c.Others))
+		for i, o := range c.Others {
+			ids[i] = o.ID
+		}
+		log.Warn("look-alike usernames (not merged; see bobbin migrate)", "keeps", c.Holder.ID, "others", ids)
+	}
 	a, err := build(cfg, log, db, v, opt)
 	if err != nil {
 		db.Close()

@@ -21,8 +21,8 @@ type Courier struct {
 	mailer    mail.Mailer  // SMTP when configured, else the outbox
 	outbox    *mail.Outbox // where test-mode mail always goes
 	ehash     func(email string) string
-	recipient *throttle.Limiter
-	address   *throttle.Limiter
+	recipient throttle.Counter
+	address   throttle.Counter
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -31,25 +31,39 @@ type Courier struct {
 type Limits struct {
 	PerRecipient, PerAddress int
 	Window                   time.Duration
+	// Recipient and Address, when set, count the limits instead of
+	// in-process limiters (the database's, with several replicas).
+	Recipient, Address throttle.Counter
 }
 
 // New builds a courier. ehash is the keyed email hash that names a
 // recipient in the limiter (never the address itself).
 func New(mailer mail.Mailer, outbox *mail.Outbox, ehash func(string) string, l Limits, log *slog.Logger, now func() time.Time) *Courier {
-	return &Courier{mailer: mailer, outbox: outbox, ehash: ehash,
-		recipient: throttle.New(l.PerRecipient, l.Window), address: throttle.New(l.PerAddress, l.Window),
-		log: log, now: now}
+	c := &Courier{mailer: mailer, outbox: outbox, ehash: ehash, recipient: l.Recipient, address: l.Address, log: log, now: now}
+	if c.recipient == nil {
+		c.recipient = throttle.New(l.PerRecipient, l.Window)
+	}
+	if c.address == nil {
+		c.address = throttle.New(l.PerAddress, l.Window)
+	}
+	return c
 }
 
 // Allowed applies the mail limits per client address (of the request in
 // ctx) and per recipient: 429 with Retry-After over either.
 func (c *Courier) Allowed(ctx context.Context, recipient string) error {
 	now := c.now()
-	if ok, d := c.address.Take(httpx.IP(ctx), now); !ok {
-		return apierr.TooManyRequests.Retry(d)
-	}
-	if ok, d := c.recipient.Take(c.ehash(recipient), now); !ok {
-		return apierr.TooManyRequests.Retry(d)
+	for _, l := range [...]struct {
+		c   throttle.Counter
+		key string
+	}{{c.address, httpx.IP(ctx)}, {c.recipient, c.ehash(recipient)}} {
+		ok, d, err := l.c.Allow(ctx, l.key, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apierr.TooManyRequests.Retry(d)
+		}
 	}
 	return nil
 }
@@ -72,8 +86,12 @@ func (c *Courier) Send(ctx context.Context, test bool, kind mail.Kind, lang, to 
 	}
 }
 
-// Sweep drops expired limiter entries.
+// Sweep drops expired entries of the in-process limiters (the server
+// sweeps the database's).
 func (c *Courier) Sweep(now time.Time) {
-	c.recipient.Sweep(now)
-	c.address.Sweep(now)
+	for _, l := range []throttle.Counter{c.recipient, c.address} {
+		if m, ok := l.(*throttle.Limiter); ok {
+			m.Sweep(now)
+		}
+	}
 }

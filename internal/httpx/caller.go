@@ -37,6 +37,9 @@ type Caller struct {
 	JTI      string // the session, for jwt callers
 	KeyID    string // the key, for key callers
 	IP       string
+	// Impersonator is the admin who signed this session in as the user
+	// (GET /admin/impersonate), 0 for the user's own sessions and keys.
+	Impersonator int64
 	// Problem is set on guest routes when status or consent would have
 	// refused the request.
 	Problem apierr.Code

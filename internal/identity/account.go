@@ -14,6 +14,7 @@ import (
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
+	"bobbin/internal/ident"
 	bmail "bobbin/internal/mail"
 	"bobbin/internal/password"
 	"bobbin/internal/session"
@@ -196,20 +197,59 @@ func DataMerge(patch, cur map[string]any) (Change, error) {
 	return merge, nil
 }
 
-// usernameChange validates a new username and that no other account has it.
-func (h *Accounts) usernameChange(ctx context.Context, v string, u *store.User) (Change, error) {
-	name := strings.TrimSpace(v)
-	if err := ValidUsername(name); err != nil {
-		return nil, err
-	}
-	taken, err := h.d.DB.Users().UsernameTaken(ctx, name, u.ID)
+// usernameChange validates a new username (ident.Username: PRECIS
+// UsernameCaseMapped) and that no other account has it or one that looks
+// like it (the confusable skeleton, auth.md "Identifiers"). It answers the
+// change and the skeleton to record with it.
+func (h *Accounts) usernameChange(ctx context.Context, v string, u *store.User) (Change, string, error) {
+	n, err := PrepareUsername(v)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if err := h.usernameFree(ctx, n, u.ID); err != nil {
+		return nil, "", err
+	}
+	name := n.Display
+	return func(x *store.User) { x.Username = name }, n.Skeleton, nil
+}
+
+// PrepareUsername is ident.Username after Bobbin's own rule
+// (ValidUsername), on the trimmed input.
+func PrepareUsername(v string) (ident.Name, error) {
+	name := strings.TrimSpace(v)
+	n, err := ident.Username(name)
+	if err != nil {
+		return ident.Name{}, err
+	}
+	if err := ValidUsername(n.Display); err != nil {
+		return ident.Name{}, err
+	}
+	return n, nil
+}
+
+// usernameFree answers 400 usernameTaken when another account than self
+// has the name, a look-alike of it, or would get it as its automatic name.
+func (h *Accounts) usernameFree(ctx context.Context, n ident.Name, self int64) error {
+	if id, ok := n.Automatic(); ok && id != self {
+		return apierr.UsernameTaken
+	}
+	taken, err := h.d.DB.Users().UsernameTaken(ctx, n.Display, self)
+	if err != nil {
+		return err
 	}
 	if taken {
-		return nil, apierr.UsernameTaken
+		return apierr.UsernameTaken
 	}
-	return func(x *store.User) { x.Username = name }, nil
+	holder, err := h.d.DB.Users().SkeletonHolder(ctx, n.Skeleton)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case holder != self:
+		return apierr.UsernameTaken
+	}
+	return nil
 }
 
 // passwordChange checks a new password and the current one (when the
@@ -252,12 +292,30 @@ func (h *Accounts) passwordChange(ctx context.Context, c *httpx.Caller, p *Accou
 	return func(x *store.User) { x.Password = hash }, nil
 }
 
+// ImpersonationMayPatch refuses, whole and before anything is written, a
+// PATCH /account from an impersonation token that sends a field changing
+// how the account is reached or proven (auth.ImpersonationForbiddenAccountFields).
+func ImpersonationMayPatch(c *httpx.Caller, fields map[string]json.RawMessage) error {
+	if c.Impersonator == 0 {
+		return nil
+	}
+	for _, f := range auth.ImpersonationForbiddenAccountFields {
+		if _, ok := fields[f]; ok {
+			return apierr.ImpersonationForbidden
+		}
+	}
+	return nil
+}
+
 // Patch is PATCH /account. Everything is validated first, each field group
 // by its rule, then written in one transaction.
 func (h *Accounts) Patch(ctx context.Context, in *httpx.In[AccountPatch]) (AccountPatchResponse, error) {
 	p := &in.Body
 	d := h.d
 	c := in.Caller()
+	if err := ImpersonationMayPatch(c, in.Fields); err != nil {
+		return AccountPatchResponse{}, err
+	}
 	u, err := d.DB.Users().ByID(ctx, c.UserID)
 	if err != nil {
 		return AccountPatchResponse{}, err
@@ -279,12 +337,14 @@ func (h *Accounts) Patch(ctx context.Context, in *httpx.In[AccountPatch]) (Accou
 		return AccountPatchResponse{}, err
 	}
 	changes = append(changes, settings...)
+	skeleton := "" // the new username's, recorded with it
 	if p.Username != nil {
-		ch, err := h.usernameChange(ctx, *p.Username, u)
+		ch, sk, err := h.usernameChange(ctx, *p.Username, u)
 		if err != nil {
 			return AccountPatchResponse{}, err
 		}
 		changes = append(changes, ch)
+		skeleton = sk
 	}
 	if p.Img != nil {
 		since := time.Now()
@@ -331,6 +391,14 @@ func (h *Accounts) Patch(ctx context.Context, in *httpx.In[AccountPatch]) (Accou
 				return apierr.UsernameTaken
 			}
 			return err
+		}
+		if skeleton != "" {
+			// The UNIQUE index decides between look-alikes written at once.
+			if err := tx.Users().SetSkeleton(ctx, u.ID, skeleton); errors.Is(err, store.ErrConflict) {
+				return apierr.UsernameTaken
+			} else if err != nil {
+				return err
+			}
 		}
 		if passwordChanged {
 			// Every other token, sign-in link and pending email change stops now.
@@ -418,6 +486,14 @@ func (h *Accounts) AvailableUsername(ctx context.Context, in *httpx.In[UsernameR
 	taken, err := h.d.DB.Users().UsernameTaken(ctx, name, 0)
 	if err != nil {
 		return UsernameAvailability{}, err
+	}
+	if n, perr := PrepareUsername(name); !taken && perr == nil {
+		// A look-alike of a taken name is taken too (auth.md "Identifiers").
+		if err := h.usernameFree(ctx, n, 0); errors.Is(err, apierr.UsernameTaken) {
+			taken = true
+		} else if err != nil {
+			return UsernameAvailability{}, err
+		}
 	}
 	if !taken {
 		return UsernameAvailability{}, apierr.NotFound

@@ -23,6 +23,7 @@ import (
 	"bobbin/internal/config"
 	"bobbin/internal/courier"
 	"bobbin/internal/httpx"
+	"bobbin/internal/ident"
 	"bobbin/internal/images"
 	"bobbin/internal/password"
 	"bobbin/internal/session"
@@ -158,7 +159,9 @@ type TokenResponse struct {
 // Languages are the languages an account, a signup or a subscription may have.
 var Languages = map[string]bool{"en": true, "de": true, "es": true, "fr": true, "nl": true, "uk": true}
 
-// ValidEmail accepts a bare address (no display name) of sane length.
+// ValidEmail accepts a bare address (no display name) of sane length that
+// ident.Email prepares to itself (auth.md "Identifiers": no format or
+// control characters, no IP literals).
 func ValidEmail(e string) bool {
 	if len(e) > 254 || strings.ContainsAny(e, " \t\r\n<>") {
 		return false
@@ -168,11 +171,16 @@ func ValidEmail(e string) bool {
 		return false
 	}
 	at := strings.LastIndexByte(e, '@')
-	return at > 0 && strings.Contains(e[at+1:], ".") && !strings.HasSuffix(e, ".")
+	if at <= 0 || !strings.Contains(e[at+1:], ".") || strings.HasSuffix(e, ".") {
+		return false
+	}
+	prepared, err := ident.Email(e)
+	return err == nil && prepared == e
 }
 
 // EmailAndLanguage checks the email and language of a body that starts
-// a mail (signup, newsletter subscription) and answers the trimmed email.
+// a mail (signup, newsletter subscription) and answers the prepared email
+// (ident.Email: trimmed, NFC).
 func EmailAndLanguage(email, language string) (string, error) {
 	email = strings.TrimSpace(email)
 	switch {
@@ -182,10 +190,15 @@ func EmailAndLanguage(email, language string) (string, error) {
 		return "", apierr.LanguageMissing
 	case !Languages[language]:
 		return "", apierr.UnsupportedLanguage
-	case !ValidEmail(email):
+	}
+	prepared, err := ident.Email(email)
+	if err != nil {
+		return "", err
+	}
+	if !ValidEmail(prepared) {
 		return "", apierr.EmailInvalid
 	}
-	return email, nil
+	return prepared, nil
 }
 
 // TestRequest reports whether a request asked for test mode and may have it.

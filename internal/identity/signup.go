@@ -8,6 +8,7 @@ import (
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
+	"bobbin/internal/ident"
 	bmail "bobbin/internal/mail"
 	"bobbin/internal/store"
 	"bobbin/internal/vault"
@@ -79,8 +80,20 @@ func (h *Accounts) Signup(ctx context.Context, in *httpx.In[SignupRequest]) (Sig
 		if err := tx.Users().Create(ctx, u); err != nil {
 			return err
 		}
-		u.Username = "user-" + httpx.Itoa(u.ID)
+		auto := ident.AutoUsername(u.ID)
+		u.Username = auto.Display
 		if err := tx.Users().Save(ctx, u); err != nil {
+			return err
+		}
+		// The automatic name's skeleton is reserved (ident.Name.Automatic);
+		// an older look-alike holding it leaves this one to the backfill's
+		// report rather than failing the signup (asked first: a refused
+		// write would abort a PostgreSQL transaction).
+		if _, err := tx.Users().SkeletonHolder(ctx, auto.Skeleton); errors.Is(err, store.ErrNotFound) {
+			if err := tx.Users().SetSkeleton(ctx, u.ID, auto.Skeleton); err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
 		confirmID, check, err = d.confirm(ctx, tx, store.ConfirmSignup, u.ID, map[string]any{"language": req.Language}, signupTTL)

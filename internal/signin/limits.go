@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"context"
 	"time"
 
 	"bobbin/internal/apierr"
@@ -11,9 +12,13 @@ import (
 // with an unauthenticated request storing a row (a provider's state, a
 // passkey ceremony): Begins counts those starts, Fails the failed
 // finishes (shared with the password sign-in's address throttle).
+//
+// They are throttle.Counters (in the database on PostgreSQL, so counted
+// once for every replica). The methods take no context: a count must not
+// be skipped because the request was cancelled.
 type Limits struct {
-	Begins *throttle.Limiter
-	Fails  *throttle.Limiter
+	Begins throttle.Counter
+	Fails  throttle.Counter
 }
 
 // Begin counts one start from ip, or answers 429 when there were too many.
@@ -21,7 +26,11 @@ func (l Limits) Begin(ip string, now time.Time) error {
 	if l.Begins == nil {
 		return nil
 	}
-	if ok, d := l.Begins.Take(ip, now); !ok {
+	ok, d, err := l.Begins.Allow(context.Background(), ip, now)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return apierr.TooManyRequests.Retry(d)
 	}
 	return nil
@@ -32,7 +41,14 @@ func (l Limits) Blocked(ip string, now time.Time) error {
 	if l.Fails == nil {
 		return nil
 	}
-	return Refuse(l.Fails, ip, now)
+	d, err := l.Fails.Retry(context.Background(), ip, now)
+	if err != nil {
+		return err
+	}
+	if d > 0 {
+		return apierr.TooManyRequests.Retry(d)
+	}
+	return nil
 }
 
 // Failed counts a failed finish from ip when err is one of codes.
@@ -46,7 +62,7 @@ func (l Limits) Failed(ip string, now time.Time, err error, codes ...apierr.Code
 	}
 	for _, x := range codes {
 		if c == x {
-			l.Fails.Add(ip, now)
+			_ = l.Fails.Hit(context.Background(), ip, now) // a refusal either way
 			return
 		}
 	}

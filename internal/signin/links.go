@@ -121,16 +121,12 @@ func (h *Signin) UseLink(w http.ResponseWriter, r *http.Request) error {
 	if p := auth.SignInProblem(u.Role, u.Status); p != 0 {
 		return p
 	}
-	ip := httpx.IP(ctx)
-	account := AccountKey(u, "")
+	at := d.Guard.Attempt(ctx, r, u, "", now)
 	if u.MFAEnabled {
 		if strings.TrimSpace(req.Token) == "" {
 			return apierr.MFATokenRequired
 		}
-		if err := Refuse(d.Throttles.Address, ip, now); err != nil {
-			return err
-		}
-		if err := Refuse(d.Throttles.Account, account, now); err != nil {
+		if err := d.Guard.Check(ctx, at, now); err != nil {
 			return err
 		}
 	}
@@ -163,11 +159,12 @@ func (h *Signin) UseLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	})
 	if errors.Is(err, apierr.MFATokenInvalid) {
-		d.Throttles.Fail(ip, account, now)
+		d.Guard.Failed(ctx, at, now)
 		d.Audit.Record(ctx, conf.UserID, "signin.failed", "signinlink: mfa")
 	}
 	if err != nil {
 		return err
 	}
+	d.Guard.Succeeded(ctx, w, at, now)
 	return answer(w, token, u)
 }

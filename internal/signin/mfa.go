@@ -236,16 +236,12 @@ func (h *Signin) mfaDisable(ctx context.Context, w http.ResponseWriter, u *store
 	}
 	d := h.d
 	now := d.Now()
-	ip := httpx.IP(ctx)
-	account := AccountKey(u, "")
-	if err := Refuse(d.Throttles.Address, ip, now); err != nil {
-		return err
-	}
-	if err := Refuse(d.Throttles.Account, account, now); err != nil {
+	at := d.Guard.Attempt(ctx, nil, u, "", now)
+	if err := d.Guard.Check(ctx, at, now); err != nil {
 		return err
 	}
 	fail := func(detail string, answer error) error {
-		d.Throttles.Fail(ip, account, now)
+		d.Guard.Failed(ctx, at, now)
 		d.Audit.Record(ctx, u.ID, "mfa.failed", detail)
 		return answer
 	}

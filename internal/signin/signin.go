@@ -29,7 +29,6 @@ import (
 	"bobbin/internal/password"
 	"bobbin/internal/session"
 	"bobbin/internal/store"
-	"bobbin/internal/throttle"
 	"bobbin/internal/vault"
 )
 
@@ -44,39 +43,18 @@ type DB interface {
 	Write(ctx context.Context, fn func(tx *store.Tx) error) error
 }
 
-// Throttles count failed sign-ins (a wrong password or second factor), per
-// account ("user:<id>", or "name:<as typed>" for an unknown one) and per
-// client address. Blocked ones answer 429 before any hashing.
-type Throttles struct {
-	Account *throttle.Limiter
-	Address *throttle.Limiter
-}
-
-// Fail counts one failure against both.
-func (t Throttles) Fail(ip, account string, now time.Time) {
-	t.Address.Add(ip, now)
-	t.Account.Add(account, now)
-}
-
-// Refuse answers 429 with Retry-After when l blocks key, else nil.
-func Refuse(l *throttle.Limiter, key string, now time.Time) error {
-	if blocked, d := l.Blocked(key, now); blocked {
-		return apierr.TooManyRequests.Retry(d)
-	}
-	return nil
-}
-
 // Deps is what the handlers need from outside.
 type Deps struct {
-	DB        DB
-	Config    *config.Config
-	Hasher    *password.Hasher
-	Sessions  *session.Issuer
-	Audit     *audit.Log
-	Courier   *courier.Courier
-	Throttles Throttles
-	Log       *slog.Logger
-	Now       func() time.Time
+	DB       DB
+	Config   *config.Config
+	Hasher   *password.Hasher
+	Sessions *session.Issuer
+	Audit    *audit.Log
+	Courier  *courier.Courier
+	// Guard throttles failed sign-ins (password, link, MFA).
+	Guard *Guard
+	Log   *slog.Logger
+	Now   func() time.Time
 	// Later runs fn after the answer (the server tracks it until Wait).
 	Later func(name string, fn func(ctx context.Context) error)
 }
@@ -148,21 +126,17 @@ func (h *Signin) Password(w http.ResponseWriter, r *http.Request) error {
 	d := h.d
 	ctx := r.Context()
 	now := d.Now()
-	ip := httpx.IP(ctx)
-	// Throttles are checked before any hashing.
-	if err := Refuse(d.Throttles.Address, ip, now); err != nil {
-		return err
-	}
 	u, err := identity.FindUser(ctx, d.DB, name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	account := AccountKey(u, name)
-	if err := Refuse(d.Throttles.Account, account, now); err != nil {
+	// Throttles are checked before any hashing.
+	at := d.Guard.Attempt(ctx, r, u, name, now)
+	if err := d.Guard.Check(ctx, at, now); err != nil {
 		return err
 	}
 	fail := func() error {
-		d.Throttles.Fail(ip, account, now)
+		d.Guard.Failed(ctx, at, now)
 		if u != nil {
 			// Written off the request path: an unknown account has nothing
 			// to record, and the time must not tell the two apart.
@@ -227,6 +201,7 @@ func (h *Signin) Password(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	d.Guard.Succeeded(ctx, w, at, now)
 	return answer(w, token, u)
 }
 

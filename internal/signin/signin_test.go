@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -98,21 +99,24 @@ func TestAccountKey(t *testing.T) {
 	}
 }
 
-func TestRefuseAfterLimit(t *testing.T) {
-	l := throttle.New(2, time.Minute)
-	tr := Throttles{Account: l, Address: throttle.New(100, time.Minute)}
+func TestGuardRefusesAfterLimit(t *testing.T) {
+	g := &Guard{Policy: &throttle.SignIn{PerAccount: throttle.New(2, time.Minute), PerAddress: throttle.New(100, time.Minute),
+		PerKnown: throttle.New(2, time.Minute), Known: throttle.NewMemoryKnown(10, time.Hour)}}
+	ctx := context.Background()
 	now := time.Unix(1_800_000_000, 0)
+	u := &store.User{ID: 1}
 	for range 2 {
-		if err := Refuse(l, "user:1", now); err != nil {
+		at := g.Attempt(ctx, nil, u, "", now)
+		if err := g.Check(ctx, at, now); err != nil {
 			t.Fatalf("refused before the limit: %v", err)
 		}
-		tr.Fail("192.0.2.1", "user:1", now)
+		g.Failed(ctx, at, now)
 	}
-	err := Refuse(l, "user:1", now)
+	err := g.Check(ctx, g.Attempt(ctx, nil, u, "", now), now)
 	if c, retry, _ := apierr.From(err); c != apierr.TooManyRequests || retry <= 0 {
 		t.Fatalf("after the limit: %v (retry %v)", err, retry)
 	}
-	if err := Refuse(l, "user:2", now); err != nil {
+	if err := g.Check(ctx, g.Attempt(ctx, nil, &store.User{ID: 2}, "", now), now); err != nil {
 		t.Fatalf("another account refused: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 )
@@ -103,6 +104,7 @@ type sessEntry struct {
 }
 
 type keyEntry struct {
+	missing    bool // no such key: cached too, so an unknown id takes a known one's time (auth.md "API keys")
 	userID     int64
 	level      int
 	secretHash []byte
@@ -318,7 +320,10 @@ func (c *authCache) key(ctx context.Context, db *DB, id string) (keyEntry, error
 	e, ok := c.keys[id]
 	c.mu.RUnlock()
 	stripe := credStripe(id)
-	if ok && c.fresh(e.st, stripe) && e.cep == c.counterEpoch() && !c.stale.Load() {
+	if ok && c.fresh(e.st, stripe) && !c.stale.Load() && (e.missing || e.cep == c.counterEpoch()) {
+		if e.missing {
+			return e, ErrNotFound
+		}
 		return e, nil
 	}
 	m := c.mark()
@@ -326,8 +331,19 @@ func (c *authCache) key(ctx context.Context, db *DB, id string) (keyEntry, error
 	var name string
 	err := db.queryRow(ctx, "SELECT user_id, level, secret_hash, expires_at, name_enc, created_at, last_seen, calls FROM apikeys WHERE id = ?", id).
 		Scan(&e.userID, &e.level, &e.secretHash, &e.expiresAt, &name, &e.createdAt, &e.lastSeen, &e.calls)
-	if err != nil {
-		return e, mapErr(err)
+	if err = mapErr(err); errors.Is(err, ErrNotFound) {
+		// Negative entry, under the same generation stamp as a found one:
+		// the next probe of this id is answered from memory like a cached
+		// key's. Key ids are random UUIDs made by the server, so an id
+		// probed before it exists is not one a key will get.
+		c.mu.Lock()
+		if c.storable(m) {
+			putLocked(c.keys, maxCachedCreds, id, keyEntry{missing: true, st: e.st, cep: m.cep})
+		}
+		c.mu.Unlock()
+		return e, err
+	} else if err != nil {
+		return e, err
 	}
 	if e.name, err = db.v.Decrypt("apikeys.name", name); err != nil {
 		return e, err
