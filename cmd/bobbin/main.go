@@ -5,10 +5,12 @@
 //	bobbin version              print the version
 //	bobbin user create --email E [--role R] [--password P] [--username U]
 //	bobbin user set-role ID|USERNAME|EMAIL ROLE
-//	bobbin user set-status ID|USERNAME|EMAIL STATUS   (1 active, -1 restricted, -2 disabled)
+//	bobbin user set-status ID|USERNAME|EMAIL STATUS   (1 active, 0 inactive, -1 restricted, -2 disabled)
 //	bobbin user disable ID|USERNAME|EMAIL
 //
-// Every setting is an environment variable and a flag (bobbin help).
+// Every setting is an environment variable and a flag (bobbin --help).
+// Every command answers --help and -h (exit 0); a wrong flag or argument
+// prints the usage and exits 2; any other failure exits 1.
 package main
 
 import (
@@ -20,9 +22,13 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"regexp"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"bobbin/internal/app"
@@ -30,72 +36,217 @@ import (
 	"bobbin/internal/store"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "bobbin:", err)
-		os.Exit(1)
-	}
+	err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	os.Exit(exitCode(err, os.Stderr))
 }
 
+// usageError is a wrong command, flag or argument: exit 2, as flag
+// parsers and the shell's own tools do.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// exitCode prints err (if any) and maps it to the process exit code.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "bobbin:", err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// run builds the command tree and executes args. It is main without the
+// process: the tests call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "version":
-		fmt.Fprintln(stdout, "bobbin", version)
-		return nil
-	case "help", "-h", "--help":
-		usage(stdout)
-		return nil
-	case "serve", "migrate", "user":
-	default:
-		usage(stderr)
-		return fmt.Errorf("unknown command %q", cmd)
-	}
-	var sub []string
-	if cmd == "user" {
-		if len(args) == 0 {
-			return errors.New("user: need create, set-role, set-status or disable")
+	root := newRoot(getenv, stdout, stderr)
+	root.SetArgs(protectNegatives(args))
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && isUsageError(err) {
+		if cmd == nil {
+			cmd = root
 		}
-		sub, args = splitUserArgs(args)
+		fmt.Fprintln(stderr, cmd.UsageString())
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			err = &usageError{err}
+		}
 	}
-	cfg, rest, err := config.Load(args, getenv)
-	if err != nil {
-		return err
-	}
-	if cmd == "user" {
-		sub = append(sub, rest...)
-	} else if len(rest) > 0 {
-		return fmt.Errorf("%s: unexpected argument %q", cmd, rest[0])
-	}
-	log := newLogger(cfg, stderr)
-	switch cmd {
-	case "migrate":
-		return migrate(ctx, cfg, log, stdout)
-	case "user":
-		return userCommand(ctx, cfg, log, sub, stdout)
-	}
-	return serve(ctx, cfg, log)
+	return err
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, `usage: bobbin [serve|migrate|version|user ...] [flags]
+// isUsageError tells the errors of the command line itself (cobra's
+// "unknown command", argument counts; flag errors come wrapped) from
+// failures of the work.
+func isUsageError(err error) bool {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return true
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+		strings.HasPrefix(msg, "requires ") || strings.Contains(msg, "unknown flag") || strings.Contains(msg, "unknown shorthand")
+}
 
-  serve                     serve the API (default)
-  migrate                   apply schema migrations and exit
-  version                   print the version
-  user create --email E [--role R] [--password P] [--username U]
-  user set-role WHO ROLE    WHO is an id, username or email
-  user set-status WHO N     1 active, -1 restricted, -2 disabled
-  user disable WHO          same as set-status WHO -2
+// negative matches a negative number written as an argument.
+var negative = regexp.MustCompile(`^-[0-9]+$`)
 
-settings (flag, environment variable, meaning):`)
-	config.Usage(w)
+// negMark prefixes a negative number so the flag parser leaves it alone; the
+// commands take it off again (positional).
+const negMark = "\x00"
+
+// protectNegatives marks the arguments that are negative numbers, unless
+// they are the value of the flag before them (`--port -2` is left to the
+// flag parser, which takes the next word as the value), so that
+// `bobbin user set-status 42 -2` reads -2 as a value.
+func protectNegatives(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if !negative.MatchString(a) {
+			continue
+		}
+		if i > 0 {
+			prev := args[i-1]
+			if strings.HasPrefix(prev, "-") && !strings.Contains(prev, "=") && prev != "--" &&
+				prev != "-h" && prev != "--help" && !negative.MatchString(prev) {
+				continue // the value of a flag
+			}
+		}
+		out[i] = negMark + a
+	}
+	return out
+}
+
+// positional undoes protectNegatives on a command's arguments.
+func positional(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = strings.TrimPrefix(a, negMark)
+	}
+	return out
+}
+
+// settingFlags adds every setting of the config table as a flag.
+func settingFlags(fs *pflag.FlagSet) {
+	for _, s := range config.Settings() {
+		def := ""
+		if s.Default != "" {
+			def = " (default " + s.Default + ")"
+		}
+		fs.String(s.Flag, "", s.Help+def+" [env "+s.Env+"]")
+	}
+}
+
+// loadConfig reads the settings: the flags the command line gave, then the
+// environment, then the defaults.
+func loadConfig(cmd *cobra.Command, getenv func(string) string) (*config.Config, error) {
+	given := map[string]string{}
+	for _, s := range config.Settings() {
+		if f := cmd.Flags().Lookup(s.Flag); f != nil && f.Changed {
+			given[s.Flag] = f.Value.String()
+		}
+	}
+	return config.FromValues(given, getenv)
+}
+
+func newRoot(getenv func(string) string, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "bobbin",
+		Short: "Bobbin, the sewing-pattern backend (serves the API unless a command is named)",
+		Long: `Bobbin serves the FreeSewing v3 API. With no command it serves (as "bobbin serve").
+
+Every setting is an environment variable and a flag of the same meaning; a
+flag wins. The flags below are the settings; every command takes them.`,
+		Args:          cobra.NoArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return serveCmd(cmd, getenv, stderr)
+		},
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	settingFlags(root.PersistentFlags())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+
+	root.AddCommand(&cobra.Command{
+		Use:   "serve",
+		Short: "Serve the API (the default command)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return serveCmd(cmd, getenv, stderr)
+		},
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the schema migrations and exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(cmd, getenv)
+			if err != nil {
+				return err
+			}
+			return migrate(cmd.Context(), cfg, newLogger(cfg, stderr), stdout)
+		},
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print the module version and the VCS revision it was built from",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bi, _ := debug.ReadBuildInfo()
+			fmt.Fprintln(stdout, versionLine(bi))
+			return nil
+		},
+	})
+	root.AddCommand(userCommands(getenv, stdout, stderr))
+	return root
+}
+
+// versionLine is what `bobbin version` prints: the main module's version
+// (a tag, a pseudo-version, or "(devel)"), the VCS revision and time
+// stamped by the go command, whether the tree had changes, and the Go
+// version.
+func versionLine(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "bobbin (no build information)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, at string
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	line := "bobbin " + v
+	if rev != "" {
+		line += " revision " + rev
+		if modified {
+			line += " (modified)"
+		}
+		if at != "" {
+			line += " from " + at
+		}
+	} else {
+		line += " revision unknown (built without VCS information)"
+	}
+	return line + " " + bi.GoVersion
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -110,6 +261,14 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, nil))
 	}
 	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func serveCmd(cmd *cobra.Command, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := loadConfig(cmd, getenv)
+	if err != nil {
+		return err
+	}
+	return serve(cmd.Context(), cfg, newLogger(cfg, stderr))
 }
 
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 func runCmd(t *testing.T, env map[string]string, args ...string) (string, error) {
@@ -19,13 +23,111 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (string, error)
 	return out.String(), err
 }
 
-func TestVersionAndUnknownCommand(t *testing.T) {
-	out, err := runCmd(t, nil, "version")
-	if err != nil || !strings.HasPrefix(out, "bobbin ") {
-		t.Fatalf("version: %q %v", out, err)
+// runCode runs the command line as main does and returns the exit code
+// and both outputs.
+func runCode(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
+	code = exitCode(err, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestVersionPrintsTheBuildInfo(t *testing.T) {
+	code, out, _ := runCode(t, nil, "version")
+	bi, ok := debug.ReadBuildInfo()
+	if code != 0 || !ok || !strings.HasPrefix(out, "bobbin ") || !strings.Contains(out, bi.GoVersion) {
+		t.Fatalf("version: %d %q", code, out)
 	}
-	if _, err := runCmd(t, nil, "frobnicate"); err == nil {
-		t.Fatal("unknown command accepted")
+	// What a binary built by `go build` in a git checkout carries.
+	line := versionLine(&debug.BuildInfo{GoVersion: "go1.99", Main: debug.Module{Version: "v1.2.3"},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123abcd"}, {Key: "vcs.time", Value: "2026-01-02T03:04:05Z"}, {Key: "vcs.modified", Value: "true"}}})
+	for _, want := range []string{"v1.2.3", "revision 0123abcd", "(modified)", "2026-01-02T03:04:05Z", "go1.99"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("version line %q lacks %q", line, want)
+		}
+	}
+	if line := versionLine(&debug.BuildInfo{GoVersion: "go1.99"}); !strings.Contains(line, "(devel)") || !strings.Contains(line, "revision unknown") {
+		t.Errorf("no VCS: %q", line)
+	}
+}
+
+// TestEveryCommandAnswersHelp walks the whole command tree: --help and -h
+// print that command's usage on stdout and exit 0.
+func TestEveryCommandAnswersHelp(t *testing.T) {
+	var paths [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		paths = append(paths, path)
+		for _, sub := range c.Commands() {
+			if sub.Name() == "help" {
+				continue
+			}
+			walk(sub, append(append([]string{}, path...), sub.Name()))
+		}
+	}
+	walk(newRoot(nil, io.Discard, io.Discard), nil)
+	if len(paths) < 8 {
+		t.Fatalf("command tree too small: %v", paths)
+	}
+	for _, p := range paths {
+		for _, h := range []string{"--help", "-h"} {
+			code, out, errOut := runCode(t, nil, append(append([]string{}, p...), h)...)
+			use := strings.Join(append([]string{"bobbin"}, p...), " ")
+			if code != 0 || !strings.Contains(out, "Usage:") || !strings.Contains(out, use) || errOut != "" {
+				t.Errorf("%s %s: exit %d, stdout %q, stderr %q", use, h, code, out, errOut)
+			}
+		}
+	}
+}
+
+func TestWrongUsageExitsTwoWithTheUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"--no-such-flag"},
+		{"serve", "--no-such-flag"},
+		{"migrate", "-x"},
+		{"frobnicate"},
+		{"user"},
+		{"user", "frobnicate"},
+		{"user", "set-status", "42"},
+		{"user", "set-status", "42", "-7"},
+		{"user", "set-role", "42"},
+		{"user", "create"},
+		{"user", "create", "--email", "x@example.com", "--role", "emperor"},
+		{"version", "extra"},
+	} {
+		code, out, errOut := runCode(t, nil, args...)
+		if code != 2 || !strings.Contains(errOut, "Usage:") || !strings.Contains(errOut, "bobbin:") || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	// A failure of the work itself (not of the command line) exits 1.
+	if code, _, errOut := runCode(t, map[string]string{"BACKEND_PORT": "99999"}, "migrate"); code != 1 || strings.Contains(errOut, "Usage:") {
+		t.Errorf("bad config: exit %d, %q", code, errOut)
+	}
+}
+
+func TestNegativeNumbersAreValues(t *testing.T) {
+	if got := protectNegatives([]string{"user", "set-status", "42", "-2", "--port", "-1", "--x=-3", "-1"}); got[3] != negMark+"-2" || got[5] != "-1" || got[6] != "--x=-3" || got[7] != negMark+"-1" {
+		t.Fatalf("%q", got)
+	}
+	env := map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_LOG_FORMAT": "json"}
+	if code, _, errOut := runCode(t, env, "user", "create", "--email", "someone@example.com"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"user", "set-status", "1", "-2"}, "status -2 (disabled)"},
+		{[]string{"user", "set-status", "--data-dir", env["BACKEND_DATA_DIR"], "1", "-1"}, "status -1 (restricted)"},
+		{[]string{"user", "set-status", "someone@example.com", "1"}, "status 1 (active)"},
+		{[]string{"user", "set-status", "user-1", "0"}, "status 0 (unconfirmed)"},
+	} {
+		code, out, errOut := runCode(t, env, c.args...)
+		if code != 0 || !strings.Contains(out, c.want) {
+			t.Errorf("%v: exit %d, %q %q", c.args, code, out, errOut)
+		}
 	}
 }
 
@@ -61,7 +163,7 @@ func TestMigrateAndUserCommands(t *testing.T) {
 		t.Fatalf("set-role: %q %v", out, err)
 	}
 	out, err = runCmd(t, env, "user", "disable", "1")
-	if err != nil || !strings.Contains(out, "status -2") {
+	if err != nil || !strings.Contains(out, "status -2 (disabled)") {
 		t.Fatalf("disable: %q %v", out, err)
 	}
 	out, err = runCmd(t, env, "user", "set-status", "user-1", "1")

@@ -5,154 +5,178 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"bobbin/internal/app"
 	"bobbin/internal/auth"
-	"bobbin/internal/config"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 	"bobbin/internal/vault"
 )
 
-// userFlags are the user subcommand's own flags; everything else is a
-// setting for config.Load.
-var userFlags = map[string]bool{"--email": true, "--role": true, "--password": true, "--username": true}
+// statusWord prints an account status with its name (auth.md): -1 is a
+// restriction the user asked for, -2 a disabling by an admin.
+func statusWord(s auth.Status) string { return fmt.Sprintf("%d (%s)", int(s), s) }
 
-// splitUserArgs separates "create --email x --role admin --port 1" into the
-// user part and the config part.
-func splitUserArgs(args []string) (user, rest []string) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		name, _, hasValue := strings.Cut(a, "=")
-		if userFlags[name] {
-			user = append(user, a)
-			if !hasValue && i+1 < len(args) {
-				user = append(user, args[i+1])
-				i++
-			}
-			continue
-		}
-		if strings.HasPrefix(a, "-") {
-			rest = append(rest, a)
-			if !hasValue && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
-				rest = append(rest, args[i+1])
-				i++
-			}
-			continue
-		}
-		user = append(user, a)
+func userCommands(getenv func(string) string, stdout, stderr io.Writer) *cobra.Command {
+	user := &cobra.Command{
+		Use:   "user",
+		Short: "Operator work on accounts: create, set-role, set-status, disable",
+		Long: `Operator work on accounts, on the same database as the server (it may run
+beside a serving process). WHO is a user's id, username or email.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return &usageError{errors.New("user: name a command: create, set-role, set-status or disable")}
+		},
 	}
-	return user, rest
+	// open loads the config and opens the app for one user command.
+	open := func(cmd *cobra.Command) (*app.App, error) {
+		cfg, err := loadConfig(cmd, getenv)
+		if err != nil {
+			return nil, err
+		}
+		return app.New(cmd.Context(), cfg, newLogger(cfg, stderr), app.Options{})
+	}
+
+	var email, role, pw, username string
+	create := &cobra.Command{
+		Use:   "create --email EMAIL [--role ROLE] [--password PASSWORD] [--username NAME]",
+		Short: "Create an account (active, consent given), e.g. the first admin",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			email = strings.TrimSpace(email)
+			if email == "" || !strings.Contains(email, "@") {
+				return &usageError{errors.New("user create: --email is required")}
+			}
+			if !auth.Role(role).Valid() {
+				return &usageError{fmt.Errorf("user create: unknown role %q (one of %s)", role, strings.Join(auth.RoleNames(), ", "))}
+			}
+			if pw != "" {
+				if err := password.Validate(pw); err != nil {
+					return fmt.Errorf("user create: --password: %v", err)
+				}
+			}
+			a, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return createUser(cmd.Context(), a.DB, email, role, pw, username, stdout)
+		},
+	}
+	create.Flags().StringVar(&email, "email", "", "the account's email address (required)")
+	create.Flags().StringVar(&role, "role", "user", "role: "+strings.Join(auth.RoleNames(), ", "))
+	create.Flags().StringVar(&pw, "password", "", "password for POST /signin (default: none; sign in by link)")
+	create.Flags().StringVar(&username, "username", "", "username (default user-<id>)")
+
+	setRole := &cobra.Command{
+		Use:   "set-role WHO ROLE",
+		Short: "Change an account's role (" + strings.Join(auth.RoleNames(), ", ") + ")",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			args = positional(args)
+			if !auth.Role(args[1]).Valid() {
+				return &usageError{fmt.Errorf("user set-role: unknown role %q (one of %s)", args[1], strings.Join(auth.RoleNames(), ", "))}
+			}
+			return change(cmd, open, args[0], func(u *store.User) { u.Role = auth.Role(args[1]) }, stdout)
+		},
+	}
+	setStatus := &cobra.Command{
+		Use:   "set-status WHO STATUS",
+		Short: "Set an account's status: 1 active, 0 unconfirmed, -1 restricted (by the user), -2 disabled (by an admin)",
+		Long: `Set an account's status. STATUS is one of
+   1  active
+   0  unconfirmed (signed up, not yet confirmed)
+  -1  restricted (the user restricted their own account)
+  -2  disabled (by an admin; same as "user disable")
+A status other than 1 ends the account's sessions at once; its API keys stop
+on their next use.`,
+		Example: "  bobbin user set-status 42 -2",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			args = positional(args)
+			n, err := strconv.Atoi(args[1])
+			if err != nil || !auth.Status(n).Valid() {
+				return &usageError{errors.New("user set-status: STATUS must be 1 (active), 0 (unconfirmed), -1 (restricted) or -2 (disabled)")}
+			}
+			return change(cmd, open, args[0], func(u *store.User) { u.Status = auth.Status(n) }, stdout)
+		},
+	}
+	disable := &cobra.Command{
+		Use:   "disable WHO",
+		Short: "Disable an account (status -2, disabled by an admin) and end its sessions at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			args = positional(args)
+			return change(cmd, open, args[0], func(u *store.User) { u.Status = auth.StatusDisabled }, stdout)
+		},
+	}
+	user.AddCommand(create, setRole, setStatus, disable)
+	return user
 }
 
-func userCommand(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, out io.Writer) error {
-	a, err := app.New(ctx, cfg, log, app.Options{})
+func createUser(ctx context.Context, db *store.DB, email, role, pw, username string, out io.Writer) error {
+	u := &store.User{Username: "user-" + vault.Token(8), Email: email, Language: "en", Role: auth.Role(role), Status: auth.StatusActive,
+		Consent: 1, Control: 1, Compare: true}
+	if pw != "" {
+		h := password.NewHasher(password.Default, 1, 0)
+		var err error
+		if u.Password, err = h.Hash(ctx, pw); err != nil {
+			return err
+		}
+	}
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.Users().Create(ctx, u); err != nil {
+			return err
+		}
+		u.Username = "user-" + strconv.FormatInt(u.ID, 10)
+		if username != "" {
+			u.Username = username
+		}
+		return tx.Users().Save(ctx, u)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return errors.New("user create: that email or username already has an account")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "created user %d (%s) with role %s\n", u.ID, u.Username, u.Role)
+	return nil
+}
+
+// change applies edit to the account named by who and saves it; a status
+// other than active or a blocked role ends the account's sessions at once.
+func change(cmd *cobra.Command, open func(*cobra.Command) (*app.App, error), who string, edit func(*store.User), out io.Writer) error {
+	a, err := open(cmd)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	db := a.DB
-	switch args[0] {
-	case "create":
-		opts := map[string]string{}
-		for i := 1; i < len(args); i++ {
-			name, value, ok := strings.Cut(args[i], "=")
-			if !ok {
-				if i+1 >= len(args) {
-					return fmt.Errorf("user create: %s needs a value", name)
-				}
-				value = args[i+1]
-				i++
-			}
-			opts[strings.TrimPrefix(name, "--")] = value
-		}
-		email := strings.TrimSpace(opts["email"])
-		if email == "" || !strings.Contains(email, "@") {
-			return errors.New("user create: --email is required")
-		}
-		role := opts["role"]
-		if role == "" {
-			role = "user"
-		}
-		if !auth.Role(role).Valid() {
-			return fmt.Errorf("user create: unknown role %q (one of %s)", role, strings.Join(auth.RoleNames(), ", "))
-		}
-		u := &store.User{Username: "user-" + vault.Token(8), Email: email, Language: "en", Role: auth.Role(role), Status: auth.StatusActive,
-			Consent: 1, Control: 1, Compare: true}
-		if pw := opts["password"]; pw != "" {
-			if err := password.Validate(pw); err != nil {
-				return fmt.Errorf("user create: --password: %v", err)
-			}
-			h := password.NewHasher(password.Default, 1, 0)
-			if u.Password, err = h.Hash(ctx, pw); err != nil {
-				return err
-			}
-		}
-		err := db.Write(ctx, func(tx *store.Tx) error {
-			if err := tx.Users().Create(ctx, u); err != nil {
-				return err
-			}
-			u.Username = "user-" + strconv.FormatInt(u.ID, 10)
-			if n := opts["username"]; n != "" {
-				u.Username = n
-			}
-			return tx.Users().Save(ctx, u)
-		})
-		if errors.Is(err, store.ErrConflict) {
-			return errors.New("user create: that email or username already has an account")
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "created user %d (%s) with role %s\n", u.ID, u.Username, u.Role)
-		return nil
-	case "set-role", "set-status", "disable":
-		want := 3
-		if args[0] == "disable" {
-			want = 2
-		}
-		if len(args) != want {
-			return fmt.Errorf("user %s: wrong number of arguments", args[0])
-		}
-		u, err := findUser(ctx, db, args[1])
-		if err != nil {
-			return err
-		}
-		switch args[0] {
-		case "set-role":
-			if !auth.Role(args[2]).Valid() {
-				return fmt.Errorf("user set-role: unknown role %q (one of %s)", args[2], strings.Join(auth.RoleNames(), ", "))
-			}
-			u.Role = auth.Role(args[2])
-		case "set-status":
-			n, err := strconv.Atoi(args[2])
-			if err != nil || !auth.Status(n).Valid() {
-				return errors.New("user set-status: status must be 1 (active), 0 (unconfirmed), -1 (restricted) or -2 (disabled)")
-			}
-			u.Status = auth.Status(n)
-		case "disable":
-			u.Status = auth.StatusDisabled
-		}
-		err = db.Write(ctx, func(tx *store.Tx) error {
-			if err := tx.Users().Save(ctx, u); err != nil {
-				return err
-			}
-			// Sessions end at once; keys stop through the status check.
-			if u.Status != auth.StatusActive || u.Role.Level() < 0 {
-				return tx.Sessions().RevokeOthers(ctx, u.ID, "")
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "user %d (%s): role %s, status %d (%s)\n", u.ID, u.Username, u.Role, u.Status, u.Status)
-		return nil
+	ctx, db := cmd.Context(), a.DB
+	u, err := findUser(ctx, db, who)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("user: unknown subcommand %q", args[0])
+	edit(u)
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.Users().Save(ctx, u); err != nil {
+			return err
+		}
+		// Sessions end at once; keys stop through the status check.
+		if u.Status != auth.StatusActive || u.Role.Level() < 0 {
+			return tx.Sessions().RevokeOthers(ctx, u.ID, "")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "user %d (%s): role %s, status %s\n", u.ID, u.Username, u.Role, statusWord(u.Status))
+	return nil
 }
 
 func findUser(ctx context.Context, db *store.DB, who string) (*store.User, error) {

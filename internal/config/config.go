@@ -340,7 +340,6 @@ func (e *Error) Error() string {
 // Load reads the settings from getenv and args (flags). It returns the
 // remaining positional arguments. Unknown flags are an error.
 func Load(args []string, getenv func(string) string) (*Config, []string, error) {
-	c := &Config{}
 	table := settings()
 	fs := flag.NewFlagSet("bobbin", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -351,52 +350,86 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, fmt.Errorf("config: %v", err)
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for _, s := range table {
+	given := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = *flags[f.Name] })
+	c, err := FromValues(given, getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+// Setting describes one setting for a command line: its variable, its flag
+// (without the dashes), its default and a one-line meaning.
+type Setting struct{ Env, Flag, Default, Help string }
+
+// Settings lists every setting, in the order of the README's table.
+func Settings() []Setting {
+	table := settings()
+	out := make([]Setting, len(table))
+	for i, s := range table {
+		out[i] = Setting{Env: s.env, Flag: s.flag, Default: s.def, Help: s.help}
+	}
+	return out
+}
+
+// FromValues builds the config from the flags given on the command line
+// (keyed by flag name, without dashes; a flag wins) and getenv.
+func FromValues(given map[string]string, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	for _, s := range settings() {
 		v, ok := getenv(s.env), getenv(s.env) != ""
-		if given[s.flag] {
-			v, ok = *flags[s.flag], true
+		if fv, isGiven := given[s.flag]; isGiven {
+			v, ok = fv, true
 		}
 		if !ok {
 			v = s.def
 		}
 		if err := s.set(c, v); err != nil {
-			return nil, nil, &Error{Env: s.env, Flag: s.flag, Err: err}
+			return nil, &Error{Env: s.env, Flag: s.flag, Err: err}
 		}
 	}
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// finish fills the defaults that depend on other settings and checks the
+// settings that depend on each other.
+func (c *Config) finish() error {
 	if c.URL == "" {
 		c.URL = "http://localhost:" + strconv.Itoa(c.Port)
 	}
 	c.URL = strings.TrimRight(c.URL, "/")
 	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, nil, &Error{Env: "BACKEND_URL", Flag: "url", Err: errors.New("must be an http:// or https:// URL")}
+		return &Error{Env: "BACKEND_URL", Flag: "url", Err: errors.New("must be an http:// or https:// URL")}
 	}
 	if c.WebsiteURL == "" {
 		c.WebsiteURL = c.URL
 	}
 	c.WebsiteURL = strings.TrimRight(c.WebsiteURL, "/")
 	if u, err := url.Parse(c.WebsiteURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, nil, &Error{Env: "BACKEND_WEBSITE_URL", Flag: "website-url", Err: errors.New("must be an http:// or https:// URL")}
+		return &Error{Env: "BACKEND_WEBSITE_URL", Flag: "website-url", Err: errors.New("must be an http:// or https:// URL")}
 	}
 	if err := c.finishSite(); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if c.DBURL == "" {
 		c.DBURL = "sqlite:" + filepath.Join(c.DataDir, "bobbin.db")
 	}
 	if !strings.HasPrefix(c.DBURL, "sqlite:") && !c.IsPostgres() {
-		return nil, nil, &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: errors.New("must start with sqlite: or postgres://")}
+		return &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: errors.New("must start with sqlite: or postgres://")}
 	}
 	if c.IsPostgres() {
 		if _, err := url.Parse(c.DBURL); err != nil {
-			return nil, nil, &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: errors.New("is not a valid URL")}
+			return &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: errors.New("is not a valid URL")}
 		}
 	}
 	if c.Production() && c.EnableTests {
-		return nil, nil, &Error{Env: "BACKEND_ENABLE_TESTS", Flag: "enable-tests", Err: errors.New("cannot be on when BACKEND_ENV is production")}
+		return &Error{Env: "BACKEND_ENABLE_TESTS", Flag: "enable-tests", Err: errors.New("cannot be on when BACKEND_ENV is production")}
 	}
-	return c, fs.Args(), nil
+	return nil
 }
 
 // Usage writes the table of settings.
