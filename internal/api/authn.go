@@ -8,6 +8,7 @@ import (
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
+	"bobbin/internal/metrics"
 	"bobbin/internal/store"
 )
 
@@ -32,7 +33,7 @@ func (s *Server) authenticate(r *http.Request, m Method, guest bool) (*Caller, e
 		c, err = s.authKey(r, creds, perr)
 	}
 	if err != nil {
-		s.Metrics.AuthFailure(string(m))
+		s.Metrics.AuthFailure(string(m), metrics.Reason(err, perr != nil && errors.Is(perr, auth.ErrNoCredentials)))
 		return nil, err
 	}
 	if p := auth.Problem(c.Role, c.Status, c.Consent); p != 0 {

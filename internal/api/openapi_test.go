@@ -59,8 +59,8 @@ func TestMetrics(t *testing.T) {
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
 		t.Fatalf("metrics: %d %s", r.Status, r.Header.Get("Content-Type"))
 	}
-	for _, want := range []string{`bobbin_http_requests_total{pattern="GET /health",code="200"} 1`,
-		`bobbin_http_requests_total{pattern="GET /account/key",code="401"} 1`, `bobbin_auth_failures_total{method="key"} 1`} {
+	for _, want := range []string{`bobbin_http_requests_total{code="200",pattern="GET /health"} 1`,
+		`bobbin_http_requests_total{code="401",pattern="GET /account/key"} 1`, `bobbin_auth_failures_total{method="key",reason="missing"} 1`} {
 		if !strings.Contains(string(r.Body), want) {
 			t.Fatalf("missing %q:\n%s", want, r.Body)
 		}

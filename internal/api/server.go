@@ -284,6 +284,12 @@ func (s *Server) SweepLimiters(now time.Time) {
 	s.flows.Sweep(now)
 }
 
+// Limiters names the throttles, for the metrics of their refusals.
+func (s *Server) Limiters() map[string]*throttle.Limiter {
+	return map[string]*throttle.Limiter{"signin_per_account": s.signinFailsAccount, "signin_per_address": s.signinFailsAddress,
+		"key_per_key": s.keyFailsKey, "key_per_address": s.keyFailsAddress}
+}
+
 // ImageStore keeps uploaded images (implemented with the user-data routes).
 type ImageStore interface {
 	// Put stores an image for an owner and returns its public URL.

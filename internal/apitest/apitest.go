@@ -127,7 +127,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.Server)
+	srv := httptest.NewServer(a.Handler())
 	e := &Env{T: t, App: a, Srv: srv, URL: srv.URL, DataDir: s.dataDir, Client: srv.Client(), Log: logs}
 	t.Cleanup(e.Close)
 	return e

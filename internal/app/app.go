@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"bobbin/internal/config"
 	"bobbin/internal/images"
 	"bobbin/internal/mail"
+	"bobbin/internal/metrics"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
 	"bobbin/internal/vault"
@@ -35,6 +37,7 @@ type App struct {
 	Server   *api.Server
 	Activity *activity.Recorder
 	Outbox   *mail.Outbox
+	Metrics  *metrics.Registry
 
 	stop    context.CancelFunc
 	stopped chan struct{}
@@ -102,14 +105,21 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 	if err != nil {
 		return nil, err
 	}
+	m := metrics.New()
+	m.DBPools(db.PoolStats)
 	srv := api.NewServer(api.Deps{
 		Config: cfg, DB: db, Log: log, Tokens: tokens, Secrets: secrets,
 		Hasher: password.NewHasher(params, cfg.HashConcurrency, cfg.HashWait),
-		Mailer: mailer, Outbox: outbox, Activity: rec, Images: imgs, Now: opt.Now,
+		Mailer: mailer, Outbox: outbox, Activity: rec, Images: imgs, Metrics: m, Now: opt.Now,
 		Web: func(fallback http.Handler) http.Handler { return webapp.Handler(webapp.Config{NotFound: fallback}) },
 	})
+	refused := map[string]func() uint64{}
+	for name, l := range srv.Limiters() {
+		refused[name] = l.Refused
+	}
+	m.Limiters(refused)
 	bg, stop := context.WithCancel(context.Background())
-	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, stop: stop, stopped: make(chan struct{})}
+	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, Metrics: m, stop: stop, stopped: make(chan struct{})}
 	go a.background(bg)
 	return a, nil
 }
@@ -193,11 +203,55 @@ func (a *App) Close() error {
 	return errors.Join(err, a.DB.Close())
 }
 
+// Handler is the API as the main listener serves it: the API server behind
+// the guard of /metrics.
+func (a *App) Handler() http.Handler {
+	return a.guardMetrics(a.Server)
+}
+
+// guardMetrics keeps /metrics on the main listener to those who may read
+// it: with BACKEND_METRICS_TOKEN set, callers presenting it as a bearer
+// token; in production without a token, nobody (it is served only on
+// BACKEND_METRICS_ADDR then); in development without a token, anyone.
+func (a *App) guardMetrics(next http.Handler) http.Handler {
+	token := a.Config.MetricsToken
+	if token == "" && !a.Config.Production() {
+		return next
+	}
+	guarded := metrics.RequireBearer(token, next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if token == "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"result":"error","error":"notFound"}`)
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	})
+}
+
+// metricsHandler serves /metrics alone on BACKEND_METRICS_ADDR (behind
+// the token too, when one is set).
+func (a *App) metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	var h http.Handler = a.Metrics.Handler()
+	if a.Config.MetricsToken != "" {
+		h = metrics.RequireBearer(a.Config.MetricsToken, h)
+	}
+	mux.Handle("GET /metrics", h)
+	return mux
+}
+
 // HTTPServer is the configured listener's server: timeouts and header limit.
 func (a *App) HTTPServer() *http.Server {
 	return &http.Server{
 		Addr:              a.Config.Addr(),
-		Handler:           a.Server,
+		Handler:           a.Handler(),
 		ReadHeaderTimeout: a.Config.ReadHeaderTimeout,
 		ReadTimeout:       a.Config.ReadTimeout,
 		WriteTimeout:      a.Config.WriteTimeout,
@@ -220,7 +274,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			hs.Close()
 			return fmt.Errorf("config: BACKEND_METRICS_ADDR: %v", err)
 		}
-		ms = &http.Server{Handler: a.Server.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
+		ms = &http.Server{Handler: a.metricsHandler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
 		go func() { errc <- ms.Serve(mln) }()
 		defer ms.Close()
 	}

@@ -41,6 +41,7 @@ type Config struct {
 	CORSOrigins     []string // "*" or exact origins; empty: no CORS headers
 	ShutdownTimeout time.Duration
 	MetricsAddr     string // empty: /metrics on the main listener
+	MetricsToken    string // bearer token /metrics asks for; empty: none (and, in production, no /metrics on the main listener)
 
 	// HTTP server timeouts (slow clients are cut at these).
 	ReadHeaderTimeout time.Duration
@@ -244,6 +245,13 @@ func coreSettings() []setting {
 				}
 			}
 			c.MetricsAddr = v
+			return nil
+		}},
+		{"BACKEND_METRICS_TOKEN", "metrics-token", "", "bearer token a scraper presents for /metrics (in production /metrics is only on BACKEND_METRICS_ADDR or behind this token)", func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return errors.New("is too short: it must be at least 16 characters")
+			}
+			c.MetricsToken = v
 			return nil
 		}},
 		{"BACKEND_HASH_CONCURRENCY", "hash-concurrency", "0", "password hashes running at once (0: one per CPU)", intSetter(func(c *Config) *int { return &c.HashConcurrency }, 0)},

@@ -1,127 +1,275 @@
-// Package metrics keeps Bobbin's counters and writes them in the
-// Prometheus text exposition format (version 0.0.4). It is small on
-// purpose: request counts and latencies per route pattern, auth failures,
-// and a few runtime gauges.
+// Package metrics keeps Bobbin's metrics in a Prometheus registry of its
+// own (github.com/prometheus/client_golang) and serves them: requests by
+// route pattern and status with latency histograms, refused
+// authentications by method and reason, throttle refusals by limit, the
+// mail queue, the database pools and errors, and the Go runtime and process
+// collectors.
+//
+// Each Registry is independent (no global registration), so tests may
+// build many servers in one process.
 package metrics
 
 import (
-	"fmt"
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
 	"io"
-	"runtime"
-	"sort"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
+
+	"bobbin/internal/apierr"
 )
 
 // Buckets of the request duration histogram, in seconds.
-var Buckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+var Buckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
+
+// Registry holds the metrics of one server.
+type Registry struct {
+	reg *prometheus.Registry
+
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	authFail  *prometheus.CounterVec
+	throttled *prometheus.CounterVec
+	mailSent  *prometheus.CounterVec
+	dbErrors  *prometheus.CounterVec
+
+	reqCache sync.Map // reqKey -> *reqPair: Request is on every answer's path
+
+	mu       sync.Mutex
+	dbPools  func() map[string]sql.DBStats
+	limiters map[string]func() uint64
+	queue    func() (float64, bool)
+}
 
 type reqKey struct {
 	pattern string
 	code    int
 }
 
-type hist struct {
-	counts []uint64 // per bucket, not cumulative
-	sum    float64
-	n      uint64
+type reqPair struct {
+	count prometheus.Counter
+	dur   prometheus.Observer
 }
 
-// Registry holds the metrics of one server.
-type Registry struct {
-	mu       sync.Mutex
-	requests map[reqKey]uint64
-	latency  map[string]*hist
-	authFail map[string]uint64
-	start    time.Time
-}
-
-// New makes an empty registry.
+// New makes a registry with the Go runtime and process collectors.
 func New() *Registry {
-	return &Registry{requests: map[reqKey]uint64{}, latency: map[string]*hist{}, authFail: map[string]uint64{}, start: time.Now()}
+	r := &Registry{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bobbin_http_requests_total", Help: "Requests answered, by route pattern and status code.",
+		}, []string{"pattern", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "bobbin_http_request_duration_seconds", Help: "Time to answer, by route pattern and status code.",
+			Buckets: Buckets,
+		}, []string{"pattern", "code"}),
+		authFail: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bobbin_auth_failures_total", Help: "Refused authentications, by method (jwt, key, signin, ...) and reason.",
+		}, []string{"method", "reason"}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bobbin_throttle_refusals_total", Help: "Requests refused by a throttle reported with ThrottleRefusal, by limit.",
+		}, []string{"limit"}),
+		mailSent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bobbin_mail_deliveries_total", Help: "Mail delivery attempts, by result (delivered, retry, failed).",
+		}, []string{"result"}),
+		dbErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bobbin_db_errors_total", Help: "Database errors, by kind (unavailable, full, conflict, other).",
+		}, []string{"kind"}),
+	}
+	r.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		r.requests, r.latency, r.authFail, r.throttled, r.mailSent, r.dbErrors,
+		&hooks{r},
+	)
+	return r
 }
 
-// Request records one answered request.
+// Gatherer is the registry, for tests and for adding collectors.
+func (r *Registry) Gatherer() prometheus.Gatherer { return r.reg }
+
+// Register adds a collector of the caller's own.
+func (r *Registry) Register(c prometheus.Collector) error { return r.reg.Register(c) }
+
+// Request records one answered request by its route pattern (never the raw
+// path: paths carry ids and checks).
 func (r *Registry) Request(pattern string, code int, d time.Duration) {
-	sec := d.Seconds()
-	r.mu.Lock()
-	r.requests[reqKey{pattern, code}]++
-	h := r.latency[pattern]
-	if h == nil {
-		h = &hist{counts: make([]uint64, len(Buckets)+1)}
-		r.latency[pattern] = h
+	k := reqKey{pattern, code}
+	p, ok := r.reqCache.Load(k)
+	if !ok {
+		c := strconv.Itoa(code)
+		p, _ = r.reqCache.LoadOrStore(k, &reqPair{r.requests.WithLabelValues(pattern, c), r.latency.WithLabelValues(pattern, c)})
 	}
-	i := sort.SearchFloat64s(Buckets, sec)
-	h.counts[i]++
-	h.sum += sec
-	h.n++
-	r.mu.Unlock()
+	pair := p.(*reqPair)
+	pair.count.Inc()
+	pair.dur.Observe(d.Seconds())
 }
 
-// AuthFailure counts a refused authentication by method (jwt, key, signin).
-func (r *Registry) AuthFailure(method string) {
+// AuthFailure counts a refused authentication by method (jwt, key,
+// signin, signinlink, mfa) and reason (a short camelCase word from a
+// bounded set, such as Reason returns).
+func (r *Registry) AuthFailure(method, reason string) {
+	r.authFail.WithLabelValues(method, reason).Inc()
+}
+
+// Reason names why an authentication failed, from the error it failed
+// with: "missing" when the request carried no credentials, the stable
+// error code of an apierr.Error (tooManyRequests, ...), "invalid" for a
+// 401 of the credentials themselves, "canceled", or "error". The set is
+// bounded, so it is fit for a label.
+func Reason(err error, noCredentials bool) string {
+	code, _, coded := apierr.From(err)
+	switch {
+	case noCredentials:
+		return "missing"
+	case coded && code == apierr.AuthenticationFailed:
+		return "invalid"
+	case coded:
+		return code.Name()
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "canceled"
+	case err != nil && strings.HasPrefix(err.Error(), "401 "):
+		return "invalid"
+	}
+	return "error"
+}
+
+// ThrottleRefusal counts one request refused by the named limit.
+func (r *Registry) ThrottleRefusal(limit string) { r.throttled.WithLabelValues(limit).Inc() }
+
+// Limiters reports throttle refusals counted by the limiters themselves:
+// each function returns its limiter's refusals so far
+// (bobbin_throttle_limiter_refusals_total{limit}).
+func (r *Registry) Limiters(refused map[string]func() uint64) {
 	r.mu.Lock()
-	r.authFail[method]++
+	r.limiters = refused
 	r.mu.Unlock()
 }
 
-// WriteText writes the exposition.
+// DBPools reports the database connection pools' statistics, by pool name.
+func (r *Registry) DBPools(stats func() map[string]sql.DBStats) {
+	r.mu.Lock()
+	r.dbPools = stats
+	r.mu.Unlock()
+}
+
+// DBError counts one database error by kind (unavailable, full, conflict,
+// other).
+func (r *Registry) DBError(kind string) { r.dbErrors.WithLabelValues(kind).Inc() }
+
+// MailQueue reports the mail queue's depth (mails waiting for delivery),
+// read at each scrape; ok false leaves the gauge out of that scrape (the
+// database did not answer).
+func (r *Registry) MailQueue(depth func() (n float64, ok bool)) {
+	r.mu.Lock()
+	r.queue = depth
+	r.mu.Unlock()
+}
+
+// MailDelivery counts one delivery attempt by its result: "delivered",
+// "retry" (a temporary failure, tried again later) or "failed" (given up).
+func (r *Registry) MailDelivery(result string) { r.mailSent.WithLabelValues(result).Inc() }
+
+// WriteText writes the exposition in the Prometheus text format.
 func (r *Registry) WriteText(w io.Writer) error {
-	var b strings.Builder
-	r.mu.Lock()
-	b.WriteString("# HELP bobbin_http_requests_total Requests answered, by route pattern and status code.\n# TYPE bobbin_http_requests_total counter\n")
-	keys := make([]reqKey, 0, len(r.requests))
-	for k := range r.requests {
-		keys = append(keys, k)
+	mfs, err := r.reg.Gather()
+	if err != nil {
+		return err
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].pattern != keys[j].pattern {
-			return keys[i].pattern < keys[j].pattern
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return err
 		}
-		return keys[i].code < keys[j].code
-	})
-	for _, k := range keys {
-		fmt.Fprintf(&b, "bobbin_http_requests_total{pattern=%s,code=\"%d\"} %d\n", quote(k.pattern), k.code, r.requests[k])
 	}
-	b.WriteString("# HELP bobbin_http_request_duration_seconds Time to answer, by route pattern.\n# TYPE bobbin_http_request_duration_seconds histogram\n")
-	patterns := make([]string, 0, len(r.latency))
-	for p := range r.latency {
-		patterns = append(patterns, p)
-	}
-	sort.Strings(patterns)
-	for _, p := range patterns {
-		h := r.latency[p]
-		var cum uint64
-		for i, le := range Buckets {
-			cum += h.counts[i]
-			fmt.Fprintf(&b, "bobbin_http_request_duration_seconds_bucket{pattern=%s,le=\"%s\"} %d\n", quote(p), strconv.FormatFloat(le, 'g', -1, 64), cum)
-		}
-		fmt.Fprintf(&b, "bobbin_http_request_duration_seconds_bucket{pattern=%s,le=\"+Inf\"} %d\n", quote(p), h.n)
-		fmt.Fprintf(&b, "bobbin_http_request_duration_seconds_sum{pattern=%s} %g\n", quote(p), h.sum)
-		fmt.Fprintf(&b, "bobbin_http_request_duration_seconds_count{pattern=%s} %d\n", quote(p), h.n)
-	}
-	b.WriteString("# HELP bobbin_auth_failures_total Refused authentications, by method.\n# TYPE bobbin_auth_failures_total counter\n")
-	methods := make([]string, 0, len(r.authFail))
-	for m := range r.authFail {
-		methods = append(methods, m)
-	}
-	sort.Strings(methods)
-	for _, m := range methods {
-		fmt.Fprintf(&b, "bobbin_auth_failures_total{method=%s} %d\n", quote(m), r.authFail[m])
-	}
-	start := r.start
-	r.mu.Unlock()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(&b, "# HELP bobbin_goroutines Goroutines running.\n# TYPE bobbin_goroutines gauge\nbobbin_goroutines %d\n", runtime.NumGoroutine())
-	fmt.Fprintf(&b, "# HELP bobbin_heap_bytes Heap in use.\n# TYPE bobbin_heap_bytes gauge\nbobbin_heap_bytes %d\n", ms.HeapInuse)
-	fmt.Fprintf(&b, "# HELP bobbin_uptime_seconds Seconds since start.\n# TYPE bobbin_uptime_seconds gauge\nbobbin_uptime_seconds %g\n", time.Since(start).Seconds())
-	_, err := io.WriteString(w, b.String())
-	return err
+	return nil
 }
 
-func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+// Handler serves the exposition, negotiating the format with the scraper.
+func (r *Registry) Handler() http.Handler {
+	return promhttp.HandlerFor(r.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// RequireBearer lets through only requests presenting token as a bearer
+// token (compared in constant time); others get 401. An empty token lets
+// nobody through.
+func RequireBearer(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := r.Header.Get("Authorization")
+		if token == "" || len(r.Header.Values("Authorization")) != 1 ||
+			subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"result":"error","error":"authenticationFailed"}`)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// hooks is the collector of the values read from elsewhere at each
+// scrape: database pools, limiter refusals, the mail queue.
+type hooks struct{ r *Registry }
+
+var (
+	descPoolOpen     = prometheus.NewDesc("bobbin_db_open_connections", "Open connections, by pool.", []string{"pool"}, nil)
+	descPoolInUse    = prometheus.NewDesc("bobbin_db_in_use_connections", "Connections in use, by pool.", []string{"pool"}, nil)
+	descPoolIdle     = prometheus.NewDesc("bobbin_db_idle_connections", "Idle connections, by pool.", []string{"pool"}, nil)
+	descPoolMax      = prometheus.NewDesc("bobbin_db_max_open_connections", "Most connections the pool may open.", []string{"pool"}, nil)
+	descPoolWait     = prometheus.NewDesc("bobbin_db_wait_count_total", "Times a caller waited for a connection.", []string{"pool"}, nil)
+	descPoolWaitTime = prometheus.NewDesc("bobbin_db_wait_duration_seconds_total", "Time spent waiting for a connection.", []string{"pool"}, nil)
+	descPoolClosed   = prometheus.NewDesc("bobbin_db_closed_connections_total", "Connections closed, by pool and reason (max_idle, max_idle_time, max_lifetime).", []string{"pool", "reason"}, nil)
+	descLimiter      = prometheus.NewDesc("bobbin_throttle_limiter_refusals_total", "Requests refused by a throttle, by limit.", []string{"limit"}, nil)
+	descQueue        = prometheus.NewDesc("bobbin_mail_queue_depth", "Mails waiting for delivery.", nil, nil)
+)
+
+func (h *hooks) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descPoolOpen, descPoolInUse, descPoolIdle, descPoolMax, descPoolWait,
+		descPoolWaitTime, descPoolClosed, descLimiter, descQueue} {
+		ch <- d
+	}
+}
+
+func (h *hooks) Collect(ch chan<- prometheus.Metric) {
+	h.r.mu.Lock()
+	pools, limiters, queue := h.r.dbPools, h.r.limiters, h.r.queue
+	h.r.mu.Unlock()
+	if pools != nil {
+		for name, s := range pools() {
+			g := func(d *prometheus.Desc, v float64, labels ...string) {
+				ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{name}, labels...)...)
+			}
+			c := func(d *prometheus.Desc, v float64, labels ...string) {
+				ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, append([]string{name}, labels...)...)
+			}
+			g(descPoolOpen, float64(s.OpenConnections))
+			g(descPoolInUse, float64(s.InUse))
+			g(descPoolIdle, float64(s.Idle))
+			g(descPoolMax, float64(s.MaxOpenConnections))
+			c(descPoolWait, float64(s.WaitCount))
+			c(descPoolWaitTime, s.WaitDuration.Seconds())
+			c(descPoolClosed, float64(s.MaxIdleClosed), "max_idle")
+			c(descPoolClosed, float64(s.MaxIdleTimeClosed), "max_idle_time")
+			c(descPoolClosed, float64(s.MaxLifetimeClosed), "max_lifetime")
+		}
+	}
+	for name, n := range limiters {
+		ch <- prometheus.MustNewConstMetric(descLimiter, prometheus.CounterValue, float64(n()), name)
+	}
+	if queue != nil {
+		if n, ok := queue(); ok {
+			ch <- prometheus.MustNewConstMetric(descQueue, prometheus.GaugeValue, n)
+		}
+	}
 }

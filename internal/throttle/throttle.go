@@ -21,6 +21,7 @@ import (
 	"context"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -55,7 +56,11 @@ type Limiter struct {
 	seed     maphash.Seed
 	perShard int
 	sh       [shards]shard
+	refused  atomic.Uint64 // Blocked answered true, Take answered false
 }
+
+// Refused is how many times this limiter has refused (for the metrics).
+func (l *Limiter) Refused() uint64 { return l.refused.Load() }
 
 type shard struct {
 	mu sync.Mutex
@@ -163,6 +168,7 @@ func (l *Limiter) Blocked(key string, now time.Time) (bool, time.Duration) {
 	if e == nil || e.count < l.Limit {
 		return false, 0
 	}
+	l.refused.Add(1)
 	return true, l.retryAt(e, t)
 }
 
@@ -184,6 +190,7 @@ func (l *Limiter) Take(key string, now time.Time) (bool, time.Duration) {
 	defer s.mu.Unlock()
 	e := l.get(s, h, t, true)
 	if e.count >= l.Limit {
+		l.refused.Add(1)
 		return false, l.retryAt(e, t)
 	}
 	e.count++
