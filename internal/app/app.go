@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -94,7 +95,7 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 	}
 	var mailer mail.Mailer = outbox
 	if cfg.SMTPURL != "" {
-		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom, ehloName(cfg.URL))
 		if err != nil {
 			return nil, fmt.Errorf("config: BACKEND_SMTP_URL: %v", err)
 		}
@@ -122,6 +123,16 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, Metrics: m, stop: stop, stopped: make(chan struct{})}
 	go a.background(bg)
 	return a, nil
+}
+
+// ehloName is the name Bobbin gives itself to an SMTP server: the public
+// host of BACKEND_URL ("localhost" when that is an address or unset).
+func ehloName(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Hostname() == "" || net.ParseIP(u.Hostname()) != nil {
+		return "localhost"
+	}
+	return u.Hostname()
 }
 
 // imageStore keeps uploaded images in files under <data dir>/images/ for

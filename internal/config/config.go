@@ -160,7 +160,7 @@ func coreSettings() []setting {
 			c.WebsiteURL = v
 			return nil
 		}},
-		{"BACKEND_SMTP_URL", "smtp-url", "", "smtp://user:pass@host:port or smtps://; unset writes mail to <data dir>/outbox", func(c *Config, v string) error {
+		{"BACKEND_SMTP_URL", "smtp-url", "", "smtp://user:pass@host:port (STARTTLS required; ?starttls=opportunistic or ?starttls=none to relax) or smtps:// (TLS from the first byte); unset writes mail to <data dir>/outbox", func(c *Config, v string) error {
 			if v == "" {
 				c.SMTPURL = ""
 				return nil

@@ -4,16 +4,20 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"io"
 	"math/big"
 	"net"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,8 +29,12 @@ type fakeSMTP struct {
 	tlsConf     *tls.Config // for STARTTLS and implicit TLS
 	startTLS    bool        // offer STARTTLS
 	implicitTLS bool        // speak TLS from the first byte (smtps)
-	auth        bool        // offer AUTH PLAIN
+	auth        bool        // offer AUTH PLAIN (when mechs is empty)
+	mechs       string      // the AUTH mechanisms offered, e.g. "CRAM-MD5 PLAIN LOGIN"
+	user, pass  string      // the account the server knows (AUTH checks it when set)
+	authTLSOnly bool        // offer AUTH only after STARTTLS, as real servers do
 	rejectRcpt  bool        // answer 550 to RCPT
+	tempRcpt    bool        // answer 451 to RCPT
 	silent      bool        // never greet
 
 	ln    net.Listener
@@ -37,10 +45,12 @@ type fakeSMTP struct {
 }
 
 type smtpSession struct {
+	helo       string
 	from, rcpt string
 	data       string
 	tls        bool
 	user, pass string
+	mech       string
 }
 
 func (f *fakeSMTP) start(t *testing.T) string {
@@ -49,6 +59,10 @@ func (f *fakeSMTP) start(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f.listenOn(t, ln)
+}
+
+func (f *fakeSMTP) listenOn(t *testing.T, ln net.Listener) string {
 	f.ln = ln
 	f.wg.Add(1)
 	go func() {
@@ -117,12 +131,17 @@ func (f *fakeSMTP) serve(c net.Conn) {
 		verb, arg, _ := strings.Cut(line, " ")
 		switch strings.ToUpper(verb) {
 		case "EHLO", "HELO":
+			s.helo = arg
 			lines := []string{"250 fake.test"}
 			if f.startTLS && !s.tls {
 				lines = append(lines, "250 STARTTLS")
 			}
-			if f.auth {
-				lines = append(lines, "250 AUTH PLAIN")
+			mechs := f.mechs
+			if mechs == "" && f.auth {
+				mechs = "PLAIN"
+			}
+			if mechs != "" && (s.tls || !f.authTLSOnly) {
+				lines = append(lines, "250 AUTH "+mechs)
 			}
 			reply(lines...)
 		case "STARTTLS":
@@ -135,13 +154,12 @@ func (f *fakeSMTP) serve(c net.Conn) {
 			tp = textproto.NewConn(c)
 		case "AUTH":
 			mech, resp, _ := strings.Cut(arg, " ")
-			b, err := base64.StdEncoding.DecodeString(resp)
-			parts := strings.Split(string(b), "\x00")
-			if mech != "PLAIN" || err != nil || len(parts) != 3 {
-				reply("535 bad auth")
+			user, pass, ok := f.authenticate(tp, mech, resp)
+			if !ok || (f.user != "" && (user != f.user || pass != f.pass)) {
+				reply("535 5.7.8 authentication failed")
 				continue
 			}
-			s.user, s.pass = parts[1], parts[2]
+			s.user, s.pass, s.mech = user, pass, mech
 			reply("235 ok")
 		case "MAIL":
 			s.from = strings.Trim(strings.TrimPrefix(arg, "FROM:"), "<>")
@@ -151,7 +169,11 @@ func (f *fakeSMTP) serve(c net.Conn) {
 			reply("250 ok")
 		case "RCPT":
 			if f.rejectRcpt {
-				reply("550 no such mailbox")
+				reply("550 no such mailbox " + arg)
+				continue
+			}
+			if f.tempRcpt {
+				reply("451 try again later")
 				continue
 			}
 			s.rcpt = strings.Trim(strings.TrimPrefix(arg, "TO:"), "<>")
@@ -176,6 +198,62 @@ func (f *fakeSMTP) serve(c net.Conn) {
 			reply("502 unknown command")
 		}
 	}
+}
+
+// authenticate runs one AUTH exchange of mech (PLAIN, LOGIN or CRAM-MD5)
+// and returns the user and password (for CRAM-MD5, the password is
+// checked against f.pass through the digest and returned when it matches).
+func (f *fakeSMTP) authenticate(tp *textproto.Conn, mech, initial string) (user, pass string, ok bool) {
+	ask := func(prompt string) (string, bool) {
+		_ = tp.PrintfLine("334 %s", base64.StdEncoding.EncodeToString([]byte(prompt)))
+		line, err := tp.ReadLine()
+		if err != nil || line == "*" {
+			return "", false
+		}
+		b, err := base64.StdEncoding.DecodeString(line)
+		return string(b), err == nil
+	}
+	switch mech {
+	case "PLAIN":
+		var b []byte
+		var err error
+		if initial == "" {
+			var v string
+			if v, ok = ask(""); !ok {
+				return "", "", false
+			}
+			b = []byte(v)
+		} else if b, err = base64.StdEncoding.DecodeString(initial); err != nil {
+			return "", "", false
+		}
+		parts := strings.Split(string(b), "\x00")
+		if len(parts) != 3 {
+			return "", "", false
+		}
+		return parts[1], parts[2], true
+	case "LOGIN":
+		if user, ok = ask("Username:"); !ok {
+			return "", "", false
+		}
+		if pass, ok = ask("Password:"); !ok {
+			return "", "", false
+		}
+		return user, pass, true
+	case "CRAM-MD5":
+		challenge := "<1896.697170952@fake.test>"
+		resp, ok := ask(challenge)
+		if !ok {
+			return "", "", false
+		}
+		user, digest, ok := strings.Cut(resp, " ")
+		mac := hmac.New(md5.New, []byte(f.pass))
+		mac.Write([]byte(challenge))
+		if !ok || digest != hex.EncodeToString(mac.Sum(nil)) {
+			return "", "", false
+		}
+		return user, f.pass, true
+	}
+	return "", "", false
 }
 
 // testTLS makes a self-signed certificate for 127.0.0.1: a server config and
@@ -213,7 +291,7 @@ func testTLS(t *testing.T) (server, client *tls.Config) {
 
 func newSMTP(t *testing.T, rawURL string) *SMTP {
 	t.Helper()
-	s, err := NewSMTP(rawURL, testFrom)
+	s, err := NewSMTP(rawURL, testFrom, "api.example.org")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,35 +321,85 @@ func checkDelivered(t *testing.T, f *fakeSMTP, m Message) smtpSession {
 	return s
 }
 
-func TestSMTPPlain(t *testing.T) {
-	f := &fakeSMTP{}
+func TestSMTPRequiresSTARTTLSUnlessTheURLSaysOtherwise(t *testing.T) {
+	f := &fakeSMTP{} // offers no STARTTLS
 	addr := f.start(t)
-	s := newSMTP(t, "smtp://"+addr)
 	m := compose(t, KindSignup, "fr", Data{Username: "jane", Link: testLink})
-	if err := s.Send(context.Background(), m); err != nil {
-		t.Fatal(err)
+	err := newSMTP(t, "smtp://"+addr).Send(context.Background(), m)
+	if err == nil || !IsTemporary(err) || !strings.Contains(err.Error(), "STARTTLS") || len(f.sessions()) != 0 {
+		t.Fatalf("sent without TLS by default: %v", err)
 	}
-	if sess := checkDelivered(t, f, m); sess.tls || sess.user != "" {
-		t.Errorf("session %+v", sess)
+	for _, mode := range []string{"none", "opportunistic"} {
+		if err := newSMTP(t, "smtp://"+addr+"?starttls="+mode).Send(context.Background(), m); err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+	}
+	got := f.sessions()
+	if len(got) != 2 || got[0].tls || got[1].tls || got[0].helo != "api.example.org" {
+		t.Fatalf("sessions %+v", got)
 	}
 }
 
-func TestSMTPStartTLSAndAuth(t *testing.T) {
+func TestSMTPOpportunisticUsesTLSWhenOffered(t *testing.T) {
 	serverTLS, clientTLS := testTLS(t)
-	f := &fakeSMTP{tlsConf: serverTLS, startTLS: true, auth: true}
+	f := &fakeSMTP{tlsConf: serverTLS, startTLS: true}
 	addr := f.start(t)
-	s := newSMTP(t, "smtp://us%40er:p%40ss%3Aw%2Frd@"+addr)
+	s := newSMTP(t, "smtp://"+addr+"?starttls=opportunistic")
 	s.tlsConfig = clientTLS
-	m := compose(t, KindNewsletterSub, "uk", Data{Link: testLink, UnsubscribeURL: testUnsub})
+	m := compose(t, KindSigninLink, "en", Data{Link: testLink})
 	if err := s.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	sess := checkDelivered(t, f, m)
-	if !sess.tls || sess.user != "us@er" || sess.pass != "p@ss:w/rd" {
-		t.Errorf("tls %v user %q pass %q", sess.tls, sess.user, sess.pass)
+	if sess := checkDelivered(t, f, m); !sess.tls {
+		t.Fatal("opportunistic did not use the offered STARTTLS")
 	}
-	if !strings.Contains(sess.data, "List-Unsubscribe: <"+testUnsub+">") {
-		t.Error("List-Unsubscribe missing")
+}
+
+// TestSMTPAuthChosenByTheServerOffer runs the three mechanisms against a
+// server that checks the credentials, over STARTTLS with a test CA, and
+// checks the EHLO name is the public host.
+func TestSMTPAuthChosenByTheServerOffer(t *testing.T) {
+	serverTLS, clientTLS := testTLS(t)
+	for _, c := range []struct{ offer, want string }{
+		{"PLAIN", "PLAIN"},
+		{"LOGIN", "LOGIN"},
+		{"CRAM-MD5", "CRAM-MD5"},
+		{"LOGIN PLAIN CRAM-MD5", "CRAM-MD5"},
+		{"LOGIN PLAIN", "PLAIN"},
+	} {
+		f := &fakeSMTP{tlsConf: serverTLS, startTLS: true, mechs: c.offer, authTLSOnly: true, user: "us@er", pass: "p@ss:w/rd"}
+		addr := f.start(t)
+		s := newSMTP(t, "smtp://us%40er:p%40ss%3Aw%2Frd@"+addr)
+		s.tlsConfig = clientTLS
+		m := compose(t, KindNewsletterSub, "uk", Data{Link: testLink, UnsubscribeURL: testUnsub})
+		if err := s.Send(context.Background(), m); err != nil {
+			t.Fatalf("offer %q: %v", c.offer, err)
+		}
+		sess := checkDelivered(t, f, m)
+		if !sess.tls || sess.user != "us@er" || sess.pass != "p@ss:w/rd" || sess.mech != c.want || sess.helo != "api.example.org" {
+			t.Errorf("offer %q: tls %v user %q mech %q helo %q", c.offer, sess.tls, sess.user, sess.mech, sess.helo)
+		}
+		if !strings.Contains(sess.data, "List-Unsubscribe: <"+testUnsub+">") {
+			t.Error("List-Unsubscribe missing")
+		}
+	}
+	// A wrong password is refused by the server; the error never holds it.
+	f := &fakeSMTP{tlsConf: serverTLS, startTLS: true, mechs: "PLAIN", user: "u", pass: "right-one"}
+	addr := f.start(t)
+	s := newSMTP(t, "smtp://u:hunter2-wrong@"+addr)
+	s.tlsConfig = clientTLS
+	err := s.Send(context.Background(), compose(t, KindSigninLink, "en", Data{Link: testLink}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") || len(f.sessions()) != 0 || !IsTemporary(err) {
+		t.Fatalf("wrong password: %v", err)
+	}
+}
+
+func TestSMTPNeverSendsAPasswordInTheClear(t *testing.T) {
+	f := &fakeSMTP{mechs: "PLAIN LOGIN"}
+	addr := f.start(t)
+	err := newSMTP(t, "smtp://user:hunter2@"+addr+"?starttls=none").Send(context.Background(), compose(t, KindSigninLink, "en", Data{Link: testLink}))
+	if err == nil || len(f.sessions()) != 0 || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("PLAIN/LOGIN over a clear connection: %v", err)
 	}
 }
 
@@ -296,32 +424,68 @@ func TestSMTPUntrustedCertificate(t *testing.T) {
 	addr := f.start(t)
 	s := newSMTP(t, "smtp://"+addr) // system roots do not trust the test certificate
 	err := s.Send(context.Background(), compose(t, KindSigninLink, "en", Data{Link: testLink}))
-	if err == nil || len(f.sessions()) != 0 {
+	if err == nil || len(f.sessions()) != 0 || !IsTemporary(err) {
 		t.Fatalf("sent over an untrusted TLS connection: %v", err)
 	}
 }
 
 func TestSMTPCredentialsWithoutAuth(t *testing.T) {
-	f := &fakeSMTP{}
+	serverTLS, clientTLS := testTLS(t)
+	f := &fakeSMTP{tlsConf: serverTLS, startTLS: true}
 	addr := f.start(t)
 	s := newSMTP(t, "smtp://user:hunter2@"+addr)
+	s.tlsConfig = clientTLS
 	err := s.Send(context.Background(), compose(t, KindSigninLink, "en", Data{Link: testLink}))
 	if err == nil || !strings.Contains(err.Error(), "AUTH") || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("err %v", err)
 	}
 }
 
-func TestSMTPRejectedRecipient(t *testing.T) {
+// TestSMTPFailuresTellTemporaryFromPermanent is what a queue worker needs:
+// a refused recipient is given up on, a 451 or a server that is down is
+// tried again, and works once the server is up.
+func TestSMTPFailuresTellTemporaryFromPermanent(t *testing.T) {
+	m := compose(t, KindSigninLink, "en", Data{Link: testLink})
 	f := &fakeSMTP{rejectRcpt: true}
 	addr := f.start(t)
-	s := newSMTP(t, "smtp://"+addr)
-	err := s.Send(context.Background(), compose(t, KindSigninLink, "en", Data{Link: testLink}))
-	if err == nil || !strings.Contains(err.Error(), "550") {
-		t.Fatalf("err %v", err)
+	err := newSMTP(t, "smtp://"+addr+"?starttls=none").Send(context.Background(), m)
+	var se *SendError
+	if !errors.As(err, &se) || se.Temporary || se.Code != 550 || se.Stage != "rcpt" || IsTemporary(err) {
+		t.Fatalf("550: %v", err)
 	}
 	if strings.Contains(err.Error(), testTo) {
 		t.Errorf("error names the recipient: %v", err)
 	}
+	f = &fakeSMTP{tempRcpt: true}
+	addr = f.start(t)
+	if err := newSMTP(t, "smtp://"+addr+"?starttls=none").Send(context.Background(), m); !IsTemporary(err) || !errors.As(err, &se) || se.Code != 451 {
+		t.Fatalf("451: %v", err)
+	}
+	if IsTemporary(&SendError{Stage: "render", Err: errors.New("x")}) {
+		t.Fatal("a mail that cannot be rendered is not worth retrying")
+	}
+
+	// Down: nothing listens on the port. Then up on the same port.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().String()
+	ln.Close()
+	s := newSMTP(t, "smtp://"+port+"?starttls=none")
+	if err := s.Send(context.Background(), m); err == nil || !IsTemporary(err) {
+		t.Fatalf("server down: %v", err)
+	}
+	up := &fakeSMTP{}
+	l2, err := net.Listen("tcp", port)
+	if err != nil {
+		t.Skipf("port %s taken again before the server came up: %v", port, err)
+	}
+	up.listenOn(t, l2)
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatalf("server up: %v", err)
+	}
+	checkDelivered(t, up, m)
 }
 
 func TestSMTPContextBounded(t *testing.T) {
@@ -330,13 +494,9 @@ func TestSMTPContextBounded(t *testing.T) {
 	s := newSMTP(t, "smtp://"+addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	err := s.Send(ctx, compose(t, KindSigninLink, "en", Data{Link: testLink}))
-	if !errors.Is(err, context.DeadlineExceeded) {
+	if !errors.Is(err, context.DeadlineExceeded) || !IsTemporary(err) {
 		t.Fatalf("err %v", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %v", d)
 	}
 }
 
@@ -361,44 +521,46 @@ func TestNewSMTP(t *testing.T) {
 		{"smtp://onlyuser@mail.example", "mail.example", "587", "onlyuser", "", false},
 	}
 	for _, c := range good {
-		s, err := NewSMTP(c.url, testFrom)
+		s, err := NewSMTP(c.url, testFrom, "")
 		if err != nil {
 			t.Errorf("%s: %v", c.url, err)
 			continue
 		}
-		if s.host != c.host || s.port != c.port || s.user != c.user || s.pass != c.pass || s.implicitTLS != c.implicit {
+		if s.host != c.host || strconv.Itoa(s.port) != c.port || s.user != c.user || s.pass != c.pass || s.implicitTLS != c.implicit {
 			t.Errorf("%s: %+v", c.url, s)
 		}
 	}
 
 	const pw = "Sup3rS3cretPW"
 	bad := map[string]string{
-		"":                                  "scheme",
-		"mail.example:587":                  "",
-		"http://u:" + pw + "@mail.example":  "scheme",
-		"smtp://u:" + pw + "@":              "host",
-		"smtp://u:" + pw + "@:25":           "host",
-		"smtp://u:" + pw + "@mail.example:": "port",
-		"smtp://u:" + pw + "@host:99999":    "port",
-		"smtp://u:" + pw + "@host:0":        "port",
-		"smtp://u:" + pw + "@host:abc":      "port",
-		"smtp://u:" + pw + "%zz@host":       "",
-		"smtp://u:" + pw + "@ho st:25":      "",
-		"smtp://u:" + pw + "@host/path":     "path",
-		"smtp://u:" + pw + "@host?x=1":      "query",
-		"smtp:u:" + pw + "@host":            "",
-		"smtp://:" + pw + "@host":           "user",
-		"smtp://u:" + pw + "\n@host":        "",
-		"smtp://u:" + pw + "/x@host":        "port",
-		"smtp://u:" + pw + "#x@host":        "port",
-		"smtp://u:" + pw + "?x@host":        "port",
-		"smtp://u:99999/" + pw + "@host":    "port",
-		"smtp://u:1/" + pw + "@host":        "path",
-		"smtp://u:" + pw + "@[::1":          "host",
-		pw + ":" + pw + "@host":             "",
+		"":                                        "scheme",
+		"mail.example:587":                        "",
+		"http://u:" + pw + "@mail.example":        "scheme",
+		"smtp://u:" + pw + "@":                    "host",
+		"smtp://u:" + pw + "@:25":                 "host",
+		"smtp://u:" + pw + "@mail.example:":       "port",
+		"smtp://u:" + pw + "@host:99999":          "port",
+		"smtp://u:" + pw + "@host:0":              "port",
+		"smtp://u:" + pw + "@host:abc":            "port",
+		"smtp://u:" + pw + "%zz@host":             "",
+		"smtp://u:" + pw + "@ho st:25":            "",
+		"smtp://u:" + pw + "@host/path":           "path",
+		"smtp://u:" + pw + "@host?x=1":            "query",
+		"smtp://u:" + pw + "@host?starttls=maybe": "starttls",
+		"smtps://u:" + pw + "@host?starttls=none": "smtps",
+		"smtp:u:" + pw + "@host":                  "",
+		"smtp://:" + pw + "@host":                 "user",
+		"smtp://u:" + pw + "\n@host":              "",
+		"smtp://u:" + pw + "/x@host":              "port",
+		"smtp://u:" + pw + "#x@host":              "port",
+		"smtp://u:" + pw + "?x@host":              "port",
+		"smtp://u:99999/" + pw + "@host":          "port",
+		"smtp://u:1/" + pw + "@host":              "path",
+		"smtp://u:" + pw + "@[::1":                "host",
+		pw + ":" + pw + "@host":                   "",
 	}
 	for url, want := range bad {
-		_, err := NewSMTP(url, testFrom)
+		_, err := NewSMTP(url, testFrom, "")
 		if err == nil {
 			t.Errorf("%q: accepted", url)
 			continue
@@ -410,7 +572,7 @@ func TestNewSMTP(t *testing.T) {
 			t.Errorf("%q: error %q does not name %q", url, err, want)
 		}
 	}
-	if _, err := NewSMTP("smtp://mail.example", "not an address"); err == nil {
+	if _, err := NewSMTP("smtp://mail.example", "not an address", ""); err == nil {
 		t.Error("bad sender accepted")
 	}
 }
