@@ -146,6 +146,7 @@ const (
 	AccountInactive
 	CannotChangeSelf
 	CannotImpersonateStaff
+	HTTPSRequired // credentials over plain HTTP in production (auth.md, Transport)
 	ImpersonationForbidden
 	InsufficientAccessLevel
 	MFATokenInvalid
@@ -313,6 +314,7 @@ var table = [numCodes]entry{
 	AccountInactive:          {403, "accountInactive"},
 	CannotChangeSelf:         {403, "cannotChangeSelf"},
 	CannotImpersonateStaff:   {403, "cannotImpersonateStaff"},
+	HTTPSRequired:            {403, "httpsRequired"},
 	ImpersonationForbidden:   {403, "impersonationForbidden"},
 	InsufficientAccessLevel:  {403, "insufficientAccessLevel"},
 	MFATokenInvalid:          {403, "mfaTokenInvalid"},
