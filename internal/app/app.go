@@ -26,6 +26,7 @@ import (
 	"bobbin/internal/metrics"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
+	"bobbin/internal/tlsserve"
 	"bobbin/internal/vault"
 	"bobbin/internal/webapp"
 )
@@ -39,6 +40,7 @@ type App struct {
 	Activity *activity.Recorder
 	Outbox   *mail.Outbox
 	Metrics  *metrics.Registry
+	TLS      *tlsserve.Server // nil: plain HTTP (behind a TLS-terminating proxy, or on a laptop)
 
 	stop    context.CancelFunc
 	stopped chan struct{}
@@ -93,6 +95,9 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Production() {
+		outbox.HideLinks() // a link in a log is a sign-in for whoever reads the log
+	}
 	var mailer mail.Mailer = outbox
 	if cfg.SMTPURL != "" {
 		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom, ehloName(cfg.URL))
@@ -119,8 +124,19 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 		refused[name] = l.Refused
 	}
 	m.Limiters(refused)
+	var tlsSrv *tlsserve.Server
+	if cfg.TLS() {
+		tlsSrv, err = tlsserve.New(tlsserve.Options{
+			CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey,
+			Domains: cfg.TLSDomains, ACMEURL: cfg.ACMEURL, ACMEEmail: cfg.ACMEEmail, CacheDir: filepath.Join(cfg.DataDir, "acme"),
+			PublicURL: cfg.URL, Log: log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("config: BACKEND_TLS_CERT/BACKEND_TLS_KEY/BACKEND_TLS_DOMAINS: %v", err)
+		}
+	}
 	bg, stop := context.WithCancel(context.Background())
-	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, Metrics: m, stop: stop, stopped: make(chan struct{})}
+	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, Metrics: m, TLS: tlsSrv, stop: stop, stopped: make(chan struct{})}
 	go a.background(bg)
 	return a, nil
 }
@@ -215,9 +231,18 @@ func (a *App) Close() error {
 }
 
 // Handler is the API as the main listener serves it: the API server behind
-// the guard of /metrics.
+// the guard of /metrics; in production, credentials over plain HTTP are
+// refused before they are checked (auth.md, Transport); HTTPS answers
+// carry Strict-Transport-Security.
 func (a *App) Handler() http.Handler {
-	return a.guardMetrics(a.Server)
+	h := a.guardMetrics(a.Server)
+	if a.Config.Production() {
+		h = tlsserve.RequireHTTPS(a.Config.TrustedProxies, h)
+	}
+	if a.TLS != nil {
+		h = tlsserve.HSTS(h)
+	}
+	return h
 }
 
 // guardMetrics keeps /metrics on the main listener to those who may read
@@ -258,6 +283,56 @@ func (a *App) metricsHandler() http.Handler {
 	return mux
 }
 
+// plainServer is the plain-HTTP listener beside HTTPS: ACME challenges
+// and redirects, with short timeouts (it serves nothing else).
+func (a *App) plainServer() *http.Server {
+	return &http.Server{
+		Handler:           a.TLS.HTTPHandler(),
+		ReadHeaderTimeout: a.Config.ReadHeaderTimeout,
+		ReadTimeout:       a.Config.ReadHeaderTimeout,
+		WriteTimeout:      a.Config.ReadHeaderTimeout,
+		IdleTimeout:       a.Config.ReadHeaderTimeout,
+		MaxHeaderBytes:    8 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+}
+
+// firstScreen says, at start, where things are: the URL, the API docs, the
+// data, where mail goes.
+func (a *App) firstScreen(addr string) {
+	c := a.Config
+	data, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		data = c.DataDir
+	}
+	mailTo := "outbox " + a.Outbox.Dir() + " (.eml files; each mail's link is logged)"
+	switch {
+	case c.SMTPURL != "":
+		mailTo = "SMTP " + smtpHost(c.SMTPURL)
+	case c.Production():
+		mailTo = "outbox " + a.Outbox.Dir() + " (.eml files; BACKEND_MAIL=outbox; links are not logged in production)"
+	}
+	db := "SQLite " + c.SQLitePath()
+	if c.IsPostgres() {
+		db = "PostgreSQL"
+	}
+	attrs := []any{"url", c.URL, "docs", c.URL + "/docs", "listen", addr, "data", data, "db", db, "mail", mailTo,
+		"env", c.Env, "test_mode", c.TestMode(), "https", a.TLS != nil}
+	if a.TLS != nil && c.HTTPPort != 0 {
+		attrs = append(attrs, "http_redirect_port", c.HTTPPort)
+	}
+	a.Log.Info("bobbin listening", attrs...)
+}
+
+// smtpHost is the host:port of an SMTP URL, without its credentials.
+func smtpHost(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Host
+}
+
 // HTTPServer is the configured listener's server: timeouts and header limit.
 func (a *App) HTTPServer() *http.Server {
 	return &http.Server{
@@ -276,8 +351,23 @@ func (a *App) HTTPServer() *http.Server {
 // stop accepting, finish requests in flight (bounded), flush, close.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	hs := a.HTTPServer()
-	errc := make(chan error, 2)
-	go func() { errc <- hs.Serve(ln) }()
+	errc := make(chan error, 3)
+	if a.TLS != nil {
+		hs.TLSConfig = a.TLS.TLSConfig() // ServeTLS adds HTTP/2
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+		if a.Config.HTTPPort != 0 {
+			pln, err := net.Listen("tcp", net.JoinHostPort(a.Config.Host, strconv.Itoa(a.Config.HTTPPort)))
+			if err != nil {
+				hs.Close()
+				return fmt.Errorf("config: BACKEND_HTTP_PORT: %v", err)
+			}
+			ps := a.plainServer()
+			go func() { errc <- ps.Serve(pln) }()
+			defer ps.Close()
+		}
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
 	var ms *http.Server
 	if a.Config.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
@@ -289,8 +379,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { errc <- ms.Serve(mln) }()
 		defer ms.Close()
 	}
-	a.Log.Info("bobbin listening", "addr", ln.Addr().String(), "url", a.Config.URL, "db", a.DB.Dialect().String(),
-		"test_mode", a.Config.TestMode())
+	a.firstScreen(ln.Addr().String())
 	select {
 	case err := <-errc:
 		return err

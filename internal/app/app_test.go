@@ -2,17 +2,31 @@ package app
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"log/slog"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"bobbin/internal/config"
+	"bobbin/internal/mail"
 	"bobbin/internal/password"
 )
 
@@ -22,6 +36,11 @@ var fastHash = &password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, Sal
 // working base.
 func newApp(t *testing.T, env map[string]string) *App {
 	t.Helper()
+	return newAppLog(t, env, io.Discard)
+}
+
+func newAppLog(t *testing.T, env map[string]string, logs io.Writer) *App {
+	t.Helper()
 	base := map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_ENC_KEY": strings.Repeat("k", 40), "BACKEND_LOG_FORMAT": "json"}
 	for k, v := range env {
 		base[k] = v
@@ -30,7 +49,7 @@ func newApp(t *testing.T, env map[string]string) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(context.Background(), cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), Options{HashParams: fastHash})
+	a, err := New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, nil)), Options{HashParams: fastHash})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,5 +127,184 @@ func TestMetricsOnTheMainListener(t *testing.T) {
 				t.Errorf("pool, runtime or process metrics missing: %d families", len(mfs))
 			}
 		})
+	}
+}
+
+// writeTestCert writes a certificate for localhost and 127.0.0.1, signed by
+// a CA made here, and returns the pool that trusts it.
+func writeTestCert(t *testing.T, dir string) (certFile, keyFile string, roots *x509.CertPool) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	roots = x509.NewCertPool()
+	roots.AddCert(caCert)
+	return certFile, keyFile, roots
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestServeHTTPS runs the real app as `bobbin serve` does with certificate
+// files: HTTPS with HTTP/2 and HSTS on the main port, and a plain-HTTP port
+// that redirects to it.
+func TestServeHTTPS(t *testing.T) {
+	certFile, keyFile, roots := writeTestCert(t, t.TempDir())
+	port, httpPort := freePort(t), freePort(t)
+	a := newApp(t, map[string]string{"BACKEND_ENV": "production", "BACKEND_MAIL": "outbox", "BACKEND_TLS_CERT": certFile, "BACKEND_TLS_KEY": keyFile,
+		"BACKEND_PORT": strconv.Itoa(port), "BACKEND_HTTP_PORT": strconv.Itoa(httpPort)})
+	if a.Config.URL != "https://localhost:"+strconv.Itoa(port) {
+		t.Fatalf("URL %s", a.Config.URL)
+	}
+	ln, err := net.Listen("tcp", a.Config.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var res *http.Response
+	for i := 0; ; i++ { // until the plain listener is up too
+		res, err = c.Get("http://127.0.0.1:" + strconv.Itoa(httpPort) + "/health")
+		if err == nil || i == 200 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 301 || res.Header.Get("Location") != a.Config.URL+"/health" {
+		t.Fatalf("plain HTTP: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, err = c.Get(a.Config.URL + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.ProtoMajor != 2 || res.Header.Get("Strict-Transport-Security") == "" {
+		t.Fatalf("HTTPS: %d %s HSTS %q", res.StatusCode, res.Proto, res.Header.Get("Strict-Transport-Security"))
+	}
+	// Over HTTPS in production, credentials are checked (and here refused).
+	req, _ := http.NewRequest("GET", a.Config.URL+"/account/key", nil)
+	req.SetBasicAuth("00000000-0000-0000-0000-000000000000", "nope")
+	res, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 {
+		t.Fatalf("credentials over HTTPS: %d", res.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+}
+
+// TestCredentialsOverPlainHTTPInProduction runs the app's handler chain for
+// a caller on the internet (httptest's 192.0.2.1): 403 httpsRequired
+// before the credentials are looked at, so no authentication failure is
+// counted; a trusted proxy that says https gets the credentials checked.
+func TestCredentialsOverPlainHTTPInProduction(t *testing.T) {
+	a := newApp(t, map[string]string{"BACKEND_ENV": "production", "BACKEND_MAIL": "outbox", "BACKEND_TRUSTED_PROXIES": "192.0.2.0/24"})
+	do := func(auth, proto string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "/account/key", nil)
+		r.RemoteAddr = "198.51.100.7:4000"
+		if proto != "" {
+			r.RemoteAddr = "192.0.2.1:4000"
+			r.Header.Set("X-Forwarded-Proto", proto)
+		}
+		r.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, r)
+		return rec
+	}
+	for _, auth := range []string{"Basic a2V5OnNlY3JldA==", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x"} {
+		if rec := do(auth, ""); rec.Code != 403 || !strings.Contains(rec.Body.String(), `"httpsRequired"`) {
+			t.Fatalf("%s over plain HTTP: %d %s", auth[:5], rec.Code, rec.Body)
+		}
+		if rec := do(auth, "http"); rec.Code != 403 {
+			t.Fatalf("proxy said http: %d", rec.Code)
+		}
+	}
+	var b strings.Builder
+	a.Metrics.WriteText(&b)
+	if strings.Contains(b.String(), "bobbin_auth_failures_total{") {
+		t.Fatalf("refused credentials were checked:\n%s", b.String())
+	}
+	if rec := do("Basic a2V5OnNlY3JldA==", "https"); rec.Code != 401 {
+		t.Fatalf("through a TLS-terminating proxy: %d %s", rec.Code, rec.Body)
+	}
+	// Development keeps plain HTTP usable from anywhere (a laptop, a LAN).
+	d := newApp(t, nil)
+	r := httptest.NewRequest("GET", "/account/key", nil)
+	r.Header.Set("Authorization", "Basic a2V5OnNlY3JldA==")
+	rec := httptest.NewRecorder()
+	d.Handler().ServeHTTP(rec, r)
+	if rec.Code != 401 {
+		t.Fatalf("development: %d", rec.Code)
+	}
+}
+
+func TestProductionNeverLogsMailLinks(t *testing.T) {
+	for _, prod := range []bool{false, true} {
+		var logs strings.Builder
+		env := map[string]string{}
+		if prod {
+			env = map[string]string{"BACKEND_ENV": "production", "BACKEND_MAIL": "outbox"}
+		}
+		a := newAppLog(t, env, &logs)
+		link := "https://example.org/signinlink/0f1e2d3c/abcdef0123456789"
+		m := mail.Message{To: "someone@example.org", Subject: "Sign in", Text: "Open " + link, Link: link}
+		if err := a.Outbox.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		logged := strings.Contains(logs.String(), "abcdef0123456789")
+		if logged == prod || !strings.Contains(logs.String(), "mail written to outbox") {
+			t.Fatalf("production %v: link logged %v:\n%s", prod, logged, logs.String())
+		}
+		got, err := mail.ReadOutbox(a.Outbox.Dir())
+		if err != nil || len(got) != 1 || !strings.Contains(got[0].Text, link) {
+			t.Fatalf("the mail itself must keep its link: %v %+v", err, got)
+		}
+	}
+}
+
+func TestProductionWithoutSMTPRefusesToStart(t *testing.T) {
+	_, err := config.FromValues(nil, func(k string) string {
+		return map[string]string{"BACKEND_ENV": "production", "BACKEND_ENC_KEY": strings.Repeat("k", 40)}[k]
+	})
+	if err == nil || !strings.Contains(err.Error(), "BACKEND_SMTP_URL") {
+		t.Fatalf("started without a mail server: %v", err)
 	}
 }

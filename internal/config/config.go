@@ -33,6 +33,7 @@ type Config struct {
 	JWTKeyVersion   int    // EdDSA: the current key's version; the previous one still verifies
 	WebsiteURL      string
 	SMTPURL         string
+	Mail            string // "" (SMTP when BACKEND_SMTP_URL is set, else the outbox) or "outbox" (said on purpose)
 	MailFrom        string
 	EnableTests     bool
 	Env             string // development | production
@@ -41,7 +42,13 @@ type Config struct {
 	CORSOrigins     []string // "*" or exact origins; empty: no CORS headers
 	ShutdownTimeout time.Duration
 	MetricsAddr     string // empty: /metrics on the main listener
-	MetricsToken    string // bearer token /metrics asks for; empty: none (and, in production, no /metrics on the main listener)
+	HTTPPort        int      // plain-HTTP listener beside HTTPS (ACME HTTP-01, redirects); 0: none
+	TLSCert         string   // PEM certificate file (with TLSKey)
+	TLSKey          string   // PEM key file
+	TLSDomains      []string // ACME: the names to get certificates for
+	ACMEURL         string   // ACME directory
+	ACMEEmail       string   // ACME account contact
+	MetricsToken    string   // bearer token /metrics asks for; empty: none (and, in production, no /metrics on the main listener)
 
 	// HTTP server timeouts (slow clients are cut at these).
 	ReadHeaderTimeout time.Duration
@@ -76,6 +83,9 @@ func (c *Config) Production() bool { return c.Env == "production" }
 
 // TestMode reports whether test requests are honoured.
 func (c *Config) TestMode() bool { return c.EnableTests && !c.Production() }
+
+// TLS reports whether Bobbin serves HTTPS itself (certificate files or ACME).
+func (c *Config) TLS() bool { return c.TLSCert != "" || len(c.TLSDomains) > 0 }
 
 // Addr is the listen address.
 func (c *Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
@@ -172,8 +182,64 @@ func coreSettings() []setting {
 			c.SMTPURL = v
 			return nil
 		}},
+		{"BACKEND_MAIL", "mail", "", "outbox: write every mail to <data dir>/outbox even in production (said on purpose); empty: SMTP when BACKEND_SMTP_URL is set, else the outbox", func(c *Config, v string) error {
+			if v != "" && v != "outbox" {
+				return errors.New("must be outbox or empty")
+			}
+			c.Mail = v
+			return nil
+		}},
 		{"BACKEND_MAIL_FROM", "mail-from", "Bobbin <noreply@localhost>", "sender of mails", func(c *Config, v string) error {
 			c.MailFrom = v
+			return nil
+		}},
+		{"BACKEND_TLS_CERT", "tls-cert", "", "PEM certificate file (chain) to serve HTTPS with; read again when it changes", func(c *Config, v string) error {
+			c.TLSCert = v
+			return nil
+		}},
+		{"BACKEND_TLS_KEY", "tls-key", "", "PEM private key file of BACKEND_TLS_CERT", func(c *Config, v string) error {
+			c.TLSKey = v
+			return nil
+		}},
+		{"BACKEND_TLS_DOMAINS", "tls-domains", "", "comma-separated names to get HTTPS certificates for by ACME, kept in <data dir>/acme", func(c *Config, v string) error {
+			c.TLSDomains = nil
+			for _, d := range strings.Split(v, ",") {
+				d = strings.ToLower(strings.TrimSpace(d))
+				if d == "" {
+					continue
+				}
+				if !validDomain(d) {
+					return fmt.Errorf("%q is not a domain name such as api.example.com", d)
+				}
+				c.TLSDomains = append(c.TLSDomains, d)
+			}
+			return nil
+		}},
+		{"BACKEND_ACME_URL", "acme-url", "https://acme-v02.api.letsencrypt.org/directory", "ACME directory of the certificate authority", func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || u.Scheme != "https" || u.Host == "" {
+				return errors.New("must be an https:// URL")
+			}
+			c.ACMEURL = v
+			return nil
+		}},
+		{"BACKEND_ACME_EMAIL", "acme-email", "", "contact address for the ACME account (expiry notices)", func(c *Config, v string) error {
+			if v != "" && !strings.Contains(v, "@") {
+				return errors.New("must be an email address")
+			}
+			c.ACMEEmail = v
+			return nil
+		}},
+		{"BACKEND_HTTP_PORT", "http-port", "", "with HTTPS: plain-HTTP port that answers ACME HTTP-01 challenges and redirects the rest to HTTPS (80 in production)", func(c *Config, v string) error {
+			if v == "" {
+				c.HTTPPort = 0
+				return nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 65535 {
+				return errors.New("must be a port number from 1 to 65535")
+			}
+			c.HTTPPort = n
 			return nil
 		}},
 		{"BACKEND_ENABLE_TESTS", "enable-tests", "false", "test mode (never in production)", boolSetter(func(c *Config) *bool { return &c.EnableTests })},
@@ -306,6 +372,25 @@ func boolSetter(field func(*Config) *bool) func(*Config, string) error {
 	}
 }
 
+// validDomain accepts a DNS name of at least two labels (what ACME issues
+// for): letters, digits and hyphens, no leading or trailing hyphen.
+func validDomain(d string) bool {
+	if len(d) > 253 || !strings.Contains(d, ".") {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // ParseDuration accepts Go durations and a day suffix: 90m, 12h, 7d, 1d12h.
 func ParseDuration(v string) (time.Duration, error) {
 	v = strings.TrimSpace(v)
@@ -406,6 +491,31 @@ func FromValues(given map[string]string, getenv func(string) string) (*Config, e
 // finish fills the defaults that depend on other settings and checks the
 // settings that depend on each other.
 func (c *Config) finish() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		if c.TLSCert == "" {
+			return &Error{Env: "BACKEND_TLS_CERT", Flag: "tls-cert", Err: errors.New("must be set with BACKEND_TLS_KEY")}
+		}
+		return &Error{Env: "BACKEND_TLS_KEY", Flag: "tls-key", Err: errors.New("must be set with BACKEND_TLS_CERT")}
+	}
+	if c.TLSCert != "" && len(c.TLSDomains) > 0 {
+		return &Error{Env: "BACKEND_TLS_DOMAINS", Flag: "tls-domains", Err: errors.New("cannot be set with BACKEND_TLS_CERT (certificate files or ACME, not both)")}
+	}
+	if c.HTTPPort != 0 && !c.TLS() {
+		return &Error{Env: "BACKEND_HTTP_PORT", Flag: "http-port", Err: errors.New("is only for HTTPS (set BACKEND_TLS_CERT or BACKEND_TLS_DOMAINS)")}
+	}
+	if c.HTTPPort != 0 && c.HTTPPort == c.Port {
+		return &Error{Env: "BACKEND_HTTP_PORT", Flag: "http-port", Err: errors.New("must differ from BACKEND_PORT")}
+	}
+	if c.URL == "" && c.TLS() {
+		host := "localhost"
+		if len(c.TLSDomains) > 0 {
+			host = c.TLSDomains[0]
+		}
+		c.URL = "https://" + host
+		if c.Port != 443 {
+			c.URL += ":" + strconv.Itoa(c.Port)
+		}
+	}
 	if c.URL == "" {
 		c.URL = "http://localhost:" + strconv.Itoa(c.Port)
 	}
@@ -436,6 +546,12 @@ func (c *Config) finish() error {
 	}
 	if c.Production() && c.EnableTests {
 		return &Error{Env: "BACKEND_ENABLE_TESTS", Flag: "enable-tests", Err: errors.New("cannot be on when BACKEND_ENV is production")}
+	}
+	if c.Mail == "outbox" && c.SMTPURL != "" {
+		return &Error{Env: "BACKEND_MAIL", Flag: "mail", Err: errors.New("is outbox but BACKEND_SMTP_URL is set too: say one")}
+	}
+	if c.Production() && c.SMTPURL == "" && c.Mail != "outbox" {
+		return &Error{Env: "BACKEND_SMTP_URL", Flag: "smtp-url", Err: errors.New("must be set in production (or say BACKEND_MAIL=outbox to keep mail in files on purpose)")}
 	}
 	return nil
 }

@@ -45,6 +45,13 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"BACKEND_ENV":             {"BACKEND_ENV": "staging"},
 		"BACKEND_TRUSTED_PROXIES": {"BACKEND_TRUSTED_PROXIES": "not-an-ip"},
 		"BACKEND_LOG_FORMAT":      {"BACKEND_LOG_FORMAT": "xml"},
+		"BACKEND_MAIL":            {"BACKEND_MAIL": "smtp"},
+		"BACKEND_TLS_KEY":         {"BACKEND_TLS_CERT": "c.pem"},
+		"BACKEND_TLS_CERT":        {"BACKEND_TLS_KEY": "k.pem"},
+		"BACKEND_TLS_DOMAINS":     {"BACKEND_TLS_DOMAINS": "localhost"},
+		"BACKEND_HTTP_PORT":       {"BACKEND_HTTP_PORT": "80"},
+		"BACKEND_ACME_URL":        {"BACKEND_ACME_URL": "http://acme.example/dir"},
+		"BACKEND_METRICS_TOKEN":   {"BACKEND_METRICS_TOKEN": "short"},
 	}
 	for name, e := range cases {
 		_, _, err := Load(nil, env(e))
@@ -55,6 +62,41 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		if name == "BACKEND_ENC_KEY" && strings.Contains(err.Error(), "short") && strings.Contains(err.Error(), `"short"`) {
 			t.Fatal("the key value was echoed")
 		}
+	}
+}
+
+func TestProductionMail(t *testing.T) {
+	_, _, err := Load(nil, env(map[string]string{"BACKEND_ENV": "production"}))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Env != "BACKEND_SMTP_URL" || !strings.Contains(err.Error(), "BACKEND_MAIL=outbox") {
+		t.Fatalf("production without SMTP: %v", err)
+	}
+	if _, _, err := Load(nil, env(map[string]string{"BACKEND_ENV": "production", "BACKEND_MAIL": "outbox"})); err != nil {
+		t.Fatalf("outbox said on purpose: %v", err)
+	}
+	if _, _, err := Load(nil, env(map[string]string{"BACKEND_ENV": "production", "BACKEND_SMTP_URL": "smtp://mail.example"})); err != nil {
+		t.Fatalf("with SMTP: %v", err)
+	}
+	if _, _, err := Load(nil, env(map[string]string{"BACKEND_MAIL": "outbox", "BACKEND_SMTP_URL": "smtp://mail.example"})); err == nil {
+		t.Fatal("outbox and SMTP both said")
+	}
+}
+
+func TestTLSSettings(t *testing.T) {
+	c, _, err := Load(nil, env(map[string]string{"BACKEND_TLS_DOMAINS": "API.example.com, www.example.com", "BACKEND_PORT": "443", "BACKEND_HTTP_PORT": "80"}))
+	if err != nil || !c.TLS() || len(c.TLSDomains) != 2 || c.TLSDomains[0] != "api.example.com" || c.URL != "https://api.example.com" || c.HTTPPort != 80 ||
+		c.ACMEURL != "https://acme-v02.api.letsencrypt.org/directory" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	c, _, err = Load(nil, env(map[string]string{"BACKEND_TLS_CERT": "c.pem", "BACKEND_TLS_KEY": "k.pem"}))
+	if err != nil || c.URL != "https://localhost:3000" {
+		t.Fatalf("files: %+v %v", c, err)
+	}
+	if _, _, err := Load(nil, env(map[string]string{"BACKEND_TLS_CERT": "c.pem", "BACKEND_TLS_KEY": "k.pem", "BACKEND_HTTP_PORT": "3000"})); err == nil {
+		t.Fatal("HTTP port equal to the HTTPS port accepted")
+	}
+	if _, _, err := Load(nil, env(map[string]string{"BACKEND_TLS_CERT": "c.pem", "BACKEND_TLS_KEY": "k.pem", "BACKEND_TLS_DOMAINS": "a.example.com"})); err == nil {
+		t.Fatal("files and ACME both accepted")
 	}
 }
 
@@ -101,7 +143,7 @@ func TestEnsureSecretsPersistsAndRefusesGeneratedKeyInProduction(t *testing.T) {
 	if err := c2.EnsureSecrets(func([]byte) error { return errors.New("must not generate again") }); err != nil || c2.EncKey != c.EncKey || c2.Instance != c.Instance {
 		t.Fatalf("not persisted: %v", err)
 	}
-	p, _, _ := Load(nil, env(map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_ENV": "production"}))
+	p, _, _ := Load(nil, env(map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_ENV": "production", "BACKEND_MAIL": "outbox"}))
 	if err := p.EnsureSecrets(rnd); err == nil || !strings.Contains(err.Error(), "BACKEND_ENC_KEY") {
 		t.Fatalf("production with a generated key: %v", err)
 	}

@@ -29,9 +29,15 @@ type Outbox struct {
 	from string
 	log  *slog.Logger
 
-	mu   sync.Mutex
-	last int64 // the newest file name's nanoseconds, so names strictly increase
+	mu        sync.Mutex
+	last      int64 // the newest file name's nanoseconds, so names strictly increase
+	hideLinks bool
 }
+
+// HideLinks stops the outbox from logging links (production: a sign-in
+// link in a log is a sign-in for whoever reads the log). Call it before
+// the first Send.
+func (o *Outbox) HideLinks() { o.hideLinks = true }
 
 // NewOutbox returns an Outbox writing into dir (created with mode 0700 if
 // missing) with sender from ("noreply@example.com" or "Name <addr>"; a bare
@@ -75,7 +81,10 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 	if err := writeAtomic(filepath.Join(o.dir, name), raw); err != nil {
 		return fmt.Errorf("mail: outbox: %w", err)
 	}
-	attrs := []slog.Attr{slog.String("file", name), slog.String("link", m.Link)}
+	attrs := []slog.Attr{slog.String("file", name)}
+	if !o.hideLinks {
+		attrs = append(attrs, slog.String("link", m.Link))
+	}
 	if kind := headerValue(m.Headers, "X-Bobbin-Kind"); kind != "" {
 		attrs = append(attrs, slog.String("kind", kind))
 	}
