@@ -41,7 +41,7 @@ type Config struct {
 	TrustedProxies  []netip.Prefix
 	CORSOrigins     []string // "*" or exact origins; empty: no CORS headers
 	ShutdownTimeout time.Duration
-	MetricsAddr     string // empty: /metrics on the main listener
+	MetricsAddr     string   // empty: /metrics on the main listener
 	HTTPPort        int      // plain-HTTP listener beside HTTPS (ACME HTTP-01, redirects); 0: none
 	TLSCert         string   // PEM certificate file (with TLSKey)
 	TLSKey          string   // PEM key file
