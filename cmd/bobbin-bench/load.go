@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -46,6 +48,12 @@ func buildRequest(host, method, path, auth string, body []byte) []byte {
 	return b.Bytes()
 }
 
+// tlsPrefix marks an address to reach over TLS ("tls://127.0.0.1:port"),
+// with benchTLS (set by the --tls run: it trusts the generated certificate).
+const tlsPrefix = "tls://"
+
+var benchTLS *tls.Config
+
 type client struct {
 	addr string
 	c    net.Conn
@@ -65,7 +73,13 @@ func (k *client) close() {
 func (k *client) do(raw []byte) (int, error) {
 	for attempt := 0; ; attempt++ {
 		if k.c == nil {
-			c, err := net.Dial("tcp", k.addr)
+			var c net.Conn
+			var err error
+			if addr, ok := strings.CutPrefix(k.addr, tlsPrefix); ok {
+				c, err = tls.Dial("tcp", addr, benchTLS)
+			} else {
+				c, err = net.Dial("tcp", k.addr)
+			}
 			if err != nil {
 				return 0, err
 			}

@@ -38,6 +38,7 @@ type options struct {
 	keep        bool
 	restarts    int
 	seededKeys  int
+	tls         bool
 	env         multiFlag
 }
 
@@ -90,6 +91,7 @@ func runCmd(args []string) error {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary data dir")
 	fs.IntVar(&o.restarts, "restarts", 3, "restarts to time start-up to ready on the existing database")
 	fs.IntVar(&o.seededKeys, "seeded-keys", 20000, "seeded keys the account-key-seeded case rotates over (from seed's "+seedKeysFile+")")
+	fs.BoolVar(&o.tls, "tls", false, "also measure GET /account/key over HTTPS (a second Bobbin on the same data dir with a generated certificate) against the plain one, interleaved")
 	fs.Var(&o.env, "env", "extra KEY=VALUE for Bobbin's environment (repeatable)")
 	fs.Parse(args)
 	if fs.NArg() > 0 {

@@ -439,6 +439,10 @@ func run(ctx context.Context, o *options) error {
 				float64(bob.faults)/float64(max(bob.load.n, 1)))
 		}
 	}
+	tlsLine, err := measureTLS(ctx, o, bin, dataDir, tmp, bobbin, e)
+	if err != nil {
+		return err
+	}
 	_, hwm, _ := procRSS(bobbin.pid())
 	loadRSS, loadAnon := int64(0), int64(0)
 	for _, r := range results {
@@ -512,6 +516,9 @@ func run(ctx context.Context, o *options) error {
 		mib(idle0), mib(loadRSS), mib(hwm), mib(loadAnon), mib(median(idles)), verdict(median(idles) <= 30<<20, "≤ 30 MiB"))
 	fmt.Printf("- start-up to a ready /ready on the existing database: %v (median of %d; runs %v) %s\n",
 		median(readies).Round(time.Millisecond), len(readies), roundAll(readies), verdict(median(readies) <= 300*time.Millisecond, "≤ 300 ms"))
+	if tlsLine != "" {
+		fmt.Println(tlsLine)
+	}
 	for _, r := range results {
 		if r.errors > 0 {
 			fmt.Printf("- %s: %d errors, first: %s\n", r.c.name, r.errors, r.firstErr)
@@ -543,4 +550,55 @@ func roundAll(v []time.Duration) []time.Duration {
 		out[i] = d.Round(time.Millisecond)
 	}
 	return out
+}
+
+// measureTLS (with --tls) starts a second Bobbin on the same data dir
+// serving HTTPS with a generated certificate and drives GET /account/key
+// against the plain one and the TLS one in interleaved rounds, on
+// kept-alive HTTP/1.1 connections; it returns the report's line: each
+// side's server CPU per request and their ratio (target: at most 1.3).
+func measureTLS(ctx context.Context, o *options, bin, dataDir, tmp string, plain *child, e *env) (string, error) {
+	if !o.tls {
+		return "", nil
+	}
+	if err := tlsCert(filepath.Join(tmp, "tls")); err != nil {
+		return "", err
+	}
+	secure, _, err := startBobbinWith(ctx, o, bin, dataDir, filepath.Join(tmp, "tls"))
+	if err != nil {
+		return "", fmt.Errorf("starting the HTTPS bobbin: %w", err)
+	}
+	defer secure.stop()
+	var g gen
+	for _, c := range cases() {
+		if c.name == "account-key" {
+			g = c.make(e)
+		}
+	}
+	measure(o, secure, o.concurrency, g) // warm: handshakes, caches
+	var ratios []float64
+	var pcpu, tcpu []time.Duration
+	errs := 0
+	for round := 1; round <= o.rounds; round++ {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		p, err := measure(o, plain, o.concurrency, g)
+		if err != nil {
+			return "", err
+		}
+		t, err := measure(o, secure, o.concurrency, g)
+		if err != nil {
+			return "", err
+		}
+		errs += p.load.errors + t.load.errors
+		pcpu, tcpu = append(pcpu, p.perRq), append(tcpu, t.perRq)
+		if p.perRq > 0 {
+			ratios = append(ratios, float64(t.perRq)/float64(p.perRq))
+		}
+		fmt.Fprintf(os.Stderr, "round %d account-key TLS  %8.0f req/s  %7.1f µs/req  (plain %7.1f µs/req)  ratio %.2f  errors %d\n",
+			round, t.load.rps(), us(t.perRq), us(p.perRq), float64(t.perRq)/float64(max(p.perRq, 1)), t.load.errors+p.load.errors)
+	}
+	return fmt.Sprintf("- GET /account/key over HTTPS (TLS 1.3, HTTP/1.1 kept alive, a second Bobbin on the same data dir): %.1f µs CPU/req against %.1f µs over plain HTTP, ratio %.2f %s; errors %d",
+		us(median(tcpu)), us(median(pcpu)), median(ratios), verdict(median(ratios) <= 1.3, "≤ 1.3"), errs), nil
 }

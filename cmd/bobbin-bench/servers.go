@@ -3,8 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -143,6 +151,12 @@ func bobbinEnv(o *options, dataDir string, port int) []string {
 // startBobbin starts the binary on dataDir and waits for /ready; it returns
 // the time from exec to the first 200 of /ready.
 func startBobbin(ctx context.Context, o *options, bin, dataDir string) (*child, time.Duration, error) {
+	return startBobbinWith(ctx, o, bin, dataDir, "")
+}
+
+// startBobbinWith starts the binary with extra environment; with tlsDir, it
+// serves HTTPS with the certificate files written there (tlsCert).
+func startBobbinWith(ctx context.Context, o *options, bin, dataDir, tlsDir string) (*child, time.Duration, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, 0, err
@@ -157,16 +171,21 @@ func startBobbin(ctx context.Context, o *options, bin, dataDir string) (*child, 
 	defer logf.Close()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = bobbinEnv(o, dataDir, port)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	if tlsDir != "" {
+		cmd.Env = append(cmd.Env, "BACKEND_TLS_CERT="+filepath.Join(tlsDir, "cert.pem"), "BACKEND_TLS_KEY="+filepath.Join(tlsDir, "key.pem"))
+		addr = tlsPrefix + addr
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, 0, err
 	}
-	c := &child{name: "bobbin", cmd: cmd, addr: "127.0.0.1:" + strconv.Itoa(port), done: make(chan error, 1)}
+	c := &child{name: "bobbin", cmd: cmd, addr: addr, done: make(chan error, 1)}
 	go func() { c.done <- cmd.Wait() }()
 	probe := &client{addr: c.addr}
 	defer probe.close()
-	req := buildRequest(c.addr, "GET", "/ready", "", nil)
+	req := buildRequest(strings.TrimPrefix(c.addr, tlsPrefix), "GET", "/ready", "", nil)
 	for {
 		if status, err := probe.do(req); err == nil && status == 200 {
 			return c, time.Since(start), nil
@@ -184,4 +203,45 @@ func startBobbin(ctx context.Context, o *options, bin, dataDir string) (*child, 
 			return nil, 0, errors.New("bobbin not ready after 60 s")
 		}
 	}
+}
+
+// tlsCert writes a self-signed ECDSA certificate for 127.0.0.1 into dir
+// (cert.pem, key.pem) and sets benchTLS to trust it, HTTP/1.1 as the load
+// generator speaks.
+func tlsCert(dir string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bobbin-bench"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		return err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	benchTLS = &tls.Config{RootCAs: pool, NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12}
+	return nil
 }
