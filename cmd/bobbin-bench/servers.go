@@ -22,6 +22,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"bobbin/internal/proc"
 )
 
 // bareBody is the reference answer: a fixed JSON document of exactly 200 bytes.
@@ -53,29 +55,23 @@ func serveBare(addr string) error {
 	return srv.Serve(ln)
 }
 
-// child is a server process the bench started.
+// child is a server process the bench started: the bare reference
+// server (started here) or Bobbin (started by internal/proc).
 type child struct {
-	name string
-	cmd  *exec.Cmd
-	addr string // host:port
-	done chan error
+	name   string
+	addr   string // host:port
+	procID int
+	halt   func() error
 }
 
-func (c *child) pid() int { return c.cmd.Process.Pid }
+func (c *child) pid() int { return c.procID }
 
 // stop sends SIGTERM and waits (SIGKILL after 15 s).
 func (c *child) stop() error {
-	if c == nil || c.cmd.Process == nil {
+	if c == nil {
 		return nil
 	}
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-c.done:
-		return err
-	case <-time.After(15 * time.Second):
-		c.cmd.Process.Kill()
-		return errors.New(c.name + " did not stop within 15 s; killed")
-	}
+	return c.halt()
 }
 
 // startBare re-executes this binary as the bare server.
@@ -93,47 +89,43 @@ func startBare() (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	c := &child{name: "bare", cmd: cmd, done: make(chan error, 1)}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "listening ") {
 		cmd.Process.Kill()
 		cmd.Wait()
 		return nil, fmt.Errorf("bare server did not start: %q %v", line, err)
 	}
-	c.addr = strings.TrimSpace(strings.TrimPrefix(line, "listening "))
-	go func() { c.done <- cmd.Wait() }()
-	return c, nil
-}
-
-// freePort asks the kernel for a port that is free now.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	halt := func() error {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			return errors.New("bare did not stop within 15 s; killed")
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return &child{name: "bare", addr: strings.TrimSpace(strings.TrimPrefix(line, "listening ")), procID: cmd.Process.Pid, halt: halt}, nil
 }
 
 // buildBobbin compiles ./cmd/bobbin of this module into dir.
 func buildBobbin(dir string) (string, error) {
 	out := filepath.Join(dir, "bobbin")
-	cmd := exec.Command("go", "build", "-o", out, "bobbin/cmd/bobbin")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build bobbin/cmd/bobbin (run the bench from inside the repository, or pass --bobbin): %w", err)
+	if err := proc.Build("", out); err != nil {
+		return "", fmt.Errorf("%w\n(run the bench from inside the repository, or pass --bobbin)", err)
 	}
 	return out, nil
 }
 
 // bobbinEnv is the environment of the Bobbin child: only what the bench
-// chooses, plus PATH and HOME, so the caller's BACKEND_* cannot leak in.
-func bobbinEnv(o *options, dataDir string, port int) []string {
+// chooses, plus PATH and HOME, so the caller's BACKEND_* cannot leak in
+// (internal/proc adds the host and port).
+func bobbinEnv(o *options, dataDir string) []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
-		"BACKEND_HOST=127.0.0.1",
-		"BACKEND_PORT=" + strconv.Itoa(port),
 		"BACKEND_DATA_DIR=" + dataDir,
 		"BACKEND_ENABLE_TESTS=true", // signup answers its confirmation id
 		"BACKEND_LOG_FORMAT=json",
@@ -154,13 +146,10 @@ func startBobbin(ctx context.Context, o *options, bin, dataDir string) (*child, 
 	return startBobbinWith(ctx, o, bin, dataDir, "")
 }
 
-// startBobbinWith starts the binary with extra environment; with tlsDir, it
-// serves HTTPS with the certificate files written there (tlsCert).
+// startBobbinWith starts the binary; with tlsDir, it serves HTTPS with the
+// certificate files written there (tlsCert), and /ready is asked over TLS
+// by the bench's own client (internal/proc speaks plain HTTP only).
 func startBobbinWith(ctx context.Context, o *options, bin, dataDir, tlsDir string) (*child, time.Duration, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, 0, err
-	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, 0, err
 	}
@@ -168,38 +157,58 @@ func startBobbinWith(ctx context.Context, o *options, bin, dataDir, tlsDir strin
 	if err != nil {
 		return nil, 0, err
 	}
-	defer logf.Close()
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = bobbinEnv(o, dataDir, port)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	if tlsDir != "" {
-		cmd.Env = append(cmd.Env, "BACKEND_TLS_CERT="+filepath.Join(tlsDir, "cert.pem"), "BACKEND_TLS_KEY="+filepath.Join(tlsDir, "key.pem"))
-		addr = tlsPrefix + addr
+	defer logf.Close() // the child holds its own descriptor
+	if tlsDir == "" {
+		p, err := proc.Start(ctx, proc.Options{Bin: bin, Env: bobbinEnv(o, dataDir), Output: logf})
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w; see %s", err, logf.Name())
+		}
+		c := &child{name: "bobbin", addr: p.Addr, procID: p.Pid(), halt: func() error { return p.Stop(15 * time.Second) }}
+		return c, p.Ready, nil
 	}
+	port, err := proc.FreePort()
+	if err != nil {
+		return nil, 0, err
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(bobbinEnv(o, dataDir), "BACKEND_HOST=127.0.0.1", "BACKEND_PORT="+strconv.Itoa(port),
+		"BACKEND_TLS_CERT="+filepath.Join(tlsDir, "cert.pem"), "BACKEND_TLS_KEY="+filepath.Join(tlsDir, "key.pem"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, 0, err
 	}
-	c := &child{name: "bobbin", cmd: cmd, addr: addr, done: make(chan error, 1)}
-	go func() { c.done <- cmd.Wait() }()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	halt := func() error {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			return errors.New("bobbin did not stop within 15 s; killed")
+		}
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	c := &child{name: "bobbin", addr: tlsPrefix + addr, procID: cmd.Process.Pid, halt: halt}
 	probe := &client{addr: c.addr}
 	defer probe.close()
-	req := buildRequest(strings.TrimPrefix(c.addr, tlsPrefix), "GET", "/ready", "", nil)
+	req := buildRequest(addr, "GET", "/ready", "", nil)
 	for {
 		if status, err := probe.do(req); err == nil && status == 200 {
 			return c, time.Since(start), nil
 		}
 		select {
-		case err := <-c.done:
+		case err := <-done:
 			return nil, 0, fmt.Errorf("bobbin exited before ready (%v); see %s", err, logf.Name())
 		case <-ctx.Done():
-			c.stop()
+			cmd.Process.Kill()
 			return nil, 0, ctx.Err()
 		case <-time.After(2 * time.Millisecond):
 		}
 		if time.Since(start) > 60*time.Second {
-			c.stop()
+			cmd.Process.Kill()
 			return nil, 0, errors.New("bobbin not ready after 60 s")
 		}
 	}

@@ -7,6 +7,7 @@
 //	bobbin user set-role ID|USERNAME|EMAIL ROLE
 //	bobbin user set-status ID|USERNAME|EMAIL STATUS   (1 active, 0 inactive, -1 restricted, -2 disabled)
 //	bobbin user disable ID|USERNAME|EMAIL
+//	bobbin import freesewing --from FILE --enc-key KEY [--jwt-secret S] [--dry-run]
 //
 // Every setting is an environment variable and a flag (bobbin --help).
 // Every command answers --help and -h (exit 0); a wrong flag or argument
@@ -207,6 +208,22 @@ flag wins. The flags below are the settings; every command takes them.`,
 		},
 	})
 	root.AddCommand(userCommands(getenv, stdout, stderr))
+	root.AddCommand(&cobra.Command{
+		Use:   "import freesewing --from FILE --enc-key KEY [--jwt-secret S] [--dry-run]",
+		Short: "Move a FreeSewing v3 database in (docs/import.md)",
+		// The import reads its own flags (upstream's key, the file) and
+		// passes the rest to the settings (import.go).
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			args = positional(args)
+			for _, a := range args {
+				if a == "-h" || a == "--help" {
+					return cmd.Help()
+				}
+			}
+			return importCommand(cmd.Context(), args, getenv, stdout, stderr)
+		},
+	})
 	return root
 }
 
@@ -316,7 +333,7 @@ func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.W
 // oldest keeps the username's skeleton, the others are listed for an
 // operator to resolve. Nothing is merged or renamed.
 func reportLookAlikes(ctx context.Context, db *store.DB, out io.Writer) error {
-	cs, err := db.BackfillUsernameSkeletons(ctx)
+	cs, err := db.Users().BackfillSkeletons(ctx)
 	if err != nil {
 		return fmt.Errorf("username skeletons: %w", err)
 	}

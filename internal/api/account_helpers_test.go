@@ -134,6 +134,7 @@ func acctCount(events []string, name string) int {
 // TestAccountLifePostgres runs the account-life flows on PostgreSQL
 // (skipped, with the reason, when BOBBIN_TEST_POSTGRES_URL is unset).
 func TestAccountLifePostgres(t *testing.T) {
+	t.Parallel()
 	for name, run := range map[string]func(*testing.T, ...apitest.Option){
 		"MFA": acctAccountMFA, "SigninLink": acctSigninLink, "SigninLinkMFA": acctSigninLinkMFAAndState,
 		"EmailChange": acctEmailChange, "EmailTaken": acctEmailChangeTaken, "Consent": acctConsent,

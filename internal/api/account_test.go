@@ -16,6 +16,7 @@ import (
 )
 
 func TestAccountReadByBothMethods(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	for _, a := range []apitest.Auth{u.JWT(), u.KeyAuth()} {
@@ -39,6 +40,7 @@ func TestAccountReadByBothMethods(t *testing.T) {
 }
 
 func TestAccountPatch(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	taken := e.NewUser("user")
@@ -106,6 +108,7 @@ func TestAccountPatch(t *testing.T) {
 }
 
 func TestAvailableUsername(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	for _, a := range []apitest.Auth{u.JWT(), u.KeyAuth()} {
@@ -119,6 +122,7 @@ func TestAvailableUsername(t *testing.T) {
 }
 
 func TestConsentAndGuestWhoami(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	e.Do("PATCH", "/account/jwt", map[string]any{"consent": 0}, u.JWT()).Expect(t, 200, "")
@@ -135,6 +139,7 @@ func TestConsentAndGuestWhoami(t *testing.T) {
 }
 
 func TestOperationsAndErrorShapes(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	e.Do("GET", "/health", nil, apitest.None).Expect(t, 200, "")
 	e.Do("GET", "/ready", nil, apitest.None).Expect(t, 200, "")
@@ -169,6 +174,7 @@ func (c *chunked) Read(p []byte) (int, error) {
 }
 
 func TestActivityCountersAreWrittenBehind(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := apitest.New(t, apitest.WithDataDir(dir), apitest.WithEnv("BACKEND_FLUSH_INTERVAL", "1h"))
 	u := e.NewUser("user")
@@ -196,6 +202,7 @@ func TestActivityCountersAreWrittenBehind(t *testing.T) {
 }
 
 func TestPersonalFieldsAreEncryptedAtRestAndNeverLogged(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := apitest.New(t, apitest.WithDataDir(dir))
 	u := e.NewUser("user")
@@ -228,6 +235,7 @@ func TestPersonalFieldsAreEncryptedAtRestAndNeverLogged(t *testing.T) {
 }
 
 func TestSigninWithoutConsentGivesAGuestTokenToFixIt(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	e.Do("PATCH", "/account/jwt", map[string]any{"consent": 0}, u.JWT()).Expect(t, 200, "")
@@ -245,6 +253,7 @@ func TestSigninWithoutConsentGivesAGuestTokenToFixIt(t *testing.T) {
 }
 
 func TestPasswordChangeNeedsUserLevelAndSendsANotice(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	k3, s3 := e.NewKey(u, 3)

@@ -45,6 +45,7 @@ func hasAudit(t *testing.T, e *apitest.Env, userID int64, event, detailPart stri
 }
 
 func TestAdminAccess(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	user := e.NewUser("user")
 	bughunter := e.NewUser("bughunter")
@@ -96,6 +97,7 @@ func TestAdminAccess(t *testing.T) {
 }
 
 func TestAdminSearchUsers(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	support := e.NewUser("support")
 	jane := e.NewUser("user")
@@ -163,6 +165,7 @@ func TestAdminSearchUsers(t *testing.T) {
 }
 
 func TestAdminSearchIsBounded(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	support := e.NewUser("support")
 	for i := 0; i < 52; i++ {
@@ -175,6 +178,7 @@ func TestAdminSearchIsBounded(t *testing.T) {
 }
 
 func TestAdminGetUser(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	support := e.NewUser("support")
 	target := e.NewUser("user")
@@ -239,6 +243,7 @@ func TestAdminGetUser(t *testing.T) {
 }
 
 func TestAdminPatchValidation(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
 	target := e.NewUser("user")
@@ -291,6 +296,7 @@ func TestAdminPatchValidation(t *testing.T) {
 }
 
 func TestAdminLowerRoleStopsTokensAndCapsKeys(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
 	target := e.NewUser("support") // key at level 8
@@ -333,6 +339,7 @@ func TestAdminLowerRoleStopsTokensAndCapsKeys(t *testing.T) {
 }
 
 func TestAdminStatusBlocksTokensAndKeys(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
 	target := e.NewUser("user")
@@ -369,6 +376,7 @@ func TestAdminStatusBlocksTokensAndKeys(t *testing.T) {
 }
 
 func TestAdminTurnsMFAOff(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
 	target := e.NewUser("user")
@@ -402,6 +410,7 @@ func TestAdminTurnsMFAOff(t *testing.T) {
 }
 
 func TestAdminImpersonate(t *testing.T) {
+	t.Parallel()
 	var offset atomic.Int64
 	e := apitest.New(t, apitest.WithClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }))
 	admin := e.NewUser("admin")
@@ -455,6 +464,7 @@ func TestAdminImpersonate(t *testing.T) {
 }
 
 func TestAdminPostgres(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithPostgres())
 	admin := e.NewUser("admin")
 	target := e.NewUser("support")

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSigninIdentifiersAndErrors(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	for _, ident := range []string{u.Username, strings.ToUpper(u.Username), u.Email, strings.ToUpper(u.Email), strconv.FormatInt(u.ID, 10)} {
@@ -51,6 +52,7 @@ func TestSigninIdentifiersAndErrors(t *testing.T) {
 }
 
 func TestSigninTellsAccountStateOnlyWithTheRightPassword(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	cases := []struct {
 		name   string
@@ -75,6 +77,7 @@ func TestSigninTellsAccountStateOnlyWithTheRightPassword(t *testing.T) {
 }
 
 func TestSigninThrottlePerAccountAndAddress(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithEnv("BACKEND_SIGNIN_FAILS_PER_ACCOUNT", "3"), apitest.WithEnv("BACKEND_SIGNIN_FAILS_PER_ADDRESS", "6"))
 	u := e.NewUser("user")
 	v := e.NewUser("user")
@@ -104,6 +107,7 @@ func TestSigninThrottlePerAccountAndAddress(t *testing.T) {
 }
 
 func TestThrottleWindowEnds(t *testing.T) {
+	t.Parallel()
 	var now atomic.Int64
 	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
@@ -118,6 +122,7 @@ func TestThrottleWindowEnds(t *testing.T) {
 }
 
 func TestJWTRouteFailures(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	cases := []struct {
@@ -153,6 +158,7 @@ func TestJWTRouteFailures(t *testing.T) {
 }
 
 func TestKeyRouteFailuresLookAlike(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	unknown := "7c0a4f3e-1b2d-4c5e-8f90-123456789abc"
@@ -195,6 +201,7 @@ func basicHeader(k, s string) string {
 }
 
 func TestKeyThrottleBlocksEvenTheRightSecret(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithEnv("BACKEND_KEY_FAILS_PER_KEY", "3"))
 	u := e.NewUser("user")
 	for i := 0; i < 3; i++ {
@@ -209,6 +216,7 @@ func TestKeyThrottleBlocksEvenTheRightSecret(t *testing.T) {
 }
 
 func TestRevocation(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	second := e.Do("POST", "/signin", map[string]any{"username": u.Username, "password": u.Password}, apitest.None).Expect(t, 200, "").Str("token")
@@ -246,6 +254,7 @@ func TestRevocation(t *testing.T) {
 }
 
 func TestRoleAndStatusComeFromTheDatabaseNotTheToken(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
 	// An admin key of level 9; the role is then lowered to user (4).
@@ -259,6 +268,7 @@ func TestRoleAndStatusComeFromTheDatabaseNotTheToken(t *testing.T) {
 }
 
 func TestTokensSurviveARestartAndExpire(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e1 := apitest.New(t, apitest.WithDataDir(dir))
 	u := e1.NewUser("user")
@@ -275,32 +285,24 @@ func TestTokensSurviveARestartAndExpire(t *testing.T) {
 }
 
 func TestAPIKeyLifecycle(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	other := e.NewUser("user")
-	bad := []struct {
-		name string
-		body any
-		code string
-	}{
-		{"no body", nil, "postBodyMissing"},
-		{"name missing", map[string]any{"level": 1, "expiresIn": 60}, "nameMissing"},
-		{"level missing", map[string]any{"name": "k", "expiresIn": 60}, "levelMissing"},
-		{"level not numeric", map[string]any{"name": "k", "level": "high", "expiresIn": 60}, "levelNotNumeric"},
-		{"level too high", map[string]any{"name": "k", "level": 10, "expiresIn": 60}, "invalidLevel"},
-		{"level negative", map[string]any{"name": "k", "level": -1, "expiresIn": 60}, "invalidLevel"},
-		{"level fraction", map[string]any{"name": "k", "level": 1.5, "expiresIn": 60}, "invalidLevel"},
-		{"expires missing", map[string]any{"name": "k", "level": 1}, "expiresInMissing"},
-		{"expires not numeric", map[string]any{"name": "k", "level": 1, "expiresIn": "soon"}, "expiresIsNotNumeric"},
-		{"expires above a year", map[string]any{"name": "k", "level": 1, "expiresIn": 31536001}, "expiresIsHigherThanMaximum"},
-		{"expires zero", map[string]any{"name": "k", "level": 1, "expiresIn": 0}, "expiresIsLowerThanMinimum"},
-		{"above role level", map[string]any{"name": "k", "level": 5, "expiresIn": 60}, "keyLevelExceedsRoleLevel"},
-	}
-	for _, c := range bad {
-		t.Run(c.name, func(t *testing.T) {
-			e.Do("POST", "/apikeys/jwt", c.body, u.JWT()).Expect(t, 400, c.code)
-		})
-	}
+	apitest.Run(t, e, []apitest.Scenario{
+		{Name: "no body", Method: "POST", URL: "/apikeys/jwt", Body: nil, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "postBodyMissing"},
+		{Name: "name missing", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"level": 1, "expiresIn": 60}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "nameMissing"},
+		{Name: "level missing", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "expiresIn": 60}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "levelMissing"},
+		{Name: "level not numeric", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "level": "high", "expiresIn": 60}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "levelNotNumeric"},
+		{Name: "level too high", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "level": 10, "expiresIn": 60}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "invalidLevel"},
+		{Name: "level negative", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "level": -1, "expiresIn": 60}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "invalidLevel"},
+		{Name: "level fraction", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "level": 1.5, "expiresIn": 60}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "invalidLevel"},
+		{Name: "expires missing", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "level": 1}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "expiresInMissing"},
+		{Name: "expires not numeric", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "level": 1, "expiresIn": "soon"}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "expiresIsNotNumeric"},
+		{Name: "expires above a year", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "level": 1, "expiresIn": 31536001}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "expiresIsHigherThanMaximum"},
+		{Name: "expires zero", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "level": 1, "expiresIn": 0}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "expiresIsLowerThanMinimum"},
+		{Name: "above role level", Method: "POST", URL: "/apikeys/jwt", Body: map[string]any{"name": "k", "level": 5, "expiresIn": 60}, Auth: u.JWT(), ExpectedStatus: 400, ExpectedError: "keyLevelExceedsRoleLevel"},
+	})
 	// Level 0 is valid (upstream refused it); it authenticates only.
 	r := e.Do("POST", "/apikeys/jwt", map[string]any{"name": "probe", "level": 0, "expiresIn": "31536000"}, u.JWT()).Expect(t, 201, "")
 	k0, s0 := r.Str("apikey.key"), r.Str("apikey.secret")
@@ -358,6 +360,7 @@ func authHeader(a apitest.Auth) string {
 }
 
 func TestKeyLevelIsCappedByTheOwnersCurrentRole(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	cur := e.NewUser("curator")
 	k, s := e.NewKey(cur, 5)
@@ -370,6 +373,7 @@ func TestKeyLevelIsCappedByTheOwnersCurrentRole(t *testing.T) {
 }
 
 func TestParallelDeletesOfOneKeyGiveOne204(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	k, _ := e.NewKey(u, 1)

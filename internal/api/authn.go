@@ -66,6 +66,10 @@ func (s *Server) authJWT(r *http.Request, creds auth.Credentials, perr error) (*
 	now := s.Now()
 	claims, err := s.Tokens.Verify(creds.Token, now)
 	if err != nil {
+		// fsimport: a token FreeSewing issued before the import (fslegacy.go).
+		if c, ok, lerr := s.legacyJWT(r, creds.Token, now); ok || lerr != nil {
+			return c, lerr
+		}
 		return nil, jwtFailure(true)
 	}
 	p, err := s.DB.Sessions().Principal(r.Context(), claims.ID, now.UnixMilli())
@@ -108,6 +112,9 @@ func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*
 	}
 	// Equal runs the HMAC whether or not the key exists.
 	ok := s.Secrets.Equal(creds.Secret, p.SecretHash)
+	if err == nil && !ok && store.IsLegacyKeyHash(p.SecretHash) && p.ExpiresAt > now.UnixMilli() { // fsimport: key imported from FreeSewing (fslegacy.go)
+		ok = s.legacyKey(r.Context(), p.KeyID, creds.Secret)
+	}
 	if err != nil || !ok || p.ExpiresAt <= now.UnixMilli() {
 		return fail()
 	}
@@ -116,10 +123,4 @@ func (s *Server) authKey(r *http.Request, creds auth.Credentials, perr error) (*
 	lvl := min(auth.Level(p.Level), p.Role.Level())
 	return &Caller{UserID: p.UserID, Username: p.Username, Role: p.Role, Status: p.Status, Consent: p.Consent,
 		Level: lvl, Method: MethodKey, KeyID: p.KeyID, IP: ip}, nil
-}
-
-// mayAccess allows the owner of an object, or a caller whose level
-// grants access to other users' objects (403 insufficientAccessLevel).
-func mayAccess(c *Caller, ownerID int64, min auth.Level) error {
-	return httpx.MayAccess(c, ownerID, min)
 }

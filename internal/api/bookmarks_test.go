@@ -8,36 +8,32 @@ import (
 )
 
 func TestBookmarks(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	for _, m := range dataMethods {
 		t.Run(m.name, func(t *testing.T) {
 			u := e.NewUser("user")
 			a := m.as(u)
 			post := "/bookmarks/" + m.name
-			for _, c := range []struct {
-				body any
-				code string
-			}{
-				{"", "postBodyMissing"},
-				{"{}", "postBodyMissing"},
-				{"[]", "invalidJson"},
-				{map[string]any{"title": "t", "url": "/docs"}, "typeMissing"},
-				{map[string]any{"type": "", "title": "t", "url": "/docs"}, "typeMissing"},
-				{map[string]any{"type": "video", "title": "t", "url": "/docs"}, "typeInvalid"},
-				{map[string]any{"type": "SET", "title": "t", "url": "/docs"}, "typeInvalid"},
-				{map[string]any{"type": 3, "title": "t", "url": "/docs"}, "typeInvalid"},
-				{map[string]any{"type": "doc", "url": "/docs"}, "titleMissing"},
-				{map[string]any{"type": "doc", "title": "  ", "url": "/docs"}, "titleMissing"},
-				{map[string]any{"type": "doc", "title": strings.Repeat("t", 201), "url": "/docs"}, "titleTooLong"},
-				{map[string]any{"type": "doc", "title": "t"}, "urlMissing"},
-				{map[string]any{"type": "doc", "title": "t", "url": ""}, "urlMissing"},
-				{map[string]any{"type": "doc", "title": "t", "url": "javascript:alert(1)"}, "urlInvalid"},
-				{map[string]any{"type": "doc", "title": "t", "url": "data:text/html,<b>"}, "urlInvalid"},
-				{map[string]any{"type": "doc", "title": "t", "url": "//evil.example/x"}, "urlInvalid"},
-				{map[string]any{"type": "doc", "title": "t", "url": "/" + strings.Repeat("u", 2048)}, "urlTooLong"},
-			} {
-				e.Do("POST", post, c.body, a).Expect(t, 400, c.code)
-			}
+			apitest.Run(t, e, []apitest.Scenario{
+				{Method: "POST", URL: post, Body: "", Auth: a, ExpectedStatus: 400, ExpectedError: "postBodyMissing"},
+				{Method: "POST", URL: post, Body: "{}", Auth: a, ExpectedStatus: 400, ExpectedError: "postBodyMissing"},
+				{Method: "POST", URL: post, Body: "[]", Auth: a, ExpectedStatus: 400, ExpectedError: "invalidJson"},
+				{Method: "POST", URL: post, Body: map[string]any{"title": "t", "url": "/docs"}, Auth: a, ExpectedStatus: 400, ExpectedError: "typeMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "", "title": "t", "url": "/docs"}, Auth: a, ExpectedStatus: 400, ExpectedError: "typeMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "video", "title": "t", "url": "/docs"}, Auth: a, ExpectedStatus: 400, ExpectedError: "typeInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "SET", "title": "t", "url": "/docs"}, Auth: a, ExpectedStatus: 400, ExpectedError: "typeInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": 3, "title": "t", "url": "/docs"}, Auth: a, ExpectedStatus: 400, ExpectedError: "typeInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "doc", "url": "/docs"}, Auth: a, ExpectedStatus: 400, ExpectedError: "titleMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "doc", "title": "  ", "url": "/docs"}, Auth: a, ExpectedStatus: 400, ExpectedError: "titleMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "doc", "title": strings.Repeat("t", 201), "url": "/docs"}, Auth: a, ExpectedStatus: 400, ExpectedError: "titleTooLong"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "doc", "title": "t"}, Auth: a, ExpectedStatus: 400, ExpectedError: "urlMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "doc", "title": "t", "url": ""}, Auth: a, ExpectedStatus: 400, ExpectedError: "urlMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "doc", "title": "t", "url": "javascript:alert(1)"}, Auth: a, ExpectedStatus: 400, ExpectedError: "urlInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "doc", "title": "t", "url": "data:text/html,<b>"}, Auth: a, ExpectedStatus: 400, ExpectedError: "urlInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "doc", "title": "t", "url": "//evil.example/x"}, Auth: a, ExpectedStatus: 400, ExpectedError: "urlInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"type": "doc", "title": "t", "url": "/" + strings.Repeat("u", 2048)}, Auth: a, ExpectedStatus: 400, ExpectedError: "urlTooLong"},
+			})
 			var ids []string
 			for _, typ := range []string{"set", "cset", "pattern", "design", "doc", "custom"} {
 				r := e.Do("POST", post, map[string]any{"type": typ, "title": " T " + typ, "url": "https://freesewing.org/" + typ,

@@ -8,6 +8,7 @@ import (
 )
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	pre, _ := http.NewRequest("OPTIONS", e.URL+"/account/jwt", nil)

@@ -173,6 +173,7 @@ func curatedLifecycle(t *testing.T, e *apitest.Env) {
 func TestCuratedSetsLifecycle(t *testing.T) { curatedLifecycle(t, apitest.New(t)) }
 
 func TestCuratedSetErrors(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	cur := e.NewUser("curator")
 	cases := []struct {
@@ -245,6 +246,7 @@ func TestCuratedSetErrors(t *testing.T) {
 // TestCuratedAccessLevels: curator routes need level 5 by either method;
 // a level-4 key of a curator is refused; anonymous calls are 401.
 func TestCuratedAccessLevels(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	cur := e.NewUser("curator")
 	user := e.NewUser("user")
@@ -384,6 +386,7 @@ func curatedClone(t *testing.T, e *apitest.Env) {
 func TestCuratedClone(t *testing.T) { curatedClone(t, apitest.New(t)) }
 
 func TestOptionPacks(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	cur := e.NewUser("curator")
 	for _, c := range []struct {
@@ -473,6 +476,7 @@ func TestOptionPacks(t *testing.T) {
 }
 
 func TestSuggestions(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	ctx := context.Background()
 	cur := e.NewUser("curator")
@@ -641,6 +645,7 @@ func TestStats(t *testing.T) { statsScenario(t, apitest.New(t)) }
 
 // TestCuratedPostgres runs the scenarios on PostgreSQL (skipped without it).
 func TestCuratedPostgres(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithPostgres())
 	t.Run("lifecycle", func(t *testing.T) { curatedLifecycle(t, e) })
 	t.Run("clone", func(t *testing.T) { curatedClone(t, e) })
@@ -649,6 +654,7 @@ func TestCuratedPostgres(t *testing.T) {
 func TestStatsPostgres(t *testing.T) { statsScenario(t, apitest.New(t, apitest.WithPostgres())) }
 
 func TestCuratedYAMLNumbers(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	cur := e.NewUser("curator")
 	curCreateSet(t, e, cur, false, map[string]any{"nameEn": "N", "nameDe": "123", "published": true,

@@ -77,6 +77,7 @@ func checkUntouched(t *testing.T, e *apitest.Env, owner *apitest.User, f dataFix
 // Every object route, tried on another user's private object by a plain
 // user (both methods), is refused with 403 and changes nothing.
 func TestDataAccessOtherUser(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	owner := e.NewUser("user")
 	intruder := e.NewUser("user")
@@ -106,6 +107,7 @@ func TestDataAccessOtherUser(t *testing.T) {
 
 // A key below a route's level is refused, on the caller's own objects too.
 func TestDataAccessKeyLevel(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	f := makeFixture(t, e, u)
@@ -143,6 +145,7 @@ func TestDataAccessKeyLevel(t *testing.T) {
 // write nothing; support (8) may also change, clone and delete them.
 // Bookmarks are own only, whatever the level.
 func TestDataAccessStaff(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	owner := e.NewUser("user")
 	f := makeFixture(t, e, owner)

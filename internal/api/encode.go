@@ -34,21 +34,16 @@ type (
 
 var (
 	success    = httpx.Success
-	created    = httpx.Created
 	errWritten = httpx.ErrWritten
 )
 
 func encode(w http.ResponseWriter, status int, v any) error { return httpx.Encode(w, status, v) }
-
-func noContent(w http.ResponseWriter) error { return httpx.NoContent(w) }
 
 func decode(r *http.Request, v any) (map[string]json.RawMessage, error) { return httpx.Decode(r, v) }
 
 func decodeOptional(r *http.Request, v any) (map[string]json.RawMessage, error) {
 	return httpx.DecodeOptional(r, v)
 }
-
-func parseID(r *http.Request, name string) (int64, error) { return httpx.PathID(r, name) }
 
 func asList[T, U any](in []T, as func(T) U) []U { return httpx.List(in, as) }
 

@@ -14,6 +14,7 @@ import (
 // field of every request type in the route table needs that code in
 // apierr (a new field without one fails here, naming it).
 func TestEveryFieldHasInvalidCode(t *testing.T) {
+	t.Parallel()
 	var missing []string
 	seen := map[string]bool{}
 	var walk func(reflect.Type)

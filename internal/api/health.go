@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
-
 	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
 )
@@ -29,8 +27,6 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	}
 	return encode(w, http.StatusOK, Health{success, "ready"})
 }
-
-func newUUID() string { return uuid.NewString() }
 
 // JWKS is the JSON Web Key Set of the token verification keys.
 type JWKS struct {

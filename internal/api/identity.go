@@ -18,10 +18,3 @@ type (
 func asAccount(u *store.User) Account { return identity.AsAccount(u) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func emailAndLanguage(email, language string) (string, error) {
-	return identity.EmailAndLanguage(email, language)
-}
-
-// testRequest reports whether a request asked for test mode and may have it.
-func (s *Server) testRequest(t Test) bool { return identity.TestRequest(s.Config, t) }

@@ -13,11 +13,13 @@ import (
 )
 
 func TestImagesRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	imagesRoundTrip(t, e, filepath.Join(e.DataDir, "images"))
 }
 
 func TestImagesRoundTripPostgres(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithPostgres())
 	imagesRoundTrip(t, e, "")
 }
@@ -147,6 +149,7 @@ func imagesRoundTrip(t *testing.T, e *apitest.Env, dir string) {
 }
 
 func TestImagesRefused(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	png := testPNG(t, 9)
@@ -195,6 +198,7 @@ func TestImagesRefused(t *testing.T) {
 
 // The account's avatar goes through the same image checks and store.
 func TestImagesAccountAvatar(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	png := testPNG(t, 4)
@@ -210,6 +214,7 @@ func TestImagesAccountAvatar(t *testing.T) {
 }
 
 func TestAvatarReplacedAndAccountDeletedLeaveNoImages(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	first := e.Do("PATCH", "/account/jwt", map[string]any{"img": dataURI("image/png", testPNG(t, 5))}, u.JWT()).Expect(t, 200, "").Str("account.img")

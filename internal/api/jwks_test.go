@@ -14,6 +14,7 @@ import (
 // EdDSA signing mode end to end: a third party verifies a token with the
 // key from /jwks.json, and raising the key version signs nobody out.
 func TestEdDSAModeIsVerifiableWithThePublishedKeyAndRotates(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := apitest.New(t, apitest.WithDataDir(dir), apitest.WithEnv("BACKEND_JWT_ALG", "EdDSA"))
 	u := e.NewUser("user")

@@ -79,6 +79,8 @@ func dripper(addr, prefix, chunk string, interval, limit time.Duration) (cut tim
 	}
 }
 
+// TestSlowClientsAreCut is serial (no t.Parallel): it waits on the
+// server's timeouts, which tests running beside it would stretch.
 func TestSlowClientsAreCut(t *testing.T) {
 	e := apitest.New(t,
 		apitest.WithEnv("BACKEND_READ_HEADER_TIMEOUT", "400ms"),
@@ -182,6 +184,8 @@ func b64std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s
 // (19 MiB each) with one hash at a time and a short wait: a flood of
 // sign-ins answers 503 serviceBusy for what does not get a slot, memory
 // stays near one hash's worth, and requests that hash nothing are served.
+// Serial (no t.Parallel): it reads the process's heap, which other tests
+// would grow.
 func TestHashPoolBoundsSignInFlood(t *testing.T) {
 	env := map[string]string{
 		"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_ENABLE_TESTS": "true", "BACKEND_URL": "http://bobbin.test",

@@ -229,6 +229,7 @@ func (p *principals) roleBelow(min auth.Level) *apitest.User {
 }
 
 func TestRouteMatrix(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	e := apitest.New(t, clock.Option(),
 		// Refusals are counted by the failure throttles; the matrix makes
@@ -476,6 +477,7 @@ func (p *principals) ownership(t *testing.T, rt api.Route, f fixtureFunc) {
 
 // TestMatrixHelpers keeps the helpers the matrix relies on honest.
 func TestMatrixHelpers(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		pattern, path string
 		want          bool

@@ -9,6 +9,7 @@ import (
 )
 
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	r := e.Do("GET", "/openapi.json", nil, apitest.None).Expect(t, 200, "")
 	var doc struct {
@@ -52,6 +53,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	e.Do("GET", "/account/key", nil, apitest.None).Expect(t, 401, "")
 	e.Do("GET", "/health", nil, apitest.None).Expect(t, 200, "")

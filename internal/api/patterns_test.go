@@ -10,6 +10,7 @@ import (
 )
 
 func TestPatternsLifecycle(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	for _, m := range dataMethods {
 		t.Run(m.name, func(t *testing.T) {
@@ -58,38 +59,34 @@ func TestPatternsLifecycle(t *testing.T) {
 }
 
 func TestPatternsErrors(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	for _, m := range dataMethods {
 		t.Run(m.name, func(t *testing.T) {
 			a := m.as(e.NewUser("user"))
 			post := "/patterns/" + m.name
-			for _, c := range []struct {
-				body any
-				code string
-			}{
-				{"", "postBodyMissing"},
-				{"{}", "postBodyMissing"},
-				{"[]", "invalidJson"},
-				{map[string]any{"name": "x"}, "designMissing"},
-				{map[string]any{"design": nil}, "designMissing"},
-				{map[string]any{"design": " "}, "designMissing"},
-				{map[string]any{"design": 12}, "designNotStringy"},
-				{map[string]any{"design": []string{"aaron"}}, "designNotStringy"},
-				{map[string]any{"design": map[string]any{"a": 1}}, "designNotStringy"},
-				{map[string]any{"design": strings.Repeat("d", 129)}, "designTooLong"},
-				{map[string]any{"design": "aaron", "settings": "sa=10"}, "settingsNotAnObject"},
-				{map[string]any{"design": "aaron", "settings": []int{1}}, "settingsNotAnObject"},
-				{map[string]any{"design": "aaron", "settings": 3}, "settingsNotAnObject"},
-				{map[string]any{"design": "aaron", "data": "x"}, "dataNotAnObject"},
-				{map[string]any{"design": "aaron", "data": []any{}}, "dataNotAnObject"},
-				{map[string]any{"design": "aaron", "name": 3}, "nameInvalid"},
-				{map[string]any{"design": "aaron", "name": strings.Repeat("n", 201)}, "nameTooLong"},
-				{map[string]any{"design": "aaron", "notes": strings.Repeat("n", 20001)}, "notesTooLong"},
-				{map[string]any{"design": "aaron", "public": "no"}, "publicInvalid"},
-				{map[string]any{"design": "aaron", "img": "data:image/svg+xml;base64,PHN2Zy8+"}, "imgInvalid"},
-			} {
-				e.Do("POST", post, c.body, a).Expect(t, 400, c.code)
-			}
+			apitest.Run(t, e, []apitest.Scenario{
+				{Method: "POST", URL: post, Body: "", Auth: a, ExpectedStatus: 400, ExpectedError: "postBodyMissing"},
+				{Method: "POST", URL: post, Body: "{}", Auth: a, ExpectedStatus: 400, ExpectedError: "postBodyMissing"},
+				{Method: "POST", URL: post, Body: "[]", Auth: a, ExpectedStatus: 400, ExpectedError: "invalidJson"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "x"}, Auth: a, ExpectedStatus: 400, ExpectedError: "designMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": nil}, Auth: a, ExpectedStatus: 400, ExpectedError: "designMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": " "}, Auth: a, ExpectedStatus: 400, ExpectedError: "designMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": 12}, Auth: a, ExpectedStatus: 400, ExpectedError: "designNotStringy"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": []string{"aaron"}}, Auth: a, ExpectedStatus: 400, ExpectedError: "designNotStringy"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": map[string]any{"a": 1}}, Auth: a, ExpectedStatus: 400, ExpectedError: "designNotStringy"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": strings.Repeat("d", 129)}, Auth: a, ExpectedStatus: 400, ExpectedError: "designTooLong"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "settings": "sa=10"}, Auth: a, ExpectedStatus: 400, ExpectedError: "settingsNotAnObject"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "settings": []int{1}}, Auth: a, ExpectedStatus: 400, ExpectedError: "settingsNotAnObject"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "settings": 3}, Auth: a, ExpectedStatus: 400, ExpectedError: "settingsNotAnObject"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "data": "x"}, Auth: a, ExpectedStatus: 400, ExpectedError: "dataNotAnObject"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "data": []any{}}, Auth: a, ExpectedStatus: 400, ExpectedError: "dataNotAnObject"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "name": 3}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "name": strings.Repeat("n", 201)}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameTooLong"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "notes": strings.Repeat("n", 20001)}, Auth: a, ExpectedStatus: 400, ExpectedError: "notesTooLong"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "public": "no"}, Auth: a, ExpectedStatus: 400, ExpectedError: "publicInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"design": "aaron", "img": "data:image/svg+xml;base64,PHN2Zy8+"}, Auth: a, ExpectedStatus: 400, ExpectedError: "imgInvalid"},
+			})
 			big := map[string]any{"design": "aaron", "settings": map[string]any{"x": strings.Repeat("a", 1<<20)}}
 			e.Do("POST", post, big, a).Expect(t, 400, "settingsTooLarge")
 			big = map[string]any{"design": "aaron", "data": map[string]any{"x": strings.Repeat("a", 1<<20)}}
@@ -103,17 +100,12 @@ func TestPatternsErrors(t *testing.T) {
 				t.Fatalf("minimal pattern: %s", r.Body)
 			}
 			path := "/patterns/" + dataID(r.Num("pattern.id")) + "/" + m.name
-			for _, c := range []struct {
-				body any
-				code string
-			}{
-				{"{}", "postBodyMissing"},
-				{map[string]any{"settings": "x"}, "settingsNotAnObject"},
-				{map[string]any{"data": 1}, "dataNotAnObject"},
-				{map[string]any{"name": "kept?", "settings": map[string]any{"a": 1}, "data": true}, "dataNotAnObject"},
-			} {
-				e.Do("PATCH", path, c.body, a).Expect(t, 400, c.code)
-			}
+			apitest.Run(t, e, []apitest.Scenario{
+				{Method: "PATCH", URL: path, Body: "{}", Auth: a, ExpectedStatus: 400, ExpectedError: "postBodyMissing"},
+				{Method: "PATCH", URL: path, Body: map[string]any{"settings": "x"}, Auth: a, ExpectedStatus: 400, ExpectedError: "settingsNotAnObject"},
+				{Method: "PATCH", URL: path, Body: map[string]any{"data": 1}, Auth: a, ExpectedStatus: 400, ExpectedError: "dataNotAnObject"},
+				{Method: "PATCH", URL: path, Body: map[string]any{"name": "kept?", "settings": map[string]any{"a": 1}, "data": true}, Auth: a, ExpectedStatus: 400, ExpectedError: "dataNotAnObject"},
+			})
 			if g := e.Do("GET", path, nil, a).Expect(t, 200, ""); g.Str("pattern.name") != "" || len(g.Get("pattern.settings").(map[string]any)) != 0 {
 				t.Fatalf("refused patch changed the pattern: %s", g.Body)
 			}
@@ -122,6 +114,7 @@ func TestPatternsErrors(t *testing.T) {
 }
 
 func TestPatternsPublicAndClone(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	owner := e.NewUser("user")
 	other := e.NewUser("user")

@@ -9,6 +9,7 @@ import (
 // TestPostgresSignupToKeyCall runs the core flow on PostgreSQL: the same
 // SQL, migrations and encryption as on SQLite.
 func TestPostgresSignupToKeyCall(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithPostgres())
 	u := e.NewUser("user")
 	r := e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "")

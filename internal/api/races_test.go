@@ -26,6 +26,7 @@ func engines(t *testing.T, run func(t *testing.T, opts ...apitest.Option)) {
 }
 
 func TestParallelSignupsOfOneEmail(t *testing.T) {
+	t.Parallel()
 	engines(t, func(t *testing.T, opts ...apitest.Option) {
 		e := apitest.New(t, append(opts,
 			apitest.WithEnv("BACKEND_MAILS_PER_RECIPIENT", "1000"),
@@ -78,6 +79,7 @@ func TestParallelSignupsOfOneEmail(t *testing.T) {
 }
 
 func TestParallelDeletesOfOneKey(t *testing.T) {
+	t.Parallel()
 	engines(t, func(t *testing.T, opts ...apitest.Option) {
 		e := apitest.New(t, opts...)
 		u := e.NewUser("user")
@@ -170,6 +172,7 @@ func dbOutage(t *testing.T, e *apitest.Env, u *apitest.User, breakIt, fixIt func
 // deleted by mistake). SQLite notices that its file is gone and refuses
 // writes (SQLITE_READONLY_DBMOVED); moving it back recovers.
 func TestDatabaseVanishesSQLite(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	path := e.App.Config.SQLitePath()
@@ -215,6 +218,7 @@ func terminate(t *testing.T, db *sql.DB, name string) {
 // PostgreSQL: the database refuses connections (a failover, a restart):
 // every connection is cut and no new one is allowed; then allowed again.
 func TestDatabaseVanishesPostgres(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithPostgres())
 	u := e.NewUser("user")
 	admin, name := pgAdmin(t, e)
@@ -230,6 +234,7 @@ func TestDatabaseVanishesPostgres(t *testing.T) {
 // way, an operator's default_transaction_read_only): connections work,
 // writes fail. /ready must see it, and writes must answer 503, not 500.
 func TestDatabaseReadOnlyPostgres(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithPostgres())
 	u := e.NewUser("user")
 	admin, name := pgAdmin(t, e)

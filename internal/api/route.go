@@ -113,9 +113,6 @@ func newRoute(pattern string, a Access, lvl auth.Level, h httpx.Handler) Route {
 // io records the request and response body types (for docs and OpenAPI).
 func (rt Route) io(req, resp any) Route { rt.Req, rt.Resp = req, resp; return rt }
 
-// status records the success status.
-func (rt Route) status(code int) Route { rt.Status = code; return rt }
-
 // limit sets the body limit.
 func (rt Route) limit(n int64) Route { rt.Body = n; return rt }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"bobbin/internal/auth"
+	"bobbin/internal/curation"
 	"bobbin/internal/httpx"
 	"bobbin/internal/identity"
 	"bobbin/internal/signin"
@@ -30,16 +31,16 @@ func (s *Server) routeTable() []Route {
 
 		// Account
 		jwtGuest("GET /whoami", auth.ReadNone, httpx.Raw(http.StatusOK, identity.AccountResponse{}, s.accounts.Whoami)).doc("The signed-in account, problems reported"),
-		keyOnly("GET /whoami", auth.ReadNone, raw(s.whoamiKey)).io(nil, APIKeyResponse{}).doc("The API key in use"),
+		keyOnly("GET /whoami", auth.ReadNone, httpx.OK(s.apikeys.Whoami)).doc("The API key in use"),
 		twin("GET /account", auth.ReadSome, httpx.OK(s.accounts.Get)).doc("Read the account"),
 		twin("PATCH /account", auth.WriteSome, httpx.OK(s.accounts.Patch)).limit(ImageBody).doc("Update the account"),
 		twin("POST /available/username", auth.ReadSome, httpx.OK(s.accounts.AvailableUsername)).doc("200 when taken, 404 when free"),
 
-		// API keys
-		twin("POST /apikeys", auth.User, raw(s.createKey)).io(APIKeyRequest{}, APIKeyResponse{}).status(http.StatusCreated).doc("Create an API key; the secret is shown once"),
-		twin("GET /apikeys", auth.ReadSome, raw(s.listKeys)).io(nil, APIKeysResponse{}).doc("List own keys"),
-		twin("GET /apikeys/{id}", auth.ReadSome, raw(s.getKey)).io(nil, APIKeyResponse{}).doc("Read a key"),
-		twin("DELETE /apikeys/{id}", auth.User, raw(s.deleteKey)).status(http.StatusNoContent).doc("Delete a key"),
+		// API keys (internal/apikey)
+		twin("POST /apikeys", auth.User, httpx.Made(s.apikeys.Create)).doc("Create an API key; the secret is shown once"),
+		twin("GET /apikeys", auth.ReadSome, httpx.OK(s.apikeys.List)).doc("List own keys"),
+		twin("GET /apikeys/{id}", auth.ReadSome, httpx.OK(s.apikeys.Get)).doc("Read a key"),
+		twin("DELETE /apikeys/{id}", auth.User, httpx.Empty(s.apikeys.Delete)).doc("Delete a key"),
 
 		// Measurement sets (internal/userdata)
 		twin("POST /sets", auth.WriteSome, httpx.Made(s.sets.Create)).limit(ImageBody).doc("Create a measurement set"),
@@ -69,30 +70,30 @@ func (s *Server) routeTable() []Route {
 		// Images (internal/images; attached to objects through their img field)
 		public("GET /images/{name}", httpx.Raw(http.StatusOK, nil, s.images.Serve)).doc("An uploaded image (PNG, JPEG or WebP), cacheable for good"),
 
-		// Curated sets and option packs (curated.go, optionpacks.go)
-		public("GET /curated-sets", raw(s.getCuratedSets)).io(nil, CuratedSetsResponse{}).doc("List published curated sets"),
-		public("GET /curated-sets.json", raw(s.getCuratedSetsJSON)).io(nil, []CuratedSet{}).doc("Published curated sets as a JSON array"),
-		public("GET /curated-sets.yaml", raw(s.getCuratedSetsYAML)).io(nil, []CuratedSet{}).doc("Published curated sets as YAML"),
-		public("GET /curated-sets/{file}", raw(s.getCuratedSetFile)).io(nil, CuratedSetResponse{}).doc("Read a published curated set; {id}.json and {id}.yaml answer a document"),
-		twin("GET /curated-sets", auth.Curator, raw(s.getCuratedSets)).io(nil, CuratedSetsResponse{}).doc("List every curated set, unpublished too"),
-		twin("GET /curated-sets/{id}", auth.Curator, raw(s.getCuratedSet)).io(nil, CuratedSetResponse{}).doc("Read a curated set, unpublished too"),
-		twin("POST /curated-sets", auth.Curator, raw(s.createCuratedSet)).io(CuratedSetRequest{}, CuratedSetResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create a curated set"),
-		twin("PATCH /curated-sets/{id}", auth.Curator, raw(s.patchCuratedSet)).io(CuratedSetRequest{}, CuratedSetResponse{}).limit(ImageBody).doc("Update a curated set; measies merge"),
-		twin("DELETE /curated-sets/{id}", auth.Curator, raw(s.deleteCuratedSet)).status(http.StatusNoContent).doc("Delete a curated set"),
-		twin("POST /curated-sets/{id}/clone", auth.WriteSome, raw(s.cloneCuratedSet)).io(CuratedCloneRequest{}, userdata.SetResponse{}).status(http.StatusCreated).doc("Copy a curated set into a set of one's own, in one language"),
-		twin("POST /curated-sets/suggest", auth.User, raw(s.suggestCuratedSet)).io(CuratedSetSuggestion{}, SubmissionResponse{}).limit(ImageBody).doc("Suggest a measurements set for curation"),
-		twin("GET /suggested-sets", auth.Curator, raw(s.getSuggestedSets)).io(nil, SuggestionsResponse{}).doc("List suggested curated sets"),
-		twin("DELETE /suggested-sets/{id}", auth.Curator, raw(s.deleteSuggestedSet)).status(http.StatusNoContent).doc("Remove a suggested curated set"),
-		public("GET /option-packs", raw(s.getOptionPacks)).io(nil, OptionPacksResponse{}).doc("List option packs"),
-		public("GET /option-packs.json", raw(s.getOptionPacksJSON)).io(nil, []OptionPack{}).doc("Option packs as a JSON array"),
-		public("GET /option-packs.yaml", raw(s.getOptionPacksYAML)).io(nil, []OptionPack{}).doc("Option packs as YAML"),
-		public("GET /option-packs/{file}", raw(s.getOptionPackFile)).io(nil, OptionPackResponse{}).doc("Read an option pack; {id}.json and {id}.yaml answer a document"),
-		twin("POST /option-packs", auth.Curator, raw(s.createOptionPack)).io(OptionPackRequest{}, OptionPackResponse{}).status(http.StatusCreated).limit(ImageBody).doc("Create an option pack"),
-		twin("PATCH /option-packs/{id}", auth.Curator, raw(s.patchOptionPack)).io(OptionPackRequest{}, OptionPackResponse{}).limit(ImageBody).doc("Update an option pack; null in options removes one"),
-		twin("DELETE /option-packs/{id}", auth.Curator, raw(s.deleteOptionPack)).status(http.StatusNoContent).doc("Delete an option pack"),
-		twin("POST /option-packs/suggest", auth.User, raw(s.suggestOptionPack)).io(OptionPackSuggestion{}, SubmissionResponse{}).doc("Suggest an option pack"),
-		twin("GET /suggested-packs", auth.Curator, raw(s.getSuggestedPacks)).io(nil, SuggestionsResponse{}).doc("List suggested option packs"),
-		twin("DELETE /suggested-packs/{id}", auth.Curator, raw(s.deleteSuggestedPack)).status(http.StatusNoContent).doc("Remove a suggested option pack"),
+		// Curated sets, option packs and suggestions (internal/curation)
+		public("GET /curated-sets", httpx.OK(s.curatedSets.List)).doc("List published curated sets"),
+		public("GET /curated-sets.json", httpx.OK(s.curatedSets.Array)).doc("Published curated sets as a JSON array"),
+		public("GET /curated-sets.yaml", httpx.Raw(http.StatusOK, []curation.CuratedSet{}, s.curatedSets.YAML)).doc("Published curated sets as YAML"),
+		public("GET /curated-sets/{file}", httpx.Raw(http.StatusOK, curation.CuratedSetResponse{}, s.curatedSets.File)).doc("Read a published curated set; {id}.json and {id}.yaml answer a document"),
+		twin("GET /curated-sets", auth.Curator, httpx.OK(s.curatedSets.List)).doc("List every curated set, unpublished too"),
+		twin("GET /curated-sets/{id}", auth.Curator, httpx.OK(s.curatedSets.Get)).doc("Read a curated set, unpublished too"),
+		twin("POST /curated-sets", auth.Curator, httpx.Made(s.curatedSets.Create)).limit(ImageBody).doc("Create a curated set"),
+		twin("PATCH /curated-sets/{id}", auth.Curator, userdata.IDFirst(httpx.OK(s.curatedSets.Patch))).limit(ImageBody).doc("Update a curated set; measies merge"),
+		twin("DELETE /curated-sets/{id}", auth.Curator, httpx.Empty(s.curatedSets.Delete)).doc("Delete a curated set"),
+		twin("POST /curated-sets/{id}/clone", auth.WriteSome, userdata.IDFirst(httpx.Made(s.curatedSets.Clone))).doc("Copy a curated set into a set of one's own, in one language"),
+		twin("POST /curated-sets/suggest", auth.User, httpx.OK(s.suggestions.SuggestSet)).limit(ImageBody).doc("Suggest a measurements set for curation"),
+		twin("GET /suggested-sets", auth.Curator, httpx.OK(s.suggestions.Sets)).doc("List suggested curated sets"),
+		twin("DELETE /suggested-sets/{id}", auth.Curator, httpx.Empty(s.suggestions.DeleteSet)).doc("Remove a suggested curated set"),
+		public("GET /option-packs", httpx.OK(s.optionPacks.List)).doc("List option packs"),
+		public("GET /option-packs.json", httpx.OK(s.optionPacks.Array)).doc("Option packs as a JSON array"),
+		public("GET /option-packs.yaml", httpx.Raw(http.StatusOK, []curation.OptionPack{}, s.optionPacks.YAML)).doc("Option packs as YAML"),
+		public("GET /option-packs/{file}", httpx.Raw(http.StatusOK, curation.OptionPackResponse{}, s.optionPacks.File)).doc("Read an option pack; {id}.json and {id}.yaml answer a document"),
+		twin("POST /option-packs", auth.Curator, httpx.Made(s.optionPacks.Create)).limit(ImageBody).doc("Create an option pack"),
+		twin("PATCH /option-packs/{id}", auth.Curator, userdata.IDFirst(httpx.OK(s.optionPacks.Patch))).limit(ImageBody).doc("Update an option pack; null in options removes one"),
+		twin("DELETE /option-packs/{id}", auth.Curator, httpx.Empty(s.optionPacks.Delete)).doc("Delete an option pack"),
+		twin("POST /option-packs/suggest", auth.User, httpx.OK(s.suggestions.SuggestPack)).doc("Suggest an option pack"),
+		twin("GET /suggested-packs", auth.Curator, httpx.OK(s.suggestions.Packs)).doc("List suggested option packs"),
+		twin("DELETE /suggested-packs/{id}", auth.Curator, httpx.Empty(s.suggestions.DeletePack)).doc("Remove a suggested option pack"),
 
 		// Account life: MFA, sign-in links, email change, consent, export, audit, profiles (issue 4 files)
 		twin("POST /account/mfa", auth.User, httpx.Raw(http.StatusOK, nil, s.signin.MFA)).io(signin.MFARequest{}, signin.MFASetupResponse{}).doc("Start, confirm or turn off MFA (TOTP); confirm answers {account, scratchCodes}, off answers {account}"),
@@ -107,18 +108,18 @@ func (s *Server) routeTable() []Route {
 		public("GET /users/{id}", httpx.OK(s.accounts.PublicProfile)).doc("Public profile by id, username or email"),
 		twin("GET /users/{id}", auth.ReadSome, httpx.OK(s.accounts.ReadUser)).doc("A user's profile and account: own, or level 6"),
 
-		// Newsletter subscribers (subscribers.go)
-		public("POST /subscriber", raw(s.subscribe)).io(SubscribeRequest{}, SubscribeResponse{}).doc("Subscribe to the newsletter; mails a confirmation link"),
-		public("PUT /subscriber", raw(s.activateSubscriber)).io(SubscriberActivation{}, Result{}).doc("Confirm a subscription with the id and ehash of its link"),
-		public("DELETE /subscriber/{ehash}", raw(s.deleteSubscriber)).status(http.StatusNoContent).doc("Unsubscribe"),
-		public("POST /ocunsub/{ehash}", raw(s.oneClickUnsubscribe)).io(nil, Result{}).doc("RFC 8058 one-click unsubscribe (form body List-Unsubscribe=One-Click)"),
+		// Newsletter subscribers (internal/newsletter)
+		public("POST /subscriber", httpx.OK(s.subscribers.Subscribe)).doc("Subscribe to the newsletter; mails a confirmation link"),
+		public("PUT /subscriber", httpx.OK(s.subscribers.Activate)).doc("Confirm a subscription with the id and ehash of its link"),
+		public("DELETE /subscriber/{ehash}", httpx.Empty(s.subscribers.Unsubscribe)).doc("Unsubscribe"),
+		public("POST /ocunsub/{ehash}", httpx.OK(s.subscribers.OneClick)).doc("RFC 8058 one-click unsubscribe (form body List-Unsubscribe=One-Click)"),
 
-		// Admin (admin.go)
-		twin("POST /admin/search/users", auth.Support, raw(s.adminSearchUsers)).io(AdminSearchRequest{}, AdminUsersResponse{}).doc("Find users by username part, exact email or id"),
-		twin("GET /admin/user/{id}", auth.Support, raw(s.adminGetUser)).io(nil, AdminUserResponse{}).doc("A user with their sets, patterns and API keys"),
-		twin("GET /admin/subscribers", auth.Support, raw(s.listSubscribers)).io(nil, SubscribersResponse{}).doc("Every newsletter subscriber"),
-		twin("PATCH /admin/user/{id}", auth.Admin, raw(s.adminPatchUser)).io(AdminUserPatch{}, AdminUserChanged{}).doc("Change a user's role or status, or turn their MFA off"),
-		jwtOnly("GET /admin/impersonate/{id}", auth.Admin, raw(s.adminImpersonate)).io(nil, TokenResponse{}).doc("Sign in as a (non-staff) user for at most an hour"),
+		// Admin (internal/admin)
+		twin("POST /admin/search/users", auth.Support, httpx.OK(s.adminSearch)).doc("Find users by username part, exact email or id"),
+		twin("GET /admin/user/{id}", auth.Support, httpx.OK(s.adminGet)).doc("A user with their sets, patterns and API keys"),
+		twin("GET /admin/subscribers", auth.Support, httpx.OK(s.subscribers.List)).doc("Every newsletter subscriber"),
+		twin("PATCH /admin/user/{id}", auth.Admin, userdata.IDFirst(httpx.OK(s.adminPatch))).doc("Change a user's role or status, or turn their MFA off"),
+		jwtOnly("GET /admin/impersonate/{id}", auth.Admin, httpx.OK(s.adminImpersonate)).doc("Sign in as a (non-staff) user for at most an hour"),
 
 		// Flows: what upstream sent to GitHub and Crowdin (internal/flows)
 		public("POST /issues", httpx.Made(s.flows.Issue)).doc("Report an issue to the operator (throttled per address)"),
@@ -128,7 +129,7 @@ func (s *Server) routeTable() []Route {
 		twin("POST /flows/pr/{type}", auth.ReadSome, httpx.Made(s.flows.Post)).doc("Submit a blog or showcase post (type blog or showcase) for review"),
 		twin("GET /slugs/{type}/{slug}", auth.ReadSome, httpx.OK(s.flows.Slug)).doc("200 when a blog or showcase slug is taken, 404 when free"),
 
-		// Info and operations (info.go)
-		public("GET /info/stats", raw(s.stats)).io(nil, StatsResponse{}).doc("Public counts and call totals"),
+		// Info (internal/admin)
+		public("GET /info/stats", httpx.OK(s.stats.Get)).doc("Public counts and call totals"),
 	}
 }

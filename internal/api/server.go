@@ -12,15 +12,20 @@ import (
 	"time"
 
 	"bobbin/internal/activity"
+	"bobbin/internal/admin"
+	"bobbin/internal/apikey"
 	"bobbin/internal/audit"
 	"bobbin/internal/auth"
 	"bobbin/internal/config"
 	"bobbin/internal/courier"
+	"bobbin/internal/curation"
 	"bobbin/internal/flows"
+	"bobbin/internal/httpx"
 	"bobbin/internal/identity"
 	"bobbin/internal/images"
 	"bobbin/internal/mail"
 	"bobbin/internal/metrics"
+	"bobbin/internal/newsletter"
 	"bobbin/internal/password"
 	"bobbin/internal/session"
 	"bobbin/internal/signin"
@@ -78,8 +83,22 @@ type Server struct {
 	patterns  *userdata.Patterns
 
 	// internal/curation
+	curatedSets *curation.CuratedSets
+	optionPacks *curation.OptionPacks
+	suggestions *curation.Suggestions
 
-	// internal/apikey, internal/admin, internal/newsletter
+	// internal/apikey
+	apikeys *apikey.Keys
+
+	// internal/newsletter
+	subscribers *newsletter.Subscribers
+
+	// internal/admin
+	adminSearch      httpx.Rule[admin.AdminSearchRequest, AdminUsersResponse]
+	adminGet         httpx.Rule[httpx.None, AdminUserResponse]
+	adminPatch       httpx.Rule[admin.AdminUserPatch, AdminUserChanged]
+	adminImpersonate httpx.Rule[httpx.None, TokenResponse]
+	stats            *admin.Stats
 
 	// internal/flows
 	flows *flows.Handlers
@@ -327,8 +346,26 @@ func (s *Server) domains() {
 	s.patterns = userdata.NewPatterns(data)
 
 	// internal/curation
+	cur := curation.Deps{DB: s.DB, Images: s.images, Audit: s.auditLog, Log: s.Log, WebsiteURL: s.Config.WebsiteURL}
+	s.curatedSets = curation.NewCuratedSets(cur)
+	s.optionPacks = curation.NewOptionPacks(cur)
+	s.suggestions = curation.NewSuggestions(cur)
 
-	// internal/apikey, internal/admin, internal/newsletter
+	// internal/apikey
+	s.apikeys = apikey.New(apikey.Deps{DB: s.DB, Audit: s.auditLog, Secrets: s.Secrets, Now: s.Now})
+
+	// internal/newsletter
+	s.subscribers = newsletter.New(newsletter.Deps{DB: s.DB, Courier: s.courier, EHash: s.DB.Vault().EHash,
+		TestMode: s.Config.TestMode, URL: s.Config.URL, WebsiteURL: s.Config.WebsiteURL, Now: s.Now})
+
+	// internal/admin
+	ad := admin.Deps{DB: s.DB, Audit: s.auditLog, Tokens: s.Tokens, Now: s.Now}
+	users := admin.New(ad)
+	s.adminSearch = admin.Answer(users.Search, adminUsers)
+	s.adminGet = admin.Get(users, s.adminUser)
+	s.adminPatch = admin.Answer(users.Patch, adminChanged)
+	s.adminImpersonate = admin.Answer(users.Impersonate, impersonated)
+	s.stats = admin.NewStats(ad)
 
 	// internal/flows
 	s.flows = flows.New(flows.Deps{DB: s.DB, Courier: s.courier, Forwarder: s.forwarder(),

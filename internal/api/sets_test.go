@@ -12,11 +12,13 @@ import (
 )
 
 func TestSetsLifecycle(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	setsLifecycle(t, e)
 }
 
 func TestSetsLifecyclePostgres(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithPostgres())
 	setsLifecycle(t, e)
 	setsPublicDocuments(t, e)
@@ -105,56 +107,46 @@ func setsLifecycle(t *testing.T, e *apitest.Env) {
 }
 
 func TestSetsErrors(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	for _, m := range dataMethods {
 		t.Run(m.name, func(t *testing.T) {
 			a := m.as(e.NewUser("user"))
 			post := "/sets/" + m.name
-			for _, c := range []struct {
-				body   any
-				status int
-				code   string
-			}{
-				{"", 400, "postBodyMissing"},
-				{"{}", 400, "postBodyMissing"},
-				{"[1]", 400, "invalidJson"},
-				{"{name:", 400, "invalidJson"},
-				{map[string]any{"notes": "no name"}, 400, "nameMissing"},
-				{map[string]any{"name": "   "}, 400, "nameMissing"},
-				{map[string]any{"name": nil}, 400, "nameMissing"},
-				{map[string]any{"name": 12}, 400, "nameInvalid"},
-				{map[string]any{"name": strings.Repeat("n", 201)}, 400, "nameTooLong"},
-				{map[string]any{"name": "ok", "notes": strings.Repeat("n", 20001)}, 400, "notesTooLong"},
-				{map[string]any{"name": "ok", "measies": []int{1}}, 400, "measiesInvalid"},
-				{map[string]any{"name": "ok", "measies": "chest"}, 400, "measiesInvalid"},
-				{map[string]any{"name": "ok", "public": "yes"}, 400, "publicInvalid"},
-				{map[string]any{"name": "ok", "imperial": 1}, 400, "imperialInvalid"},
-				{map[string]any{"name": "ok", "img": "javascript:alert(1)"}, 400, "imgInvalid"},
-				{map[string]any{"name": "ok", "img": "http://example.com/a.png"}, 400, "imgInvalid"},
-				{map[string]any{"name": "ok", "img": 5}, 400, "imgInvalid"},
-			} {
-				e.Do("POST", post, c.body, a).Expect(t, c.status, c.code)
-			}
+			apitest.Run(t, e, []apitest.Scenario{
+				{Method: "POST", URL: post, Body: "", Auth: a, ExpectedStatus: 400, ExpectedError: "postBodyMissing"},
+				{Method: "POST", URL: post, Body: "{}", Auth: a, ExpectedStatus: 400, ExpectedError: "postBodyMissing"},
+				{Method: "POST", URL: post, Body: "[1]", Auth: a, ExpectedStatus: 400, ExpectedError: "invalidJson"},
+				{Method: "POST", URL: post, Body: "{name:", Auth: a, ExpectedStatus: 400, ExpectedError: "invalidJson"},
+				{Method: "POST", URL: post, Body: map[string]any{"notes": "no name"}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "   "}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": nil}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameMissing"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": 12}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": strings.Repeat("n", 201)}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameTooLong"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "ok", "notes": strings.Repeat("n", 20001)}, Auth: a, ExpectedStatus: 400, ExpectedError: "notesTooLong"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "ok", "measies": []int{1}}, Auth: a, ExpectedStatus: 400, ExpectedError: "measiesInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "ok", "measies": "chest"}, Auth: a, ExpectedStatus: 400, ExpectedError: "measiesInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "ok", "public": "yes"}, Auth: a, ExpectedStatus: 400, ExpectedError: "publicInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "ok", "imperial": 1}, Auth: a, ExpectedStatus: 400, ExpectedError: "imperialInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "ok", "img": "javascript:alert(1)"}, Auth: a, ExpectedStatus: 400, ExpectedError: "imgInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "ok", "img": "http://example.com/a.png"}, Auth: a, ExpectedStatus: 400, ExpectedError: "imgInvalid"},
+				{Method: "POST", URL: post, Body: map[string]any{"name": "ok", "img": 5}, Auth: a, ExpectedStatus: 400, ExpectedError: "imgInvalid"},
+			})
 			if l := e.Do("GET", post, nil, a).Expect(t, 200, ""); len(l.Get("sets").([]any)) != 0 {
 				t.Fatalf("a refused create stored a set: %s", l.Body)
 			}
 			r := e.Do("POST", post, map[string]any{"name": "Base", "measies": map[string]any{"chest": 1000}}, a).Expect(t, 201, "")
 			path := "/sets/" + dataID(r.Num("set.id")) + "/" + m.name
-			for _, c := range []struct {
-				body any
-				code string
-			}{
-				{"{}", "postBodyMissing"},
-				{"null", "invalidJson"},
-				{map[string]any{"name": ""}, "nameMissing"},
-				{map[string]any{"name": nil}, "nameMissing"},
-				{map[string]any{"name": strings.Repeat("x", 201)}, "nameTooLong"},
-				{map[string]any{"measies": 3}, "measiesInvalid"},
+			apitest.Run(t, e, []apitest.Scenario{
+				{Method: "PATCH", URL: path, Body: "{}", Auth: a, ExpectedStatus: 400, ExpectedError: "postBodyMissing"},
+				{Method: "PATCH", URL: path, Body: "null", Auth: a, ExpectedStatus: 400, ExpectedError: "invalidJson"},
+				{Method: "PATCH", URL: path, Body: map[string]any{"name": ""}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameMissing"},
+				{Method: "PATCH", URL: path, Body: map[string]any{"name": nil}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameMissing"},
+				{Method: "PATCH", URL: path, Body: map[string]any{"name": strings.Repeat("x", 201)}, Auth: a, ExpectedStatus: 400, ExpectedError: "nameTooLong"},
+				{Method: "PATCH", URL: path, Body: map[string]any{"measies": 3}, Auth: a, ExpectedStatus: 400, ExpectedError: "measiesInvalid"},
 				// No partial write: a valid field next to a bad one is not applied.
-				{map[string]any{"notes": "changed", "measies": map[string]any{"chest": 1}, "img": "ftp://x"}, "imgInvalid"},
-			} {
-				e.Do("PATCH", path, c.body, a).Expect(t, 400, c.code)
-			}
+				{Method: "PATCH", URL: path, Body: map[string]any{"notes": "changed", "measies": map[string]any{"chest": 1}, "img": "ftp://x"}, Auth: a, ExpectedStatus: 400, ExpectedError: "imgInvalid"},
+			})
 			g := e.Do("GET", path, nil, a).Expect(t, 200, "")
 			if g.Str("set.name") != "Base" || g.Str("set.notes") != "" || g.Num("set.measies.chest") != 1000 {
 				t.Fatalf("refused patch changed the set: %s", g.Body)
@@ -167,6 +159,7 @@ func TestSetsErrors(t *testing.T) {
 }
 
 func TestSetsPublicDocuments(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	setsPublicDocuments(t, e)
 }
@@ -234,6 +227,7 @@ func setsPublicDocuments(t *testing.T, e *apitest.Env) {
 }
 
 func TestSetsClone(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	owner := e.NewUser("user")
 	other := e.NewUser("user")
@@ -278,6 +272,7 @@ func TestSetsClone(t *testing.T) {
 }
 
 func TestSetsEncryptedAtRest(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	r := e.Do("POST", "/sets/jwt", map[string]any{"name": "Zanzibar secret name", "notes": "Quixotic private notes",
@@ -299,6 +294,7 @@ func TestSetsEncryptedAtRest(t *testing.T) {
 func TestSetsConcurrentMerge(t *testing.T) { setsConcurrentMerge(t, apitest.New(t)) }
 
 func TestSetsConcurrentMergePostgres(t *testing.T) {
+	t.Parallel()
 	setsConcurrentMerge(t, apitest.New(t, apitest.WithPostgres()))
 }
 

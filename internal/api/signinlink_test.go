@@ -118,6 +118,7 @@ func acctSigninLinkMFAAndState(t *testing.T, opts ...apitest.Option) {
 }
 
 func TestSigninLinkMailLimit(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	// NewUser's signup mail counted once for this recipient (limit 5 an hour).
@@ -139,6 +140,7 @@ func TestSigninLinkMailLimit(t *testing.T) {
 // account is made and mailed after the answer (so time tells nothing), and
 // it still arrives and works.
 func TestSigninLinkOutsideTestModeIsMailedAfterTheAnswer(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	r := e.Do("POST", "/signinlink", map[string]any{"username": u.Email}, apitest.None).Expect(t, 200, "")

@@ -14,6 +14,7 @@ var confirmLink = regexp.MustCompile(`https?://[^\s"<>]+/confirm/signup/([0-9a-f
 var signinLink = regexp.MustCompile(`https?://[^\s"<>]+/signinlink/([0-9a-f-]{36})/([0-9a-f]{32})`)
 
 func TestSignupValidation(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	cases := []struct {
 		name string
@@ -42,6 +43,7 @@ func TestSignupValidation(t *testing.T) {
 }
 
 func TestSignupMailsConfirmationLinkThatWorks(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	r := e.Do("POST", "/signup", map[string]any{"email": "Jane@Example.com", "language": "nl"}, apitest.None).Expect(t, 201, "")
 	if r.Str("result") != "created" || r.Str("email") != "Jane@Example.com" || r.Get("confirmation") != nil {
@@ -78,6 +80,7 @@ func TestSignupMailsConfirmationLinkThatWorks(t *testing.T) {
 }
 
 func TestSignupOfExistingEmailAnswersTheSameAndMailsASigninLink(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	before := len(e.Outbox())
@@ -118,6 +121,7 @@ func sortStrings(s []string) {
 }
 
 func TestParallelSignupsOfOneEmailMakeOneAccount(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithEnv("BACKEND_MAILS_PER_RECIPIENT", "1000"))
 	variants := []string{"race@example.com", "Race@Example.com", " RACE@example.com", "race@EXAMPLE.com"}
 	var wg sync.WaitGroup
@@ -139,6 +143,7 @@ func TestParallelSignupsOfOneEmailMakeOneAccount(t *testing.T) {
 }
 
 func TestTestModeIsOffByDefault(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithEnv("BACKEND_ENABLE_TESTS", "false"))
 	r := e.Do("POST", "/signup", map[string]any{"email": "t@example.com", "language": "en", "test": true, "role": "admin"}, apitest.None).Expect(t, 201, "")
 	if r.Get("confirmation") != nil {
@@ -153,6 +158,7 @@ func TestTestModeIsOffByDefault(t *testing.T) {
 }
 
 func TestTestModeRoleAndConfirmation(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	r := e.Do("POST", "/signup", map[string]any{"email": "adm@example.com", "language": "en", "test": true, "role": "curator"}, apitest.None).Expect(t, 201, "")
 	id := r.Str("confirmation")
@@ -170,6 +176,7 @@ func TestTestModeRoleAndConfirmation(t *testing.T) {
 }
 
 func TestProductionRefusesTestMode(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithEnv("BACKEND_ENABLE_TESTS", "false"), apitest.WithEnv("BACKEND_ENV", "development"))
 	if e.App.Config.TestMode() {
 		t.Fatal("test mode on without BACKEND_ENABLE_TESTS")
@@ -177,6 +184,7 @@ func TestProductionRefusesTestMode(t *testing.T) {
 }
 
 func TestSignupMailIsLimitedPerRecipientAndAddress(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithEnv("BACKEND_MAILS_PER_ADDRESS", "8"))
 	for i := 0; i < 5; i++ {
 		e.Do("POST", "/signup", map[string]any{"email": "flood@example.com", "language": "en"}, apitest.None).Expect(t, 201, "")

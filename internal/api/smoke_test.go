@@ -7,6 +7,7 @@ import (
 )
 
 func TestSmokeSignupToKeyCall(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	r := e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "")

@@ -12,6 +12,7 @@ import (
 // max_page_count) answers writes 503 storageUnavailable with Retry-After,
 // never 500, and takes them again once there is room.
 func TestDiskFullAnswers503(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	ctx := t.Context()

@@ -51,6 +51,7 @@ func oneClick(t *testing.T, e *apitest.Env, rawURL string) *apitest.Resp {
 }
 
 func TestSubscriberValidation(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	for _, tc := range []struct {
 		name string
@@ -76,6 +77,7 @@ func TestSubscriberValidation(t *testing.T) {
 }
 
 func TestSubscriberLifecycle(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
 	email := "Reader@Example.com"
@@ -215,6 +217,7 @@ func TestSubscriberLifecycle(t *testing.T) {
 }
 
 func TestSubscriberUnsubscribeClearsAccountFlag(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	u := e.NewUser("user")
 	e.Do("PATCH", "/account/jwt", map[string]any{"newsletter": true}, u.JWT()).Expect(t, 200, "")
@@ -234,6 +237,7 @@ func TestSubscriberUnsubscribeClearsAccountFlag(t *testing.T) {
 }
 
 func TestSubscriberMailLimit(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	for i := 0; i < 5; i++ {
 		subscribe(t, e, "flooded@example.com", "en")
@@ -256,6 +260,7 @@ func TestSubscriberMailLimit(t *testing.T) {
 }
 
 func TestSubscriberPostgres(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithPostgres())
 	id, ehash := subscribe(t, e, "pg@example.com", "en")
 	e.Do("PUT", "/subscriber", map[string]any{"id": id, "ehash": ehash}, apitest.None).Expect(t, 200, "")

@@ -2,6 +2,12 @@
 // PostgreSQL), real outbox — behind an httptest server, and gives tests
 // short ways to call it and make users and keys over HTTP. It is imported
 // by tests only.
+//
+// Each Env starts on its own copy of a migrated template database
+// (template.go), so a test pays for a file copy, not for the migrations,
+// and tests with their own Env can run with t.Parallel. Table tests of
+// requests and answers are written as Scenarios (scenario.go): request,
+// expected status and error code, body fragments, side effects.
 package apitest
 
 import (
@@ -12,8 +18,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -114,6 +122,13 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !cfg.IsPostgres() {
+		if _, err := os.Stat(cfg.SQLitePath()); errors.Is(err, fs.ErrNotExist) {
+			if err := copySQLiteTemplate(cfg.SQLitePath()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if s.logOut != nil {
@@ -163,7 +178,8 @@ func (e *Env) UpdateUser(id int64, fn func(u *store.User)) {
 	}
 }
 
-// freshPostgres creates a new database for one test and drops it after.
+// freshPostgres creates a new database for one test, a copy of the
+// migrated template, and drops it after.
 func freshPostgres(t testing.TB) string {
 	base := os.Getenv(PostgresEnv)
 	if base == "" {
@@ -177,9 +193,7 @@ func freshPostgres(t testing.TB) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "bobbin_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
+	createFromTemplate(t, admin, base, name)
 	t.Cleanup(func() {
 		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
 	})
@@ -220,6 +234,18 @@ type Resp struct {
 // anything else (sent as JSON).
 func (e *Env) Do(method, path string, body any, a Auth) *Resp {
 	e.T.Helper()
+	return e.send(e.T, e.request(e.T, method, path, body, a))
+}
+
+// Send sends a prepared request.
+func (e *Env) Send(req *http.Request) *Resp {
+	e.T.Helper()
+	return e.send(e.T, req)
+}
+
+// request builds a request as Do describes; failures go to t.
+func (e *Env) request(t testing.TB, method, path string, body any, a Auth) *http.Request {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -230,13 +256,13 @@ func (e *Env) Do(method, path string, body any, a Auth) *Resp {
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			e.T.Fatal(err)
+			t.Fatal(err)
 		}
 		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, e.URL+path, rd)
 	if err != nil {
-		e.T.Fatal(err)
+		t.Fatal(err)
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -244,20 +270,21 @@ func (e *Env) Do(method, path string, body any, a Auth) *Resp {
 	if a.header != "" {
 		req.Header.Set("Authorization", a.header)
 	}
-	return e.Send(req)
+	return req
 }
 
-// Send sends a prepared request.
-func (e *Env) Send(req *http.Request) *Resp {
-	e.T.Helper()
+// send sends req and reads the answer; failures go to t (a subtest's t
+// when a scenario runs in one).
+func (e *Env) send(t testing.TB, req *http.Request) *Resp {
+	t.Helper()
 	res, err := e.Client.Do(req)
 	if err != nil {
-		e.T.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		e.T.Fatal(err)
+		t.Fatal(err)
 	}
 	r := &Resp{Status: res.StatusCode, Header: res.Header, Body: b}
 	var m map[string]any

@@ -3,7 +3,8 @@
 // New hashes are Argon2id in the PHC string format, so their parameters are
 // stored with them and can be raised later (Verify reports rehash=true for a
 // hash weaker than the Hasher's parameters). Hashes imported from FreeSewing
-// v3 (scrypt, stored as JSON) are verified too and always flagged for rehash.
+// v3 (scrypt, stored as JSON) and FreeSewing v2 (bcrypt, stored as JSON
+// {"type":"v2","data":...}) are verified too and always flagged for rehash.
 //
 // A Hasher bounds how many hashes run at once, so a flood of sign-ins cannot
 // exhaust memory: callers wait briefly for a slot and then get ErrBusy.
@@ -290,6 +291,7 @@ type legacyHash struct {
 	Type string `json:"type"`
 	Hash string `json:"hash"`
 	Salt string `json:"salt"`
+	Data string `json:"data"` // type v2: a bcrypt hash (bcrypt.go)
 }
 
 // verifyLegacy checks a FreeSewing v3 hash: hex(scrypt(password, salt, 64))
@@ -301,8 +303,11 @@ func (h *Hasher) verifyLegacy(ctx context.Context, password, encoded string) (bo
 	if err := json.Unmarshal([]byte(encoded), &lh); err != nil {
 		return false, false, malformed("legacy JSON: " + err.Error())
 	}
+	if lh.Type == "v2" {
+		return h.verifyBcrypt(ctx, password, lh.Data)
+	}
 	if lh.Type != "v3" {
-		return false, false, malformed("legacy type " + strconv.Quote(lh.Type) + " is not v3")
+		return false, false, malformed("legacy type " + strconv.Quote(lh.Type) + " is not v3 or v2")
 	}
 	want, err := hex.DecodeString(lh.Hash)
 	if err != nil || len(want) != legacyKeyLen {

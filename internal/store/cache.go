@@ -145,7 +145,7 @@ type pending struct {
 // invalidate records that the write on q may revoke what stripes (or,
 // with global, anything) cached: inside a transaction after its commit,
 // otherwise (q is the DB, the write already committed) now.
-func (db *DB) invalidate(q querier, global bool, stripes ...uint64) {
+func invalidate(db *DB, q querier, global bool, stripes ...uint64) {
 	if db.cache == nil {
 		return
 	}
@@ -154,11 +154,11 @@ func (db *DB) invalidate(q querier, global bool, stripes ...uint64) {
 		tx.pend.stripes = append(tx.pend.stripes, stripes...)
 		return
 	}
-	db.bump(pending{global, stripes})
-	db.notifyNow(pending{global, stripes})
+	bump(db, pending{global, stripes})
+	notifyNow(db, pending{global, stripes})
 }
 
-func (db *DB) bump(p pending) {
+func bump(db *DB, p pending) {
 	if db.cache == nil {
 		return
 	}

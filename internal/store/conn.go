@@ -19,13 +19,13 @@ type conn struct {
 // function of this package writes users, sessions or apikeys without one.
 
 // revokeUser: the user's row changed (role, status, consent, name...).
-func (c conn) revokeUser(id int64) { c.db.invalidate(c.q, false, userStripe(id)) }
+func (c conn) revokeUser(id int64) { invalidate(c.db, c.q, false, userStripe(id)) }
 
 // revokeCred: one session (by jti) or API key (by id) changed or went.
-func (c conn) revokeCred(id string) { c.db.invalidate(c.q, false, credStripe(id)) }
+func (c conn) revokeCred(id string) { invalidate(c.db, c.q, false, credStripe(id)) }
 
 // revokeAll: rows changed whose users or credentials are not known here.
-func (c conn) revokeAll() { c.db.invalidate(c.q, true) }
+func (c conn) revokeAll() { invalidate(c.db, c.q, true) }
 
 // Conn is the database or a write transaction: where a table store comes from.
 type Conn interface {
@@ -43,6 +43,7 @@ type Conn interface {
 	Info() Info
 	Activity() Activity
 	Flows() Flows
+	Import() Import
 }
 
 var (
@@ -175,3 +176,14 @@ func (db *DB) Flows() Flows { return Flows{conn{db, db}} }
 
 // Flows is the store of flow items, inside the transaction.
 func (t *Tx) Flows() Flows { return Flows{conn{t.db, t}} }
+
+// Import is the store of the FreeSewing import: rows written with their
+// upstream ids, the digests that make a second run incremental, and the
+// legacy credentials upstream left behind.
+type Import struct{ conn }
+
+// Import is the import's store, outside any transaction.
+func (db *DB) Import() Import { return Import{conn{db, db}} }
+
+// Import is the import's store, inside the transaction.
+func (t *Tx) Import() Import { return Import{conn{t.db, t}} }

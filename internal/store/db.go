@@ -298,7 +298,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // stale once it has run.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	res, err := db.exec(ctx, query, args...)
-	db.invalidate(db, true) // committed (or failed): either way, after
+	invalidate(db, db, true) // committed (or failed): either way, after
 	return res, err
 }
 
@@ -315,7 +315,7 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 // Exec runs a raw write inside the transaction; everything cached is
 // stale once it has committed.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	t.db.invalidate(t, true)
+	invalidate(t.db, t, true)
 	return t.exec(ctx, query, args...)
 }
 
@@ -434,31 +434,31 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	defer func() {
 		if v := recover(); v != nil {
 			tx.Rollback()
-			db.bump(t.pend)
+			bump(db, t.pend)
 			panic(v)
 		}
 	}()
 	if err := fn(t); err != nil {
 		tx.Rollback()
-		db.bump(t.pend)
+		bump(db, t.pend)
 		return err
 	}
 	if err := t.notifyIn(ctx); err != nil {
 		tx.Rollback()
-		db.bump(t.pend)
+		bump(db, t.pend)
 		return err
 	}
 	err = tx.Commit()
 	// Bump once the commit is done: a reader that starts after this sees
 	// the write (cache.go).
-	db.bump(t.pend)
-	db.prepareWanted(ctx)
+	bump(db, t.pend)
+	prepareWanted(db, ctx)
 	return err
 }
 
 // prepareWanted prepares, on the write pool, the statements transactions
 // ran as text. The transaction has ended, so the pool's connection is free.
-func (db *DB) prepareWanted(ctx context.Context) {
+func prepareWanted(db *DB, ctx context.Context) {
 	db.mu.Lock()
 	if len(db.want) == 0 {
 		db.mu.Unlock()

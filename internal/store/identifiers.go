@@ -60,13 +60,14 @@ func (st Users) SetSkeleton(ctx context.Context, userID int64, skeleton string) 
 // backfillBatch is how many users one transaction fills.
 const backfillBatch = 500
 
-// BackfillUsernameSkeletons gives every user without a skeleton theirs, in
+// BackfillSkeletons gives every user without a skeleton theirs, in
 // id order (so the oldest account keeps a contested skeleton), and reports
 // every user left without one because another holds it. It never changes
 // a username or merges accounts. It is safe to run again (each `bobbin
 // migrate` does): filled rows are skipped, and the collisions still
 // unresolved are reported again.
-func (db *DB) BackfillUsernameSkeletons(ctx context.Context) ([]UsernameCollision, error) {
+func (st Users) BackfillSkeletons(ctx context.Context) ([]UsernameCollision, error) {
+	db := st.db
 	found := map[string]*UsernameCollision{}
 	after := int64(0)
 	for {
@@ -118,7 +119,7 @@ func (db *DB) BackfillUsernameSkeletons(ctx context.Context) ([]UsernameCollisio
 			return nil, err
 		}
 	}
-	db.invalidate(db, true) // a migration step: nothing cached holds the skeleton, but say so
+	invalidate(db, db, true) // a migration step: nothing cached holds the skeleton, but say so
 	out := make([]UsernameCollision, 0, len(found))
 	for _, c := range found {
 		out = append(out, *c)

@@ -26,7 +26,7 @@ func TestBackfillReportsLookAlikesAndMergesNothing(t *testing.T) {
 				ids[n] = u.ID
 			}
 			for round := 0; round < 2; round++ { // a second `bobbin migrate` reports the same
-				got, err := db.BackfillUsernameSkeletons(ctx)
+				got, err := db.Users().BackfillSkeletons(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -99,7 +99,7 @@ func TestBackfillCrossesBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.BackfillUsernameSkeletons(ctx)
+	got, err := db.Users().BackfillSkeletons(ctx)
 	if err != nil || len(got) != 0 {
 		t.Fatalf("%v %v", got, err)
 	}

@@ -112,7 +112,7 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 			return applied, err
 		}
 		applied = append(applied, m.Name)
-		db.invalidate(db, true) // a migration may rewrite anything cached, here or in a running server
+		invalidate(db, db, true) // a migration may rewrite anything cached, here or in a running server
 	}
 	return applied, nil
 }

@@ -167,7 +167,7 @@ func (t *Tx) notifyIn(ctx context.Context) error {
 // notifyNow tells the other replicas what a write outside a transaction
 // (already committed) revoked. If PostgreSQL cannot take the notification,
 // their listening connections are down too, and their caches stale.
-func (db *DB) notifyNow(p pending) {
+func notifyNow(db *DB, p pending) {
 	if db.listen == nil || p.empty() {
 		return
 	}

@@ -34,7 +34,7 @@ func Unavailable(err error) bool {
 	if errors.As(err, &pe) {
 		switch {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
-			strings.HasPrefix(pe.Code, "53"), // insufficient resources (disk full, out of memory, too many connections)
+			strings.HasPrefix(pe.Code, "53"),  // insufficient resources (disk full, out of memory, too many connections)
 			strings.HasPrefix(pe.Code, "57P"), // operator intervention: shutdown, crash, cannot connect now
 			pe.Code == "25006":                // read-only transaction (a standby, or default_transaction_read_only)
 			return true

@@ -159,7 +159,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 	for _, r := range ok {
 		r.done <- err
 	}
-	db.prepareWanted(context.Background())
+	prepareWanted(db, context.Background())
 }
 
 // writeQueued is Write for SQLite: see the top of this file.
@@ -238,6 +238,6 @@ func (db *DB) writeQueued(ctx context.Context, fn func(tx *Tx) error) (err error
 	}
 	r.ran <- ranOK
 	err = <-r.done
-	db.bump(t.pend) // after the commit: a reader that starts now sees it
+	bump(db, t.pend) // after the commit: a reader that starts now sees it
 	return err
 }

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"bobbin/internal/proc"
 	"bobbin/internal/store"
 	"bobbin/internal/vault"
 )
@@ -43,8 +44,7 @@ func TestMain(m *testing.M) {
 func bin(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		goTool, err := exec.LookPath("go")
-		if err != nil {
+		if _, err := exec.LookPath("go"); err != nil {
 			skipWhy = "the go tool is not on PATH, so the bobbin binary cannot be built: " + err.Error()
 			return
 		}
@@ -54,10 +54,9 @@ func bin(t *testing.T) string {
 			return
 		}
 		out := filepath.Join(dir, "bobbin")
-		cmd := exec.Command(goTool, "build", "-o", out, "./cmd/bobbin")
-		cmd.Dir = filepath.Join("..", "..")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Sprintf("go build ./cmd/bobbin failed: %v\n%s", err, b)
+		if err := proc.Build(filepath.Join("..", ".."), out); err != nil {
+			buildErr = err.Error()
+			os.RemoveAll(dir)
 			return
 		}
 		binary = out
@@ -71,81 +70,63 @@ func bin(t *testing.T) string {
 	return binary
 }
 
-// proc is a running bobbin.
-type proc struct {
+// server is a running bobbin.
+type server struct {
+	*proc.Proc
 	t       *testing.T
-	cmd     *exec.Cmd
 	url     string
 	dataDir string
-	log     *bytes.Buffer
-	done    chan error
+	log     *syncBuffer
 }
 
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+// syncBuffer is the child's output: written by the os/exec copying
+// goroutine, read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
 }
 
-// start runs bobbin on dataDir. BACKEND_URL is fixed so that tokens stay
-// valid across restarts on other ports.
-func start(t *testing.T, dataDir string, env ...string) *proc {
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs bobbin on dataDir and returns once /ready answers. BACKEND_URL
+// is fixed so that tokens stay valid across restarts on other ports.
+func start(t *testing.T, dataDir string, env ...string) *server {
 	t.Helper()
-	b := bin(t)
-	port := freePort(t)
-	cmd := exec.Command(b, "serve")
-	cmd.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"BACKEND_HOST=127.0.0.1", "BACKEND_PORT=" + strconv.Itoa(port), "BACKEND_DATA_DIR=" + dataDir,
-		"BACKEND_URL=http://bobbin.systest", "BACKEND_ENABLE_TESTS=true", "BACKEND_LOG_FORMAT=json",
-	}, env...)
-	log := &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{t: t, cmd: cmd, url: "http://127.0.0.1:" + strconv.Itoa(port), dataDir: dataDir, log: log, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-p.done
-		}
+	log := &syncBuffer{}
+	p, err := proc.Start(context.Background(), proc.Options{
+		Bin: bin(t),
+		Env: append([]string{
+			"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "BACKEND_DATA_DIR=" + dataDir,
+			"BACKEND_URL=http://bobbin.systest", "BACKEND_ENABLE_TESTS=true", "BACKEND_LOG_FORMAT=json",
+		}, env...),
+		Output:       log,
+		ReadyTimeout: 30 * time.Second,
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(p.url + "/health")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return p
-			}
-		}
-		select {
-		case err := <-p.done:
-			t.Fatalf("bobbin exited at start: %v\n%s", err, log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("bobbin did not answer /health in 30 s\n%s", log)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
 	}
+	t.Cleanup(p.Kill)
+	return &server{Proc: p, t: t, url: p.URL, dataDir: dataDir, log: log}
 }
 
 // wait waits for the process to exit and returns its exit code.
-func (p *proc) wait(d time.Duration) int {
+func (p *server) wait(d time.Duration) int {
 	p.t.Helper()
-	select {
-	case <-p.done:
-		return p.cmd.ProcessState.ExitCode()
-	case <-time.After(d):
+	code, ok := p.Wait(d)
+	if !ok {
 		p.t.Fatalf("bobbin still running after %v\n%s", d, p.log)
-		return -1
 	}
+	return code
 }
 
 type answer struct {
@@ -175,7 +156,7 @@ func (a answer) str(k string) string {
 var client = &http.Client{Timeout: 30 * time.Second}
 
 // call sends a JSON request; err is a transport error (the server died).
-func (p *proc) call(method, path, auth string, body any) (answer, error) {
+func (p *server) call(method, path, auth string, body any) (answer, error) {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -203,7 +184,7 @@ func (p *proc) call(method, path, auth string, body any) (answer, error) {
 	return a, nil
 }
 
-func (p *proc) must(method, path, auth string, body any, status int) answer {
+func (p *server) must(method, path, auth string, body any, status int) answer {
 	p.t.Helper()
 	a, err := p.call(method, path, auth, body)
 	if err != nil {
@@ -216,7 +197,7 @@ func (p *proc) must(method, path, auth string, body any, status int) answer {
 }
 
 // user signs a user up in test mode and confirms; returns the token.
-func (p *proc) user(email string) string {
+func (p *server) user(email string) string {
 	p.t.Helper()
 	c := p.must("POST", "/signup", "", map[string]any{"email": email, "language": "en", "test": true}, 201).str("confirmation")
 	return p.must("POST", "/confirm/signup/"+c, "", map[string]any{"consent": 2}, 200).str("token")
@@ -258,6 +239,7 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 		bioTrying = ""
 	)
 	stop := make(chan struct{})
+	enough := make(chan struct{}) // closed at the 60th acknowledged key
 	var wg sync.WaitGroup
 	const writers = 4
 	for w := 0; w < writers; w++ {
@@ -279,6 +261,9 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 				inFlight--
 				if err == nil && a.status == 201 {
 					acked = append(acked, key{name, a.str("apikey.key"), a.str("apikey.secret")})
+					if len(acked) == 60 {
+						close(enough)
+					}
 				}
 				mu.Unlock()
 				if err != nil {
@@ -312,17 +297,11 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 		}
 	}()
 	// Let the load run, then kill -9 while requests are in flight.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 60 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-enough:
+	case <-time.After(10 * time.Second):
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := p.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	p.wait(10 * time.Second)
@@ -418,7 +397,7 @@ func TestSigtermFinishesRequestInFlight(t *testing.T) {
 	half := len(body) / 2
 	fmt.Fprintf(conn, "POST /signin HTTP/1.1\r\nHost: bobbin\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:half])
 	time.Sleep(200 * time.Millisecond) // the server has read the headers: the request is in flight
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// New connections are refused once shutdown has begun.

@@ -1,13 +1,17 @@
-package api
+package admin
 
-import "net/http"
+import (
+	"context"
+
+	"bobbin/internal/httpx"
+)
 
 // StatsResponse is GET /info/stats (docs/curated.md). The camelCase plural
 // names are Bobbin's; user, set, curatedSet, pattern, bookmark, apikey,
 // subscriber, activity and designs repeat them under the names the
 // FreeSewing backend answered, so its clients keep working.
 type StatsResponse struct {
-	Result
+	httpx.Result
 	Users       int64 `json:"users"`
 	Sets        int64 `json:"sets"`
 	CuratedSets int64 `json:"curatedSets"`
@@ -35,15 +39,22 @@ type StatsActivity struct {
 	Key int64 `json:"key"`
 }
 
-func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.DB.Info().Stats(r.Context())
+// Stats is the handler of GET /info/stats.
+type Stats struct{ d Deps }
+
+// NewStats builds the handler.
+func NewStats(d Deps) *Stats { return &Stats{d} }
+
+// Get is GET /info/stats.
+func (h *Stats) Get(ctx context.Context, _ *httpx.In[httpx.None]) (StatsResponse, error) {
+	st, err := h.d.DB.Info().Stats(ctx)
 	if err != nil {
-		return err
+		return StatsResponse{}, err
 	}
-	return encode(w, http.StatusOK, StatsResponse{Result: success,
+	return StatsResponse{Result: httpx.Success,
 		Users: st.Users, Sets: st.Sets, CuratedSets: st.CuratedSets, Patterns: st.Patterns, Bookmarks: st.Bookmarks,
 		APIKeys: st.APIKeys, Subscribers: st.Subscribers, JWTCalls: st.JWTCalls, KeyCalls: st.KeyCalls,
 		CompatUser: st.Users, CompatSet: st.Sets, CompatCuratedSet: st.CuratedSets, CompatPattern: st.Patterns,
 		CompatBookmark: st.Bookmarks, CompatAPIKey: st.APIKeys, CompatSubscriber: st.Subscribers,
-		Activity: StatsActivity{JWT: st.JWTCalls, Key: st.KeyCalls}, Designs: st.Designs})
+		Activity: StatsActivity{JWT: st.JWTCalls, Key: st.KeyCalls}, Designs: st.Designs}, nil
 }
