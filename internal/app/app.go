@@ -51,6 +51,9 @@ type App struct {
 type Options struct {
 	HashParams *password.Params // default password.Default
 	Now        func() time.Time
+	// NoMailWorker leaves the mail queue to the serving processes: the
+	// operator commands open the app without delivering mail.
+	NoMailWorker bool
 }
 
 // New builds the app: secrets, database, migrations, server. Background
@@ -139,7 +142,12 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 	bg, stop := context.WithCancel(context.Background())
 	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, Metrics: m, TLS: tlsSrv, stop: stop, stopped: make(chan struct{})}
 	a.mailDone = make(chan struct{})
-	go func() { defer close(a.mailDone); srv.DeliverMail(bg) }()
+	go func() {
+		defer close(a.mailDone)
+		if !opt.NoMailWorker {
+			srv.DeliverMail(bg)
+		}
+	}()
 	m.MailQueue(func() (float64, bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
