@@ -84,7 +84,7 @@ func (q *queue) enqueue(ctx context.Context, tx *store.Tx, kind mail.Kind, m mai
 	if tx != nil {
 		err = tx.Mail().Enqueue(ctx, qm)
 	} else {
-		err = q.DB.Mail().Enqueue(ctx, qm)
+		err = q.DB.Write(ctx, func(tx *store.Tx) error { return tx.Mail().Enqueue(ctx, qm) })
 	}
 	if err == nil {
 		q.nudge() // inside a transaction it may come before the commit: Poll catches it then

@@ -40,7 +40,8 @@ type QueuedMail struct {
 	CreatedAt int64
 }
 
-// Enqueue stores m (queued, due at m.NextAt) and sets its id.
+// Enqueue stores m (queued, due at m.NextAt) and sets its id; inside a
+// write transaction (its INSERT ... RETURNING reads back the id).
 func (st Mail) Enqueue(ctx context.Context, m *QueuedMail) error {
 	to, err := st.db.v.Encrypt("mail_queue.to", m.To)
 	if err != nil {
