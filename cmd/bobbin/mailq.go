@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -114,7 +115,8 @@ func maskAddress(a string) string {
 	if !ok || local == "" {
 		return "***"
 	}
-	return local[:1] + "***@" + domain
+	first, _ := utf8.DecodeRuneInString(local)
+	return string(first) + "***@" + domain
 }
 
 func oneLine(s string) string {

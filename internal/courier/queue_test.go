@@ -229,6 +229,14 @@ func TestMailDeliveredWhenSMTPIsUp(t *testing.T) {
 		!strings.Contains(b.String(), "bobbin_mail_queue_depth 0") {
 		t.Fatalf("metrics:\n%s", grep(b.String(), "bobbin_mail"))
 	}
+	// A mail sent after the answer (a sign-in link), outside any
+	// transaction, goes through the queue too.
+	e.Do("POST", "/signinlink", map[string]any{"username": "up@example.com"}, apitest.Auth{}).Expect(t, 200, "")
+	e.Settle()
+	eventually(t, "the sign-in link delivered", func() bool { return len(srv.mails()) == 2 && len(queue(t, e)) == 0 })
+	if m := srv.mails()[1]; m.to != "up@example.com" || !strings.Contains(m.data, "signin") {
+		t.Fatalf("sign-in link mail: %+v", m)
+	}
 	// A test request's mail still goes to the outbox, never the queue.
 	e.Do("POST", "/signup", map[string]any{"email": "t@example.com", "language": "en", "test": true}, apitest.Auth{}).Expect(t, 201, "")
 	if _, ok := e.LastMailTo("t@example.com"); !ok || len(queue(t, e)) != 0 {
