@@ -8,6 +8,8 @@ import (
 	"bobbin/internal/httpx"
 	"bobbin/internal/identity"
 	"bobbin/internal/signin"
+	"bobbin/internal/signin/oauth"
+	"bobbin/internal/signin/passkey"
 	"bobbin/internal/userdata"
 )
 
@@ -28,6 +30,19 @@ func (s *Server) routeTable() []Route {
 		public("POST /signin", httpx.Raw(http.StatusOK, nil, s.signin.Password)).io(signin.SigninRequest{}, TokenResponse{}).doc("Sign in with a password"),
 		jwtOnly("POST /signout", auth.ReadNone, httpx.Empty(s.signin.Signout)).doc("Revoke this token"),
 		twin("POST /signout/all", auth.User, httpx.Empty(s.signin.SignoutAll)).doc("Revoke every token of the user"),
+
+		// Sign-in with a provider (internal/signin/oauth)
+		public("POST /signin/oauth/init", httpx.OK(s.oauth.Init)).doc("Start signing in with github, google or a configured OpenID Connect provider: the URL to send the person to"),
+		public("POST /signin/oauth", httpx.Raw(http.StatusOK, nil, s.oauth.Callback)).io(oauth.CallbackRequest{}, TokenResponse{}).doc("Finish a provider sign-in with the state and code it sent back; token is the MFA code when MFA is on"),
+		twin("DELETE /account/providers/{provider}", auth.User, httpx.Empty(s.oauth.Unlink)).doc("Unlink a sign-in provider while another way to sign in remains"),
+
+		// Passkeys (internal/signin/passkey)
+		jwtOnly("POST /passkeys/register/begin", auth.User, httpx.OK(s.passkeys.RegisterBegin).OptionalBody()).doc("Start registering a passkey: options for navigator.credentials.create() and the ceremony id"),
+		jwtOnly("POST /passkeys/register/finish", auth.User, httpx.Made(s.passkeys.RegisterFinish)).doc("Finish registering a passkey with the ceremony, a name and the PublicKeyCredential"),
+		twin("GET /passkeys", auth.User, httpx.OK(s.passkeys.List)).doc("List own passkeys"),
+		twin("DELETE /passkeys/{id}", auth.User, httpx.Empty(s.passkeys.Delete)).doc("Delete an own passkey"),
+		public("POST /signin/passkey/begin", httpx.OK(s.passkeys.SigninBegin).OptionalBody()).doc("Start a passkey sign-in: options for navigator.credentials.get() (discoverable, user verification required)"),
+		public("POST /signin/passkey/finish", httpx.Raw(http.StatusOK, nil, s.passkeys.SigninFinish)).io(passkey.SigninRequest{}, TokenResponse{}).doc("Finish a passkey sign-in; answers as POST /signin and counts as MFA"),
 
 		// Account
 		jwtGuest("GET /whoami", auth.ReadNone, httpx.Raw(http.StatusOK, identity.AccountResponse{}, s.accounts.Whoami)).doc("The signed-in account, problems reported"),

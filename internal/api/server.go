@@ -29,6 +29,8 @@ import (
 	"bobbin/internal/password"
 	"bobbin/internal/session"
 	"bobbin/internal/signin"
+	"bobbin/internal/signin/oauth"
+	"bobbin/internal/signin/passkey"
 	"bobbin/internal/store"
 	"bobbin/internal/throttle"
 	"bobbin/internal/userdata"
@@ -76,6 +78,10 @@ type Server struct {
 	// internal/identity, internal/signin
 	accounts *identity.Accounts
 	signin   *signin.Signin
+
+	// internal/signin/oauth, internal/signin/passkey
+	oauth    *oauth.OAuth
+	passkeys *passkey.Passkeys
 
 	// internal/userdata
 	bookmarks *userdata.Bookmarks
@@ -351,6 +357,14 @@ func (s *Server) domains() {
 	s.signin = signin.New(signin.Deps{DB: s.DB, Config: s.Config, Hasher: s.Hasher, Sessions: sessions,
 		Audit: s.auditLog, Courier: s.courier, Log: s.Log, Now: s.Now, Later: s.later,
 		Throttles: signin.Throttles{Account: s.signinFailsAccount, Address: s.signinFailsAddress}})
+
+	// internal/signin/oauth, internal/signin/passkey (starts: bounded
+	// capacity, old keys evicted; failures: the password sign-in's limiter)
+	limits := signin.Limits{Begins: throttle.New(s.Config.SigninFailsPerAddress, s.Config.ThrottleWindow), Fails: s.signinFailsAddress}
+	s.oauth = oauth.New(oauth.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Images: s.images, Limits: limits,
+		Providers: oauth.Providers(s.Config, &http.Client{Timeout: 15 * time.Second}),
+		Avatars:   oauth.NewAvatars(s.Config.TestMode()), Log: s.Log, Now: s.Now})
+	s.passkeys = passkey.New(passkey.Deps{DB: s.DB, Config: s.Config, Sessions: sessions, Audit: s.auditLog, Limits: limits, Log: s.Log, Now: s.Now})
 
 	// internal/userdata
 	data := userdata.Deps{DB: s.DB, Now: s.Now, Images: s.images, Audit: s.auditLog}

@@ -105,6 +105,8 @@ const (
 	CheckInvalid
 	CompareInvalid
 	ConfirmationInvalid
+	CredentialInvalid
+	CeremonyInvalid
 	CurrentPasswordInvalid
 	DataInvalid
 	DesignInvalid
@@ -129,6 +131,7 @@ const (
 	NotesInvalid
 	NotesNlInvalid
 	NotesUkInvalid
+	ProviderInvalid
 	PublicInvalid
 	PublishedInvalid
 	SecretInvalid
@@ -148,9 +151,16 @@ const (
 	CannotImpersonateStaff
 	HTTPSRequired // credentials over plain HTTP in production (auth.md, Transport)
 	ImpersonationForbidden
+	CeremonyExpired // a passkey ceremony unknown, expired or used
+	CodeInvalid     // an OAuth code the provider refused, or whose ID token failed
+	EmailNotVerified
 	InsufficientAccessLevel
+	InvalidLanguage
+	InvalidProvider
 	MFATokenInvalid
 	MFATokenRequired
+	PasskeyInvalid // an assertion or attestation that fails verification
+	StateInvalid   // an OAuth state unknown, foreign, expired or used
 	StatusLacking
 	// 404
 	NotFound
@@ -158,6 +168,7 @@ const (
 	MethodNotAllowed
 	// 409
 	AccountChanged // the password changed while a PATCH was checking it
+	LastSigninMethod
 	// 413
 	BodyTooLarge
 	// 415
@@ -188,6 +199,8 @@ var table = [numCodes]entry{
 	BioInvalid:               {400, "bioInvalid"},
 	CheckInvalid:             {400, "checkInvalid"},
 	CompareInvalid:           {400, "compareInvalid"},
+	CredentialInvalid:        {400, "credentialInvalid"},
+	CeremonyInvalid:          {400, "ceremonyInvalid"},
 	ConfirmationInvalid:      {400, "confirmationInvalid"},
 	CurrentPasswordInvalid:   {400, "currentPasswordInvalid"},
 	DataInvalid:              {400, "dataInvalid"},
@@ -213,6 +226,7 @@ var table = [numCodes]entry{
 	NotesInvalid:             {400, "notesInvalid"},
 	NotesNlInvalid:           {400, "notesNlInvalid"},
 	NotesUkInvalid:           {400, "notesUkInvalid"},
+	ProviderInvalid:          {400, "providerInvalid"},
 	PublicInvalid:            {400, "publicInvalid"},
 	PublishedInvalid:         {400, "publishedInvalid"},
 	SecretInvalid:            {400, "secretInvalid"},
@@ -316,13 +330,21 @@ var table = [numCodes]entry{
 	CannotImpersonateStaff:   {403, "cannotImpersonateStaff"},
 	HTTPSRequired:            {403, "httpsRequired"},
 	ImpersonationForbidden:   {403, "impersonationForbidden"},
+	CeremonyExpired:          {403, "ceremonyExpired"},
+	CodeInvalid:              {403, "codeInvalid"},
+	EmailNotVerified:         {403, "emailNotVerified"},
 	InsufficientAccessLevel:  {403, "insufficientAccessLevel"},
+	InvalidLanguage:          {403, "invalidLanguage"},
+	InvalidProvider:          {403, "invalidProvider"},
 	MFATokenInvalid:          {403, "mfaTokenInvalid"},
 	MFATokenRequired:         {403, "mfaTokenRequired"},
+	PasskeyInvalid:           {403, "passkeyInvalid"},
+	StateInvalid:             {403, "stateInvalid"},
 	StatusLacking:            {403, "statusLacking"},
 	NotFound:                 {404, "notFound"},
 	MethodNotAllowed:         {405, "methodNotAllowed"},
 	AccountChanged:           {409, "accountChanged"},
+	LastSigninMethod:         {409, "lastSigninMethod"},
 	BodyTooLarge:             {413, "bodyTooLarge"},
 	UnsupportedMedia:         {415, "unsupportedMediaType"},
 	TooManyRequests:          {429, "tooManyRequests"},

@@ -74,7 +74,8 @@ type Config struct {
 	AuditRetention time.Duration
 	FlushInterval  time.Duration // activity counters
 
-	Site // site.go
+	Site   // site.go
+	Signin // signin.go
 
 	// Set by EnsureSecrets when a secret was generated rather than given.
 	GeneratedKey bool
@@ -110,7 +111,7 @@ type setting struct {
 }
 
 func settings() []setting {
-	return append(coreSettings(), siteSettings()...)
+	return append(append(coreSettings(), siteSettings()...), signinSettings()...)
 }
 
 func coreSettings() []setting {
@@ -486,7 +487,7 @@ func FromValues(given map[string]string, getenv func(string) string) (*Config, e
 			return nil, &Error{Env: s.env, Flag: s.flag, Err: err}
 		}
 	}
-	if err := c.finish(); err != nil {
+	if err := c.finish(getenv); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -494,7 +495,7 @@ func FromValues(given map[string]string, getenv func(string) string) (*Config, e
 
 // finish fills the defaults that depend on other settings and checks the
 // settings that depend on each other.
-func (c *Config) finish() error {
+func (c *Config) finish(getenv func(string) string) error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		if c.TLSCert == "" {
 			return &Error{Env: "BACKEND_TLS_CERT", Flag: "tls-cert", Err: errors.New("must be set with BACKEND_TLS_KEY")}
@@ -535,6 +536,9 @@ func (c *Config) finish() error {
 		return &Error{Env: "BACKEND_WEBSITE_URL", Flag: "website-url", Err: errors.New("must be an http:// or https:// URL")}
 	}
 	if err := c.finishSite(); err != nil {
+		return err
+	}
+	if err := c.finishSignin(getenv); err != nil {
 		return err
 	}
 	if c.DBURL == "" {

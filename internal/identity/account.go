@@ -48,7 +48,11 @@ func (h *Accounts) Get(ctx context.Context, in *httpx.In[httpx.None]) (AccountRe
 	if err != nil {
 		return AccountResponse{}, err
 	}
-	return AccountResponse{httpx.Success, AsAccount(u)}, nil
+	a := AsAccount(u)
+	if err := WithSigninMethods(ctx, h.d.DB, &a); err != nil {
+		return AccountResponse{}, err
+	}
+	return AccountResponse{httpx.Success, a}, nil
 }
 
 // AccountPatch is the body of PATCH /account. Absent fields are left alone.

@@ -36,6 +36,8 @@ type DB interface {
 	Users() store.Users
 	Confirmations() store.Confirmations
 	Audit() store.Audit
+	Identities() store.Identities
+	Passkeys() store.Passkeys
 	Vault() *vault.Vault
 	Write(ctx context.Context, fn func(tx *store.Tx) error) error
 }
@@ -79,6 +81,37 @@ type Account struct {
 	LastSeen   httpx.Stamp    `json:"lastSeen"`
 	CreatedAt  httpx.Stamp    `json:"createdAt"`
 	UpdatedAt  httpx.Stamp    `json:"updatedAt"`
+	// Providers and Passkeys are listed by GET /account only (nil elsewhere).
+	Providers *[]LinkedProvider `json:"providers,omitempty"`
+	Passkeys  *int              `json:"passkeys,omitempty"`
+}
+
+// LinkedProvider is a sign-in provider linked to the account.
+type LinkedProvider struct {
+	Provider   string      `json:"provider"`
+	Email      string      `json:"email"` // as the provider last told it
+	CreatedAt  httpx.Stamp `json:"createdAt"`
+	LastUsedAt httpx.Stamp `json:"lastUsedAt"`
+}
+
+// WithSigninMethods adds the account's linked providers and its number
+// of passkeys (GET /account).
+func WithSigninMethods(ctx context.Context, db DB, a *Account) error {
+	links, err := db.Identities().OfUser(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	keys, err := db.Passkeys().OfUser(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	list := make([]LinkedProvider, 0, len(links))
+	for _, l := range links {
+		list = append(list, LinkedProvider{Provider: l.Provider, Email: l.Email, CreatedAt: httpx.Stamp(l.CreatedAt), LastUsedAt: httpx.Stamp(l.LastUsedAt)})
+	}
+	n := len(keys)
+	a.Providers, a.Passkeys = &list, &n
+	return nil
 }
 
 // AsAccount is the account object of a stored user.

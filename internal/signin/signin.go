@@ -209,6 +209,10 @@ type ConsentLackingAnswer struct {
 	Account identity.Account `json:"account"`
 }
 
+// Answer answers a successful sign-in by any method (password, link,
+// provider, passkey): 200 {token, account}, or the 451 guest answer.
+func Answer(w http.ResponseWriter, token string, u *store.User) error { return answer(w, token, u) }
+
 // answer answers a successful sign-in (password, link, ...).
 func answer(w http.ResponseWriter, token string, u *store.User) error {
 	if u.Consent < 1 {

@@ -12,6 +12,8 @@ const (
 	ConfirmSigninLink  = "signinlink"
 	ConfirmEmailChange = "emailchange"
 	ConfirmNewsletter  = "newsletter"
+	ConfirmOAuth       = "oauth-init"       // an OAuth state: provider, language, PKCE verifier, nonce
+	ConfirmPasskey     = "passkey-ceremony" // a WebAuthn ceremony's session data
 )
 
 // Confirmation is a pending, single-use action identified by a random id

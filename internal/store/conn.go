@@ -45,6 +45,8 @@ type Conn interface {
 	Flows() Flows
 	Import() Import
 	Mail() Mail
+	Identities() Identities
+	Passkeys() Passkeys
 }
 
 var (
@@ -188,3 +190,21 @@ func (db *DB) Import() Import { return Import{conn{db, db}} }
 
 // Import is the import's store, inside the transaction.
 func (t *Tx) Import() Import { return Import{conn{t.db, t}} }
+
+// Identities is the store of accounts' links to sign-in providers.
+type Identities struct{ conn }
+
+// Identities is the store of provider links, outside any transaction.
+func (db *DB) Identities() Identities { return Identities{conn{db, db}} }
+
+// Identities is the store of provider links, inside the transaction.
+func (t *Tx) Identities() Identities { return Identities{conn{t.db, t}} }
+
+// Passkeys is the store of WebAuthn passkeys.
+type Passkeys struct{ conn }
+
+// Passkeys is the store of passkeys, outside any transaction.
+func (db *DB) Passkeys() Passkeys { return Passkeys{conn{db, db}} }
+
+// Passkeys is the store of passkeys, inside the transaction.
+func (t *Tx) Passkeys() Passkeys { return Passkeys{conn{t.db, t}} }

@@ -2,61 +2,18 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"bobbin/internal/vault"
 )
 
 // twoReplicas opens the same fresh PostgreSQL database twice, as two
 // replicas would; skipped without BOBBIN_TEST_POSTGRES_URL.
 func twoReplicas(t *testing.T) (a, b *DB) {
 	t.Helper()
-	base := os.Getenv("BOBBIN_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("PostgreSQL test skipped: BOBBIN_TEST_POSTGRES_URL is not set (.ci/run sets it)")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	rb := make([]byte, 6)
-	rand.Read(rb)
-	name := "bobbin_notify_" + hex.EncodeToString(rb)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	v, err := vault.New(strings.Repeat("s", 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	open := func() *DB {
-		db, err := Open(context.Background(), u.String(), v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	a = open()
-	if _, err := a.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return a, open()
+	dbs := openReplicas(t, "postgres", 2)
+	return dbs[0], dbs[1]
 }
 
 // refusedWithin polls a's view of the session until it is refused, and

@@ -2,11 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -21,14 +17,10 @@ import (
 // in production on the other. The PostgreSQL half runs when
 // BOBBIN_TEST_POSTGRES_URL is set (.ci/run sets it).
 func TestSchemasMatchAcrossDialects(t *testing.T) {
-	base := os.Getenv("BOBBIN_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("PostgreSQL half skipped: BOBBIN_TEST_POSTGRES_URL is not set (.ci/run sets it)")
-	}
 	ctx := context.Background()
 	lite := openSQLite(t)
 	liteCols := sqliteColumns(t, lite)
-	pg := openFreshPostgres(t, base)
+	pg := openFreshPostgres(t)
 	if _, err := pg.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -143,32 +135,15 @@ func unionKeys[V any](a, b map[string]V) []string {
 	return out
 }
 
-// openFreshPostgres opens a new, empty database on the server of base
-// (dropped after the test), not yet migrated.
-func openFreshPostgres(t *testing.T, base string) *DB {
+// openFreshPostgres opens a new, empty database (dropped after the test),
+// not yet migrated.
+func openFreshPostgres(t *testing.T) *DB {
 	t.Helper()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "bobbin_schema_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
 	v, err := vault.New(strings.Repeat("s", 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := Open(context.Background(), u.String(), v)
+	db, err := Open(context.Background(), databaseURL(t, "postgres"), v)
 	if err != nil {
 		t.Fatal(err)
 	}
