@@ -197,6 +197,8 @@ type sample struct {
 	peak   int64 // highest VmRSS seen during the run
 	anon   int64 // highest RssAnon seen during the run
 	perRq  time.Duration
+	// pgPerRq is the PostgreSQL server's CPU per request (0: not counted).
+	pgPerRq time.Duration
 }
 
 // measure runs the load against a server and reads its CPU around it.
@@ -206,6 +208,12 @@ func measure(o *options, c *child, conc int, g gen) (sample, error) {
 		return sample{}, err
 	}
 	faults0 := procFaults(c.pid())
+	var pg0 time.Duration
+	if c.pg != nil {
+		if pg0, err = c.pg.cpu(); err != nil {
+			return sample{}, fmt.Errorf("PostgreSQL's CPU: %w", err)
+		}
+	}
 	var peak, anon atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -238,6 +246,13 @@ func measure(o *options, c *child, conc int, g gen) (sample, error) {
 	s := sample{load: res, cpu: after - before, peak: peak.Load(), anon: anon.Load(), faults: procFaults(c.pid()) - faults0}
 	if res.n > 0 {
 		s.perRq = s.cpu / time.Duration(res.n)
+	}
+	if c.pg != nil && res.n > 0 {
+		pg1, err := c.pg.cpu()
+		if err != nil {
+			return sample{}, fmt.Errorf("PostgreSQL's CPU: %w", err)
+		}
+		s.pgPerRq = (pg1 - pg0) / time.Duration(res.n)
 	}
 	return s, nil
 }
@@ -310,6 +325,16 @@ func run(ctx context.Context, o *options) error {
 		return err
 	}
 	defer bobbin.stop()
+	var pg *pgServer
+	if strings.HasPrefix(o.dbURL, "postgres://") || strings.HasPrefix(o.dbURL, "postgresql://") {
+		var why string
+		if pg, why = findPostgres(ctx, o.dbURL); pg != nil {
+			fmt.Fprintf(os.Stderr, "PostgreSQL on this machine, postmaster pid %d: its CPU is counted too\n", pg.postmaster)
+		} else {
+			fmt.Fprintf(os.Stderr, "PostgreSQL's CPU not counted: %s\n", why)
+		}
+	}
+	bobbin.pg = pg
 	time.Sleep(500 * time.Millisecond)
 	idle0, _, _ := procRSS(bobbin.pid())
 	fmt.Fprintf(os.Stderr, "bobbin pid %d ready in %v, idle RSS %s\n", bobbin.pid(), ready0.Round(time.Millisecond), mib(idle0))
@@ -361,6 +386,7 @@ func run(ctx context.Context, o *options) error {
 		conc          int
 		bob, ref      []sample
 		ratios        []float64
+		ratiosPG      []float64       // with PostgreSQL's CPU
 		hashes        []time.Duration // sign-in: one hash, measured beside each round
 		errors, total int
 		firstErr      string
@@ -428,14 +454,17 @@ func run(ctx context.Context, o *options) error {
 				fmt.Fprintf(os.Stderr, "        one hash now: %.1f ms CPU; sign-in ÷ hash %.2f\n", float64(h)/1e6, float64(bob.perRq)/float64(h))
 			} else if ref.perRq > 0 {
 				r.ratios = append(r.ratios, float64(bob.perRq)/float64(ref.perRq))
+				if pg != nil {
+					r.ratiosPG = append(r.ratiosPG, float64(bob.perRq+bob.pgPerRq)/float64(ref.perRq))
+				}
 			}
 			r.errors += bob.load.errors
 			r.total += bob.load.n
 			if r.firstErr == "" {
 				r.firstErr = bob.load.firstErr
 			}
-			fmt.Fprintf(os.Stderr, "round %d %-16s %8.0f req/s  %7.1f µs/req  (bare %5.1f µs/req)  ratio %.2f  errors %d  page faults/req %.1f\n",
-				round, r.c.name, bob.load.rps(), us(bob.perRq), us(ref.perRq), float64(bob.perRq)/float64(max(ref.perRq, 1)), bob.load.errors,
+			fmt.Fprintf(os.Stderr, "round %d %-16s %8.0f req/s  %7.1f µs/req  (bare %5.1f µs/req)  ratio %.2f%s  errors %d  page faults/req %.1f\n",
+				round, r.c.name, bob.load.rps(), us(bob.perRq), us(ref.perRq), float64(bob.perRq)/float64(max(ref.perRq, 1)), pgNote(bob, ref), bob.load.errors,
 				float64(bob.faults)/float64(max(bob.load.n, 1)))
 		}
 	}
@@ -475,11 +504,15 @@ func run(ctx context.Context, o *options) error {
 	fmt.Printf("Bobbin benchmark — %s, %d CPUs, GOMAXPROCS of the servers: default\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU())
 	fmt.Printf("rounds %d × %v per run, %d connections (sign-in: %d), %d users, data dir %s\n\n",
 		o.rounds, o.duration, o.concurrency, o.signinConc, len(e.users), map[bool]string{true: o.dataDir, false: "fresh"}[o.dataDir != ""])
-	fmt.Println("| case | req/s | p50 | p99 | server CPU/req | bare CPU/req | ÷ bare | target | peak RSS (own memory) | errors |")
-	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+	pgHead, pgRule := "", ""
+	if pg != nil {
+		pgHead, pgRule = " PostgreSQL CPU/req | ÷ bare with PostgreSQL's CPU |", " ---: | ---: |"
+	}
+	fmt.Println("| case | req/s | p50 | p99 | server CPU/req | bare CPU/req | ÷ bare |" + pgHead + " target | peak RSS (own memory) | errors |")
+	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + pgRule + " --- | ---: | ---: |")
 	for _, r := range results {
 		if r.skipped != "" {
-			fmt.Printf("| %s | %s | | | | | | | | |\n", r.c.label, r.skipped)
+			fmt.Printf("| %s | %s | | | | | |%s | | |\n", r.c.label, r.skipped, map[bool]string{true: " | |", false: ""}[pg != nil])
 			continue
 		}
 		var rps []float64
@@ -502,6 +535,17 @@ func run(ctx context.Context, o *options) error {
 			target = verdict(f <= 1.15, "≤ 1.15 × hash")
 		case r.c.target > 0:
 			target = verdict(median(r.ratios) <= r.c.target, fmt.Sprintf("≤ %g", r.c.target))
+		}
+		if pg != nil {
+			var pgc []time.Duration
+			for i := range r.bob {
+				pgc = append(pgc, r.bob[i].pgPerRq)
+			}
+			withPG := "—"
+			if len(r.ratiosPG) > 0 {
+				withPG = fmt.Sprintf("%.2f", median(r.ratiosPG))
+			}
+			ratio += fmt.Sprintf(" | %.1f µs | %s", us(median(pgc)), withPG)
 		}
 		conc := ""
 		if r.conc != o.concurrency {
@@ -528,6 +572,14 @@ func run(ctx context.Context, o *options) error {
 		}
 	}
 	return nil
+}
+
+// pgNote is the progress line's ratio with PostgreSQL's CPU, when counted.
+func pgNote(bob, ref sample) string {
+	if bob.pgPerRq == 0 || ref.perRq == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (with PostgreSQL %.2f)", float64(bob.perRq+bob.pgPerRq)/float64(ref.perRq))
 }
 
 func verdict(ok bool, target string) string {
@@ -564,7 +616,7 @@ func measureTLS(ctx context.Context, o *options, bin, dataDir, tmp string, plain
 	if err := tlsCert(filepath.Join(tmp, "tls")); err != nil {
 		return "", err
 	}
-	secure, _, err := startBobbinWith(ctx, o, bin, dataDir, filepath.Join(tmp, "tls"))
+	secure, err := startBobbinTLS(ctx, o, bin, dataDir, filepath.Join(tmp, "tls"))
 	if err != nil {
 		return "", fmt.Errorf("starting the HTTPS bobbin: %w", err)
 	}

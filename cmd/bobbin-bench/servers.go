@@ -62,6 +62,7 @@ type child struct {
 	addr   string // host:port
 	procID int
 	halt   func() error
+	pg     *pgServer // Bobbin on a PostgreSQL of this machine: its CPU is counted too
 }
 
 func (c *child) pid() int { return c.procID }
@@ -143,13 +144,6 @@ func bobbinEnv(o *options, dataDir string) []string {
 // startBobbin starts the binary on dataDir and waits for /ready; it returns
 // the time from exec to the first 200 of /ready.
 func startBobbin(ctx context.Context, o *options, bin, dataDir string) (*child, time.Duration, error) {
-	return startBobbinWith(ctx, o, bin, dataDir, "")
-}
-
-// startBobbinWith starts the binary; with tlsDir, it serves HTTPS with the
-// certificate files written there (tlsCert), and /ready is asked over TLS
-// by the bench's own client (internal/proc speaks plain HTTP only).
-func startBobbinWith(ctx context.Context, o *options, bin, dataDir, tlsDir string) (*child, time.Duration, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, 0, err
 	}
@@ -158,60 +152,29 @@ func startBobbinWith(ctx context.Context, o *options, bin, dataDir, tlsDir strin
 		return nil, 0, err
 	}
 	defer logf.Close() // the child holds its own descriptor
-	if tlsDir == "" {
-		p, err := proc.Start(ctx, proc.Options{Bin: bin, Env: bobbinEnv(o, dataDir), Output: logf})
-		if err != nil {
-			return nil, 0, fmt.Errorf("%w; see %s", err, logf.Name())
-		}
-		c := &child{name: "bobbin", addr: p.Addr, procID: p.Pid(), halt: func() error { return p.Stop(15 * time.Second) }}
-		return c, p.Ready, nil
-	}
-	port, err := proc.FreePort()
+	p, err := proc.Start(ctx, proc.Options{Bin: bin, Env: bobbinEnv(o, dataDir), Output: logf})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("%w; see %s", err, logf.Name())
 	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(bobbinEnv(o, dataDir), "BACKEND_HOST=127.0.0.1", "BACKEND_PORT="+strconv.Itoa(port),
-		"BACKEND_TLS_CERT="+filepath.Join(tlsDir, "cert.pem"), "BACKEND_TLS_KEY="+filepath.Join(tlsDir, "key.pem"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, 0, err
+	c := &child{name: "bobbin", addr: p.Addr, procID: p.Pid(), halt: func() error { return p.Stop(15 * time.Second) }}
+	return c, p.Ready, nil
+}
+
+// startBobbinTLS starts a second Bobbin on dataDir serving HTTPS with the
+// certificate files in tlsDir (written by tlsCert); its addr carries
+// tlsPrefix, so the load generator speaks TLS to it.
+func startBobbinTLS(ctx context.Context, o *options, bin, dataDir, tlsDir string) (*child, error) {
+	logf, err := os.OpenFile(filepath.Join(dataDir, "bench-bobbin-tls.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	halt := func() error {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			return errors.New("bobbin did not stop within 15 s; killed")
-		}
+	defer logf.Close()
+	env := append(bobbinEnv(o, dataDir), "BACKEND_TLS_CERT="+filepath.Join(tlsDir, "cert.pem"), "BACKEND_TLS_KEY="+filepath.Join(tlsDir, "key.pem"))
+	p, err := proc.Start(ctx, proc.Options{Bin: bin, Env: env, Output: logf, TLS: benchTLS})
+	if err != nil {
+		return nil, fmt.Errorf("%w; see %s", err, logf.Name())
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	c := &child{name: "bobbin", addr: tlsPrefix + addr, procID: cmd.Process.Pid, halt: halt}
-	probe := &client{addr: c.addr}
-	defer probe.close()
-	req := buildRequest(addr, "GET", "/ready", "", nil)
-	for {
-		if status, err := probe.do(req); err == nil && status == 200 {
-			return c, time.Since(start), nil
-		}
-		select {
-		case err := <-done:
-			return nil, 0, fmt.Errorf("bobbin exited before ready (%v); see %s", err, logf.Name())
-		case <-ctx.Done():
-			cmd.Process.Kill()
-			return nil, 0, ctx.Err()
-		case <-time.After(2 * time.Millisecond):
-		}
-		if time.Since(start) > 60*time.Second {
-			cmd.Process.Kill()
-			return nil, 0, errors.New("bobbin not ready after 60 s")
-		}
-	}
+	return &child{name: "bobbin-tls", addr: tlsPrefix + p.Addr, procID: p.Pid(), halt: func() error { return p.Stop(15 * time.Second) }}, nil
 }
 
 // tlsCert writes a self-signed ECDSA certificate for 127.0.0.1 into dir

@@ -212,10 +212,14 @@ flag wins. The flags below are the settings; every command takes them.`,
 	root.AddCommand(userCommands(getenv, stdout, stderr))
 	root.AddCommand(mailCommands(getenv, stdout, stderr))
 	root.AddCommand(&cobra.Command{
-		Use:   "import freesewing --from FILE --enc-key KEY [--jwt-secret S] [--dry-run]",
+		Use:   "import freesewing --from FILE --enc-key KEY [--enc-key-file F] [--jwt-secret S] [--dry-run] [settings]",
 		Short: "Move a FreeSewing v3 database in (docs/import.md)",
-		// The import reads its own flags (upstream's key, the file) and
-		// passes the rest to the settings (import.go).
+		Long: `Move a FreeSewing v3 database in (docs/import.md). --enc-key here is
+upstream's key; Bobbin's own comes from BACKEND_ENC_KEY or the data dir.
+Flags: --from, --enc-key, --enc-key-file, --jwt-secret, --jwt-secret-file,
+--jwt-issuer, --jwt-audience, --jwt-max-age, --progress, --dry-run; any
+other flag is a Bobbin setting.`,
+		// Its flags are its own (--enc-key is upstream's): import.go parses them.
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			args = positional(args)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -255,5 +257,29 @@ func TestMigrateReportsLookAlikeUsernames(t *testing.T) {
 		if !strings.Contains(out, want) || strings.Count(out, "look-alike usernames") != 1 || strings.Contains(out, "jane") {
 			t.Fatalf("round %d:\n%s\nwant a line %q", round, out, want)
 		}
+	}
+}
+
+// A PostgreSQL that cannot be used as the URL says (here sslmode=require
+// against the test server, which has no TLS) stops the start with one
+// line naming BACKEND_DB_URL.
+func TestUnusableDatabaseURLIsOneLine(t *testing.T) {
+	base := os.Getenv("BOBBIN_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("PostgreSQL test skipped: BOBBIN_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("sslmode", "require")
+	u.RawQuery = q.Encode()
+	_, err = runCmd(t, map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_DB_URL": u.String(), "BACKEND_LOG_FORMAT": "json"}, "migrate")
+	if err == nil {
+		t.Skip("the test server accepts TLS: nothing to refuse")
+	}
+	if msg := err.Error(); !strings.Contains(msg, "BACKEND_DB_URL") || strings.Contains(msg, "\n") {
+		t.Fatalf("got %q: want one line naming BACKEND_DB_URL", msg)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"bobbin/internal/activity"
@@ -66,8 +67,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opt Options)
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DBURL, v)
+	db, err := store.OpenWith(ctx, cfg.DBURL, v, store.Options{MaxConns: cfg.DBPool, StatementTimeout: cfg.DBStatementTimeout})
 	if err != nil {
+		if cfg.IsPostgres() {
+			// Name the setting to fix, on one line (pgx's messages hold no password).
+			one := strings.Join(strings.Fields(err.Error()), " ")
+			return nil, &config.Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: errors.New(one)}
+		}
 		return nil, err
 	}
 	if _, err := db.Migrate(ctx); err != nil {

@@ -76,6 +76,7 @@ type Config struct {
 
 	Site   // site.go
 	Signin // signin.go
+	DB     // db.go
 
 	// Set by EnsureSecrets when a secret was generated rather than given.
 	GeneratedKey bool
@@ -111,7 +112,7 @@ type setting struct {
 }
 
 func settings() []setting {
-	return append(append(coreSettings(), siteSettings()...), signinSettings()...)
+	return append(append(append(coreSettings(), siteSettings()...), signinSettings()...), dbSettings()...)
 }
 
 func coreSettings() []setting {
@@ -548,8 +549,8 @@ func (c *Config) finish(getenv func(string) string) error {
 		return &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: errors.New("must start with sqlite: or postgres://")}
 	}
 	if c.IsPostgres() {
-		if _, err := url.Parse(c.DBURL); err != nil {
-			return &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: errors.New("is not a valid URL")}
+		if err := checkPostgresURL(c.DBURL); err != nil {
+			return &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: err}
 		}
 	}
 	if c.Production() && c.EnableTests {

@@ -7,6 +7,7 @@ package proc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -59,6 +60,9 @@ type Options struct {
 	Output io.Writer // stdout and stderr of the child; nil discards
 	// ReadyTimeout bounds the wait for /ready (default 60 s).
 	ReadyTimeout time.Duration
+	// TLS, when set, is the client configuration to ask /ready over HTTPS
+	// (a child serving BACKEND_TLS_CERT); URL is then https://.
+	TLS *tls.Config
 }
 
 // Proc is a running bobbin.
@@ -102,6 +106,9 @@ func Start(ctx context.Context, o Options) (*Proc, error) {
 	}
 	p := &Proc{Cmd: cmd, Addr: "127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{})}
 	p.URL = "http://" + p.Addr
+	if o.TLS != nil {
+		p.URL = "https://" + p.Addr
+	}
 	go func() {
 		err := cmd.Wait()
 		p.mu.Lock()
@@ -116,6 +123,9 @@ func Start(ctx context.Context, o Options) (*Proc, error) {
 	timeout := time.NewTimer(limit)
 	defer timeout.Stop()
 	client := &http.Client{Timeout: 5 * time.Second}
+	if o.TLS != nil {
+		client.Transport = &http.Transport{TLSClientConfig: o.TLS}
+	}
 	defer client.CloseIdleConnections()
 	for {
 		if ready(ctx, client, p.URL+"/ready") {

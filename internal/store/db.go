@@ -21,8 +21,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
-	_ "modernc.org/sqlite"             // SQLite driver "sqlite", pure Go
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"           // SQLite driver "sqlite", pure Go
 
 	"bobbin/internal/vault"
 )
@@ -81,8 +83,52 @@ type stmtKey struct {
 	query string
 }
 
-// Open connects to url ("sqlite:<path>" or "postgres://...").
+// Options tune how a PostgreSQL database is used; SQLite ignores them.
+// The zero value is the default.
+type Options struct {
+	// MaxConns bounds the pool's open connections (0: 4 per CPU, at
+	// least 8). The revocation listener holds one more.
+	MaxConns int
+	// StatementTimeout is set as statement_timeout on every pooled
+	// connection, unless the URL sets its own (0: the server's setting).
+	StatementTimeout time.Duration
+}
+
+// Open connects to url ("sqlite:<path>" or "postgres://...") with the
+// default Options.
 func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
+	return OpenWith(ctx, url, v, Options{})
+}
+
+// ErrBadURL marks a PostgreSQL URL that pgx cannot use (a bad sslmode, a
+// bad port): the operator's mistake, not an outage.
+var ErrBadURL = errors.New("the database URL cannot be used")
+
+// pgConfig parses a PostgreSQL URL the way every connection will be made,
+// so that a bad one fails at start with a message that holds no password.
+func pgConfig(url string, o Options) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		msg := err.Error()
+		var pe *pgconn.ParseConfigError
+		if errors.As(err, &pe) {
+			// "cannot parse `<the URL>`: why": keep only the why.
+			if i := strings.LastIndex(msg, "`: "); i >= 0 {
+				msg = msg[i+3:]
+			} else {
+				msg = "cannot be parsed"
+			}
+		}
+		return nil, fmt.Errorf("%w: %s", ErrBadURL, msg)
+	}
+	if _, set := cfg.RuntimeParams["statement_timeout"]; !set && o.StatementTimeout > 0 {
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(1, o.StatementTimeout.Milliseconds()), 10)
+	}
+	return cfg, nil
+}
+
+// OpenWith is Open with Options.
+func OpenWith(ctx context.Context, url string, v *vault.Vault, o Options) (*DB, error) {
 	db := &DB{v: v, stmts: map[stmtKey]*sql.Stmt{}, want: map[string]bool{}}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
@@ -129,12 +175,17 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 		}
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db.dialect = Postgres
-		p, err := sql.Open("pgx", url)
+		cfg, err := pgConfig(url, o)
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
-		p.SetMaxOpenConns(max(8, runtime.NumCPU()*4))
-		p.SetMaxIdleConns(max(8, runtime.NumCPU()*4))
+		p := stdlib.OpenDB(*cfg)
+		n := o.MaxConns
+		if n <= 0 {
+			n = max(8, runtime.NumCPU()*4)
+		}
+		p.SetMaxOpenConns(n)
+		p.SetMaxIdleConns(n)
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = p, p
 		// The principal cache, kept across replicas by LISTEN/NOTIFY.

@@ -25,6 +25,10 @@ import (
 
 const revokeChannel = "bobbin_revoke"
 
+// ListenerName is the application_name of each replica's LISTEN
+// connection, as pg_stat_activity shows it.
+const ListenerName = "bobbin revocation listener"
+
 // heartbeat bounds how long a silently dead listening connection can go
 // unnoticed: with no notification for this long, the listener pings.
 const heartbeat = time.Second
@@ -115,8 +119,15 @@ func (l *listener) run(ctx context.Context) {
 // listen connects, LISTENs and applies notifications until the
 // connection fails or ctx ends.
 func (l *listener) listen(ctx context.Context) error {
+	cfg, err := pgx.ParseConfig(l.url)
+	if err != nil {
+		return err
+	}
+	// Named, so that an operator (or a test) finds it in pg_stat_activity
+	// whatever it last ran (a heartbeat ping replaces the LISTEN there).
+	cfg.RuntimeParams["application_name"] = ListenerName
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	conn, err := pgx.Connect(cctx, l.url)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()
 	if err != nil {
 		return err

@@ -14,7 +14,8 @@ import (
 // request now, though the request itself is fine: SQLite's disk is full,
 // its file is read-only or moved, an I/O error; PostgreSQL is restarting,
 // shutting down, in recovery, read-only, out of disk, or the connection
-// failed. The API answers these 503 with Retry-After, never 500.
+// failed, or a statement ran past statement_timeout. The API answers
+// these 503 with Retry-After, never 500.
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
@@ -36,7 +37,9 @@ func Unavailable(err error) bool {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
 			strings.HasPrefix(pe.Code, "53"),  // insufficient resources (disk full, out of memory, too many connections)
 			strings.HasPrefix(pe.Code, "57P"), // operator intervention: shutdown, crash, cannot connect now
-			pe.Code == "25006":                // read-only transaction (a standby, or default_transaction_read_only)
+			pe.Code == "25006",                // read-only transaction (a standby, or default_transaction_read_only)
+			pe.Code == "57014":                // query canceled: statement_timeout (BACKEND_DB_STATEMENT_TIMEOUT) ran out
+
 			return true
 		}
 		return false

@@ -23,6 +23,7 @@ func TestUnavailable(t *testing.T) {
 		{&pgconn.PgError{Code: "08006"}, true},  // connection failure
 		{&pgconn.PgError{Code: "53100"}, true},  // disk full
 		{&pgconn.PgError{Code: "25006"}, true},  // read-only transaction
+		{&pgconn.PgError{Code: "57014"}, true},  // statement_timeout ran out
 		{&pgconn.PgError{Code: "23505"}, false}, // unique violation: the request's fault
 		{&pgconn.PgError{Code: "42601"}, false}, // syntax error: ours
 	} {
