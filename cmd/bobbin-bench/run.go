@@ -94,6 +94,7 @@ func cases() []benchCase {
 			return func(int, int) *request { return rs[int(next.Add(1))%len(rs)] }
 		}},
 		{name: "set-read-key", label: "GET /sets/{id}/key", target: 3, needSets: true, make: get("/sets/{id}/key", true)},
+		{name: "set-list-jwt", label: "GET /sets/jwt, a list of 20", target: 6, needSets: true, make: listOf20},
 		{name: "set-create-jwt", label: "POST /sets/jwt", target: 8, needSets: true, make: func(e *env) gen {
 			return perUser(e, func(u *benchUser) *request {
 				return &request{buildRequest(e.host, "POST", "/sets/jwt", u.bearer(), mustJSON(setBody(1))), ok201}
@@ -653,4 +654,18 @@ func measureTLS(ctx context.Context, o *options, bin, dataDir, tmp string, plain
 	}
 	return fmt.Sprintf("- GET /account/key over HTTPS (TLS 1.3, HTTP/1.1 kept alive, a second Bobbin on the same data dir): %.1f µs CPU/req against %.1f µs over plain HTTP, ratio %.2f %s; errors %d",
 		us(median(tcpu)), us(median(pcpu)), median(ratios), verdict(median(ratios) <= 1.3, "≤ 1.3"), errs), nil
+}
+
+// listOf20 gives the first user 20 sets (it has one) and lists them.
+func listOf20(e *env) gen {
+	u, a := e.users[0], newAPI(e.host)
+	for n := 1; n < 20; n++ {
+		id := u.setID
+		if err := a.makeSet(u, n); err != nil {
+			panic(fmt.Sprintf("set-list-jwt: making set %d: %v", n, err))
+		}
+		u.setID = id // the other cases read and update the first set
+	}
+	req := &request{buildRequest(e.host, "GET", "/sets/jwt", u.bearer(), nil), ok200}
+	return func(int, int) *request { return req }
 }

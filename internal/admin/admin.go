@@ -52,7 +52,7 @@ const ImpersonationTTL = time.Hour
 // AdminSearchRequest is the body of POST /admin/search/users. q is a
 // string, or a number for an id.
 type AdminSearchRequest struct {
-	Q json.RawMessage `json:"q"`
+	Q json.RawMessage `json:"q" required:"true" doc:"A username part, an exact email or an id" example:"\"joost\""`
 }
 
 // AdminUserPatch is the body of PATCH /admin/user/{id}. Absent fields are

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"strconv"
-
 	"bobbin/internal/identity"
 	"bobbin/internal/store"
 )
@@ -16,5 +14,3 @@ type (
 )
 
 func asAccount(u *store.User) Account { return identity.AsAccount(u) }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -43,10 +43,10 @@ const maxName = 200
 
 // APIKey is the apikey object of api.md; Secret only in the create answer.
 type APIKey struct {
-	Key       string      `json:"key"`
-	Secret    string      `json:"secret,omitempty"`
+	Key       string      `json:"key" doc:"The key id: the user part of HTTP Basic" example:"0b5f2a5e-3c2d-4f7a-9a53-2f8f0b1c7d11"`
+	Secret    string      `json:"secret,omitempty" doc:"The secret: the password part of HTTP Basic; shown once, in the create answer"`
 	Name      string      `json:"name"`
-	Level     int         `json:"level"`
+	Level     int         `json:"level" enum:"Level"`
 	ExpiresAt httpx.Stamp `json:"expiresAt"`
 	CreatedAt httpx.Stamp `json:"createdAt"`
 	UserID    int64       `json:"userId"`
@@ -63,9 +63,9 @@ func AsAPIKey(k *store.APIKey) APIKey {
 // APIKeyRequest is the body of POST /apikeys. Level and expiresIn take a
 // number or a numeric string, as upstream did.
 type APIKeyRequest struct {
-	Name      string          `json:"name"`
-	Level     json.RawMessage `json:"level"`
-	ExpiresIn json.RawMessage `json:"expiresIn"`
+	Name      string          `json:"name" required:"true" doc:"A name to tell keys apart" example:"My script"`
+	Level     json.RawMessage `json:"level" required:"true" enum:"Level" doc:"The key's level, at most the role's; a number or a numeric string"`
+	ExpiresIn json.RawMessage `json:"expiresIn" required:"true" doc:"Lifetime in seconds; a number or a numeric string" example:"2592000"`
 }
 
 // APIKeyResponse is {result, apikey}.

@@ -321,7 +321,7 @@ func (h *CuratedSets) Delete(ctx context.Context, in *httpx.In[httpx.None]) erro
 
 // CuratedCloneRequest is the body of POST /curated-sets/{id}/clone.
 type CuratedCloneRequest struct {
-	Language string `json:"language"`
+	Language string `json:"language" required:"true" enum:"Language" doc:"The language of the name and notes the copy takes"`
 }
 
 // Clone is POST /curated-sets/{id}/clone: a private regular set in the

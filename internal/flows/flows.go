@@ -195,7 +195,7 @@ func (h *Handlers) submit(ctx context.Context, it *store.FlowItem, labels []stri
 // LanguageRequest is the body of the translator invite and the language
 // suggestion (any other fields of a suggestion are passed on as they are).
 type LanguageRequest struct {
-	Language *string `json:"language"`
+	Language *string `json:"language" required:"true"`
 }
 
 // TranslatorInvite is POST /flows/translator-invite: mails the caller how
@@ -238,9 +238,9 @@ func (h *Handlers) LanguageSuggestion(ctx context.Context, in *httpx.In[Language
 
 // PostRequest is the body of POST /flows/pr/{type}.
 type PostRequest struct {
-	Markdown *string `json:"markdown"`
-	Slug     *string `json:"slug"`
-	Language *string `json:"language"`
+	Markdown *string `json:"markdown" required:"true"`
+	Slug     *string `json:"slug" required:"true" example:"my-first-shirt"`
+	Language *string `json:"language" required:"true" example:"en"`
 }
 
 // PostResponse is 201 {result, branch, file, pr}: what upstream's pull

@@ -27,6 +27,9 @@ func (h Handler) Serve(w http.ResponseWriter, r *http.Request) error {
 // OptionalBody lets the body be empty (decoded as the zero request).
 func (h Handler) OptionalBody() Handler { h.optional = true; return h }
 
+// Optional reports whether the body may be empty (for the description).
+func (h Handler) Optional() bool { return h.optional }
+
 // In is a decoded request: its body, the body's raw top-level fields (to
 // tell an absent field from a null one) and the request itself (path
 // values, headers, the caller in its context).

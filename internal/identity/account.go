@@ -58,19 +58,19 @@ func (h *Accounts) Get(ctx context.Context, in *httpx.In[httpx.None]) (AccountRe
 // AccountPatch is the body of PATCH /account. Absent fields are left alone.
 type AccountPatch struct {
 	Bio             *string        `json:"bio"`
-	Consent         *int           `json:"consent"`
-	Control         *int           `json:"control"`
+	Consent         *int           `json:"consent" enum:"0,1,2,3"`
+	Control         *int           `json:"control" enum:"1,2,3,4,5" doc:"How much of the site's controls to show"`
 	Compare         *bool          `json:"compare"`
 	Imperial        *bool          `json:"imperial"`
 	Newsletter      *bool          `json:"newsletter"`
-	Language        *string        `json:"language"`
+	Language        *string        `json:"language" enum:"Language"`
 	Data            map[string]any `json:"data"`
 	Username        *string        `json:"username"`
-	Password        *string        `json:"password"`
+	Password        *string        `json:"password" doc:"A new password; currentPassword is required with it"`
 	CurrentPassword *string        `json:"currentPassword"`
-	Img             *string        `json:"img"`
+	Img             *string        `json:"img" doc:"A data: URI of a PNG, JPEG or WebP image"`
 	Email           *string        `json:"email"`
-	Confirm         *string        `json:"confirm"`
+	Confirm         *string        `json:"confirm" enum:"emailchange" doc:"With confirmation and check: completes an email change"`
 	Confirmation    *string        `json:"confirmation"`
 	Check           *string        `json:"check"`
 	httpx.Test

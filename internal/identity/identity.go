@@ -59,7 +59,7 @@ type Deps struct {
 // secret or scratch codes.
 type Account struct {
 	ID         int64          `json:"id"`
-	Username   string         `json:"username"`
+	Username   string         `json:"username" example:"joost"`
 	LUsername  string         `json:"lusername"`
 	Email      string         `json:"email"`
 	Bio        string         `json:"bio"`
@@ -68,9 +68,9 @@ type Account struct {
 	Compare    bool           `json:"compare"`
 	Imperial   bool           `json:"imperial"`
 	Newsletter bool           `json:"newsletter"`
-	Language   string         `json:"language"`
-	Role       string         `json:"role"`
-	Status     int            `json:"status"`
+	Language   string         `json:"language" enum:"Language"`
+	Role       string         `json:"role" enum:"Role"`
+	Status     int            `json:"status" enum:"Status"`
 	Patron     int            `json:"patron"`
 	MFAEnabled bool           `json:"mfaEnabled"`
 	Img        string         `json:"img"`

@@ -16,7 +16,7 @@ import (
 
 // ConsentRequest is the body of PATCH /consent/jwt.
 type ConsentRequest struct {
-	Consent *int `json:"consent"`
+	Consent *int `json:"consent" required:"true" enum:"0,1,2"`
 }
 
 // ConsentProblem is what a consent change refuses for the caller: a guest
@@ -162,7 +162,7 @@ type PublicProfile struct {
 	Username string `json:"username"`
 	Bio      string `json:"bio"`
 	Img      string `json:"img"`
-	Role     string `json:"role"`
+	Role     string `json:"role" enum:"Role"`
 	Patron   int    `json:"patron"`
 }
 

@@ -21,9 +21,9 @@ func New(d Deps) *Accounts { return &Accounts{d} }
 
 // SignupRequest is the body of POST /signup.
 type SignupRequest struct {
-	Email    string `json:"email"`
-	Language string `json:"language"`
-	Role     string `json:"role"` // honoured in test mode only
+	Email    string `json:"email" required:"true" example:"joost@example.org"`
+	Language string `json:"language" required:"true" enum:"Language"`
+	Role     string `json:"role" enum:"Role" doc:"Honoured in test mode only"` // honoured in test mode only
 	httpx.Test
 }
 
@@ -131,7 +131,7 @@ func usernameOf(u *store.User) string {
 
 // ConfirmSignupRequest is the body of POST /confirm/signup/{id}.
 type ConfirmSignupRequest struct {
-	Consent *int `json:"consent"`
+	Consent *int `json:"consent" required:"true" enum:"1,2,3" doc:"The consent given (1 to 3); without it the answer is consentRequired"`
 }
 
 // ConfirmSignup is POST /confirm/signup/{id}: it activates the account,

@@ -46,8 +46,8 @@ type Deps struct {
 
 // SubscribeRequest is the body of POST /subscriber.
 type SubscribeRequest struct {
-	Email    string `json:"email"`
-	Language string `json:"language"`
+	Email    string `json:"email" required:"true" example:"joost@example.org"`
+	Language string `json:"language" required:"true" enum:"Language"`
 	httpx.Test
 }
 
@@ -70,7 +70,7 @@ type Subscriber struct {
 	ID        string      `json:"id"`
 	Email     string      `json:"email"`
 	EHash     string      `json:"ehash"`
-	Language  string      `json:"language"`
+	Language  string      `json:"language" enum:"Language"`
 	Active    bool        `json:"active"`
 	CreatedAt httpx.Stamp `json:"createdAt"`
 	UpdatedAt httpx.Stamp `json:"updatedAt"`

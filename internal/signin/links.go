@@ -17,7 +17,7 @@ import (
 // SigninLinkRequest is the body of POST /signinlink. Username may be the
 // username, the email or the numeric id, as for POST /signin.
 type SigninLinkRequest struct {
-	Username string `json:"username"`
+	Username string `json:"username" required:"true" doc:"Username or email" example:"joost@example.org"`
 	httpx.Test
 }
 

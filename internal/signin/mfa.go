@@ -71,9 +71,9 @@ func VerifyMFA(u *store.User, code string, now time.Time, v *vault.Vault) (bool,
 //   - {mfa:false, password, token}: turn MFA off; needs the password and a
 //     code (TOTP or scratch).
 type MFARequest struct {
-	MFA      *bool  `json:"mfa"`
+	MFA      *bool  `json:"mfa" required:"true" doc:"true starts (without secret and token) or confirms (with them) MFA; false turns it off (with password and token)"`
 	Secret   string `json:"secret,omitempty"`
-	Token    string `json:"token,omitempty"`
+	Token    string `json:"token,omitempty" doc:"A current TOTP code" example:"123456"`
 	Password string `json:"password,omitempty"`
 }
 

@@ -86,9 +86,9 @@ func New(d Deps) *Signin { return &Signin{d} }
 // SigninRequest is the body of POST /signin. Username may be the username
 // (any case), the email (any case) or the numeric id.
 type SigninRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Token    string `json:"token"` // MFA code, when MFA is on
+	Username string `json:"username" required:"true" doc:"Username or email" example:"joost"`
+	Password string `json:"password" required:"true" example:"correct horse battery staple"`
+	Token    string `json:"token" doc:"The MFA code, when MFA is on" example:"123456"` // MFA code, when MFA is on
 }
 
 // AccountKey is the throttle key of a sign-in: the account when it is

@@ -15,28 +15,36 @@ type KeyActivity struct {
 }
 
 // FlushActivity adds the counters in one transaction. Rows deleted in the
-// meantime are skipped silently.
+// meantime are skipped silently. Counters revoke nothing: the cached users
+// and keys are counted in place once the commit is done (cache.go), and
+// other replicas are told which to read again.
 func (st Activity) Flush(ctx context.Context, users map[int64]UserActivity, keys map[string]KeyActivity) error {
 	db := st.db
 	if len(users) == 0 && len(keys) == 0 {
 		return nil
 	}
-	return db.Write(ctx, func(tx *Tx) error {
+	if db.cache != nil {
+		db.cache.startFlush()
+	}
+	err := db.Write(ctx, func(tx *Tx) error {
 		for id, a := range users {
 			if _, err := tx.exec(ctx, sqlFlushUser, a.JWTCalls, a.KeyCalls, a.LastSeen, a.LastSeen, id); err != nil {
 				return err
 			}
-			// Counters only, but a cached user shows them: refresh it.
-			tx.Activity().revokeUser(id)
+			tx.pend.remote = append(tx.pend.remote, userStripe(id))
 		}
 		for id, a := range keys {
-			// Cached keys hold no counters: nothing to invalidate.
 			if _, err := tx.exec(ctx, sqlFlushKey, a.Calls, a.LastSeen, a.LastSeen, id); err != nil {
 				return err
 			}
+			tx.pend.remote = append(tx.pend.remote, credStripe(id))
 		}
 		return nil
 	})
+	if db.cache != nil {
+		db.cache.counted(err == nil, users, keys)
+	}
+	return err
 }
 
 var (

@@ -46,9 +46,18 @@ func (st Keys) Create(ctx context.Context, k *APIKey) error {
 	return mapErr(err)
 }
 
-// KeyByID reads one key.
+// KeyByID reads one key. Outside a transaction it is answered from the
+// principal cache when fresh (cache.go).
 func (st Keys) ByID(ctx context.Context, id string) (*APIKey, error) {
 	db, q := st.db, st.q
+	if d, ok := q.(*DB); ok && d == db && db.cache != nil {
+		e, err := db.cache.key(ctx, db, id)
+		if err != nil {
+			return nil, err
+		}
+		return &APIKey{ID: id, UserID: e.userID, Name: e.name, Level: e.level, SecretHash: e.secretHash, ExpiresAt: e.expiresAt,
+			CreatedAt: e.createdAt, LastSeen: e.lastSeen, Calls: e.calls}, nil
+	}
 	return (Keys{conn{db, db}}).scan(q.queryRow(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE id = ?", id))
 }
 

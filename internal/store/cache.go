@@ -31,10 +31,21 @@ import (
 //     every revoking commit notifies the other replicas (notify.go); a
 //     replica that is not listening treats its whole cache as stale.
 //
+// Counters (calls, last seen) are not revocations: the activity flush
+// never bumps a generation here. Once its commit is done it adds what it
+// wrote to the cached users and keys in place (counted), so an account or
+// whoami answer shows the flushed counters without a database read and the
+// flush does not empty the cache of everyone active. A read that overlaps
+// a flush is not cached (it may or may not include the flush). A flush by
+// another process on the same file bumps word [0] of the map; seeing that
+// word move makes every cached counter stale (counterEpoch). On
+// PostgreSQL a flush notifies the other replicas of the users' and keys'
+// stripes, which they bump as for a revocation.
+//
 // Edits made with a SQL tool behind Bobbin's back are not seen by a running
 // server until it restarts; use `bobbin user ...` for live changes.
 
-// Layout of the generation words: [0] reserved, [1] global, then stripes.
+// Layout of the generation words: [0] counter flushes, [1] global, then stripes.
 const (
 	gensStripes = 1 << 13
 	gensWords   = 2 + gensStripes
@@ -53,6 +64,7 @@ type gens struct {
 	words []atomic.Uint64
 }
 
+func (g *gens) flushes() *atomic.Uint64        { return &g.words[0] }
 func (g *gens) global() *atomic.Uint64         { return &g.words[1] }
 func (g *gens) stripe(h uint64) *atomic.Uint64 { return &g.words[2+h%gensStripes] }
 
@@ -80,8 +92,9 @@ func mix64(x uint64) uint64 { // splitmix64 finalizer
 type stamp struct{ global, stripe uint64 }
 
 type userEntry struct {
-	u  *User // never handed out: callers get a copy
-	st stamp
+	u   *User // never handed out: callers get a copy; counted replaces it
+	st  stamp
+	cep uint64 // counter epoch
 }
 
 type sessEntry struct {
@@ -94,7 +107,12 @@ type keyEntry struct {
 	level      int
 	secretHash []byte
 	expiresAt  int64
+	name       string // decrypted once; the entry lives only in memory
+	createdAt  int64
+	lastSeen   int64
+	calls      int64
 	st         stamp
+	cep        uint64 // counter epoch
 }
 
 type authCache struct {
@@ -104,10 +122,89 @@ type authCache struct {
 	users    map[int64]userEntry
 	sessions map[string]sessEntry
 	keys     map[string]keyEntry
+
+	// Counters (see the package comment): flushing counts this process's
+	// flushes under way and flushed the ones done; cep is the counter
+	// epoch, raised when another process flushed (w0 is the value of the
+	// shared word this process has accounted for).
+	flushing atomic.Int64
+	flushed  atomic.Uint64
+	cep      atomic.Uint64
+	w0       atomic.Uint64
 }
 
 func newAuthCache(g *gens) *authCache {
-	return &authCache{g: g, users: map[int64]userEntry{}, sessions: map[string]sessEntry{}, keys: map[string]keyEntry{}}
+	c := &authCache{g: g, users: map[int64]userEntry{}, sessions: map[string]sessEntry{}, keys: map[string]keyEntry{}}
+	c.w0.Store(g.flushes().Load())
+	return c
+}
+
+// counterEpoch is the epoch cached counters must carry to be fresh.
+func (c *authCache) counterEpoch() uint64 {
+	if c.g.flushes().Load() != c.w0.Load() {
+		c.mu.Lock()
+		if w := c.g.flushes().Load(); w != c.w0.Load() { // another process flushed
+			c.w0.Store(w)
+			c.cep.Add(1)
+		}
+		c.mu.Unlock()
+	}
+	return c.cep.Load()
+}
+
+// readMark is taken before a miss's database read; storable tells, under
+// c.mu, whether no flush overlapped the read.
+type readMark struct{ cep, flushed uint64 }
+
+func (c *authCache) mark() readMark { return readMark{c.counterEpoch(), c.flushed.Load()} }
+
+func (c *authCache) storable(m readMark) bool {
+	return c.flushing.Load() == 0 && c.flushed.Load() == m.flushed && c.cep.Load() == m.cep &&
+		c.g.flushes().Load() == c.w0.Load()
+}
+
+// flushing starts a flush; counted ends it, adding what it wrote to the
+// cached entries (ok: the commit is done) or dropping them (it failed,
+// perhaps after committing).
+func (c *authCache) startFlush() { c.flushing.Add(1) }
+
+func (c *authCache) counted(ok bool, users map[int64]UserActivity, keys map[string]KeyActivity) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.g.flushes().Add(1)
+	if n-1 != c.w0.Load() {
+		c.cep.Add(1) // another process flushed meanwhile
+	}
+	c.w0.Store(n)
+	for id, a := range users {
+		e, hit := c.users[id]
+		switch {
+		case !hit:
+		case !ok:
+			delete(c.users, id)
+		default:
+			u := *e.u // shallow: the shared parts are never changed
+			u.JWTCalls += a.JWTCalls
+			u.KeyCalls += a.KeyCalls
+			u.LastSeen = max(u.LastSeen, a.LastSeen)
+			e.u = &u
+			c.users[id] = e
+		}
+	}
+	for id, a := range keys {
+		e, hit := c.keys[id]
+		switch {
+		case !hit:
+		case !ok:
+			delete(c.keys, id)
+		default:
+			e.calls += a.Calls
+			e.lastSeen = max(e.lastSeen, a.LastSeen)
+			c.keys[id] = e
+		}
+	}
+	c.flushed.Add(1)
+	c.flushing.Add(-1)
 }
 
 func (c *authCache) stamp(stripe uint64) stamp {
@@ -119,6 +216,11 @@ func (c *authCache) fresh(s stamp, stripe uint64) bool { return s == c.stamp(str
 // put stores v under k, dropping an eighth of m first when it is full.
 func put[K comparable, V any](mu *sync.RWMutex, m map[K]V, limit int, k K, v V) {
 	mu.Lock()
+	putLocked(m, limit, k, v)
+	mu.Unlock()
+}
+
+func putLocked[K comparable, V any](m map[K]V, limit int, k K, v V) {
 	if len(m) >= limit {
 		n := limit / 8
 		for old := range m {
@@ -129,7 +231,6 @@ func put[K comparable, V any](mu *sync.RWMutex, m map[K]V, limit int, k K, v V) 
 		}
 	}
 	m[k] = v
-	mu.Unlock()
 }
 
 // CacheEnabled reports whether the principal cache is on (SQLite with a
@@ -140,6 +241,7 @@ func (db *DB) CacheEnabled() bool { return db.cache != nil }
 type pending struct {
 	global  bool
 	stripes []uint64
+	remote  []uint64 // other replicas only (counters): notified, not bumped here
 }
 
 // invalidate records that the write on q may revoke what stripes (or,
@@ -154,8 +256,8 @@ func invalidate(db *DB, q querier, global bool, stripes ...uint64) {
 		tx.pend.stripes = append(tx.pend.stripes, stripes...)
 		return
 	}
-	bump(db, pending{global, stripes})
-	notifyNow(db, pending{global, stripes})
+	bump(db, pending{global: global, stripes: stripes})
+	notifyNow(db, pending{global: global, stripes: stripes})
 }
 
 func bump(db *DB, p pending) {
@@ -178,15 +280,19 @@ func (c *authCache) user(ctx context.Context, db *DB, id int64) (*User, error) {
 	e, ok := c.users[id]
 	c.mu.RUnlock()
 	stripe := userStripe(id)
-	if ok && c.fresh(e.st, stripe) && !c.stale.Load() {
+	if ok && c.fresh(e.st, stripe) && e.cep == c.counterEpoch() && !c.stale.Load() {
 		return e.u, nil
 	}
-	st := c.stamp(stripe) // before the read: see the package comment
+	st, m := c.stamp(stripe), c.mark() // before the read: see the package comment
 	u, err := (Users{conn{db, db}}).scan(db.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 	if err != nil {
 		return nil, err
 	}
-	put(&c.mu, c.users, maxCachedUsers, id, userEntry{u, st})
+	c.mu.Lock()
+	if c.storable(m) {
+		putLocked(c.users, maxCachedUsers, id, userEntry{u, st, m.cep})
+	}
+	c.mu.Unlock()
 	return u, nil
 }
 
@@ -212,16 +318,25 @@ func (c *authCache) key(ctx context.Context, db *DB, id string) (keyEntry, error
 	e, ok := c.keys[id]
 	c.mu.RUnlock()
 	stripe := credStripe(id)
-	if ok && c.fresh(e.st, stripe) && !c.stale.Load() {
+	if ok && c.fresh(e.st, stripe) && e.cep == c.counterEpoch() && !c.stale.Load() {
 		return e, nil
 	}
-	e = keyEntry{st: c.stamp(stripe)}
-	err := db.queryRow(ctx, "SELECT user_id, level, secret_hash, expires_at FROM apikeys WHERE id = ?", id).
-		Scan(&e.userID, &e.level, &e.secretHash, &e.expiresAt)
+	m := c.mark()
+	e = keyEntry{st: c.stamp(stripe), cep: m.cep}
+	var name string
+	err := db.queryRow(ctx, "SELECT user_id, level, secret_hash, expires_at, name_enc, created_at, last_seen, calls FROM apikeys WHERE id = ?", id).
+		Scan(&e.userID, &e.level, &e.secretHash, &e.expiresAt, &name, &e.createdAt, &e.lastSeen, &e.calls)
 	if err != nil {
 		return e, mapErr(err)
 	}
-	put(&c.mu, c.keys, maxCachedCreds, id, e)
+	if e.name, err = db.v.Decrypt("apikeys.name", name); err != nil {
+		return e, err
+	}
+	c.mu.Lock()
+	if c.storable(m) {
+		putLocked(c.keys, maxCachedCreds, id, e)
+	}
+	c.mu.Unlock()
 	return e, nil
 }
 

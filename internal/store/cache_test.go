@@ -33,6 +33,7 @@ func TestRevokingWritesSaySo(t *testing.T) {
 	// Functions whose writes cannot revoke anything cached, and why.
 	exempt := map[string]string{
 		"Sessions.Prune": "deletes expired sessions only: a cached session carries its expiry, checked on every use",
+		"Activity.Flush": "counters only: cached users and keys are counted in place after the commit (cache.go, counted)",
 	}
 	revoking := regexp.MustCompile(`(?is)^\s*(with\b.*)?(update|delete|replace|insert\s+or\s+replace)\b.*\b(users|sessions|apikeys)\b|` +
 		`(?is)^\s*insert\b.*\b(users|sessions|apikeys)\b.*\bon\s+conflict\b`)
@@ -284,5 +285,56 @@ func TestHotPathUsesIndexes(t *testing.T) {
 		if strings.Contains(joined, "SCAN") || !strings.Contains(joined, "SEARCH") {
 			t.Errorf("%s\n  plan: %s", strings.Join(strings.Fields(q), " ")[:min(90, len(q))], joined)
 		}
+	}
+}
+
+// A flush adds its counters to the cached user and key without making them
+// stale, and a flush by another process on the same file (the shared word)
+// does make them stale.
+func TestFlushCountsCachedEntriesInPlace(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	u := newUser(t, db, "counted")
+	k := &APIKey{ID: "11111111-2222-4333-8444-555555555555", UserID: u.ID, Name: "laptop", Level: 1, SecretHash: []byte("h"), ExpiresAt: Now() + 1e6}
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.Keys().Create(ctx, k) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Users().ByID(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Keys().ByID(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	before := db.cache.stamp(userStripe(u.ID))
+	err := db.Activity().Flush(ctx, map[int64]UserActivity{u.ID: {JWTCalls: 3, KeyCalls: 2, LastSeen: 42}},
+		map[string]KeyActivity{k.ID: {Calls: 2, LastSeen: 42}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.cache.stamp(userStripe(u.ID)) != before {
+		t.Fatal("the flush bumped a generation")
+	}
+	db.cache.mu.RLock()
+	ue, uok := db.cache.users[u.ID]
+	ke, kok := db.cache.keys[k.ID]
+	db.cache.mu.RUnlock()
+	if !uok || !kok || ue.u.JWTCalls != 3 || ue.u.KeyCalls != 2 || ke.calls != 2 || ke.lastSeen != 42 || ke.name != "laptop" {
+		t.Fatalf("cached after flush: user %v %+v, key %v %+v", uok, ue.u, kok, ke)
+	}
+	got, err := db.Users().ByID(ctx, u.ID)
+	if err != nil || got.JWTCalls != 3 || got.KeyCalls != 2 || got.LastSeen != 42 {
+		t.Fatalf("answer after flush: %+v %v", got, err)
+	}
+	gk, err := db.Keys().ByID(ctx, k.ID)
+	if err != nil || gk.Calls != 2 || gk.LastSeen != 42 || gk.Name != "laptop" {
+		t.Fatalf("key after flush: %+v %v", gk, err)
+	}
+	// Another process flushes behind our back: the database has 10 more.
+	if _, err := db.w.ExecContext(ctx, "UPDATE users SET jwt_calls = jwt_calls + 10 WHERE id = ?", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	db.cache.g.flushes().Add(1)
+	if got, err := db.Users().ByID(ctx, u.ID); err != nil || got.JWTCalls != 13 {
+		t.Fatalf("after a foreign flush: %+v %v", got, err)
 	}
 }

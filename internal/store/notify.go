@@ -36,12 +36,13 @@ const heartbeat = time.Second
 // payload is what a commit revoked: "g" (everything) or "s" and the
 // generation words of the stripes, comma-separated.
 func (p pending) payload() string {
-	if p.global || len(p.stripes) > 400 {
+	all := append(p.stripes[:len(p.stripes):len(p.stripes)], p.remote...)
+	if p.global || len(all) > 400 {
 		return "g"
 	}
 	var b strings.Builder
 	b.WriteByte('s')
-	for i, s := range p.stripes {
+	for i, s := range all {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -50,7 +51,7 @@ func (p pending) payload() string {
 	return b.String()
 }
 
-func (p pending) empty() bool { return !p.global && len(p.stripes) == 0 }
+func (p pending) empty() bool { return !p.global && len(p.stripes) == 0 && len(p.remote) == 0 }
 
 // apply bumps what a notification names; anything unreadable bumps all.
 func (c *authCache) apply(payload string) {

@@ -9,16 +9,20 @@ import (
 // (personal fields still encrypted) so that the API decrypts them only for
 // a caller allowed to see them: see OpenSet.
 type Set struct {
-	ID        int64
-	UserID    int64
-	Name      string
-	Notes     string
-	Public    bool
-	Imperial  bool
-	Measies   map[string]float64
-	Img       string
-	CreatedAt int64
-	UpdatedAt int64
+	ID       int64
+	UserID   int64
+	Name     string
+	Notes    string
+	Public   bool
+	Imperial bool
+	Measies  map[string]float64
+	// MeasiesJSON is the stored measies as written (json.Marshal of the
+	// map: sorted keys, canonical numbers), set instead of Measies by the
+	// reads that only show them (ByUser), so they pass through undecoded.
+	MeasiesJSON json.RawMessage
+	Img         string
+	CreatedAt   int64
+	UpdatedAt   int64
 
 	sealed *sealedSet // non-nil until opened
 }
@@ -38,7 +42,10 @@ func scanSet(row interface{ Scan(...any) error }) (*Set, error) {
 }
 
 // OpenSet decrypts a sealed set in place (a no-op when already open).
-func (st Sets) Open(s *Set) error {
+func (st Sets) Open(s *Set) error { return st.open(s, false) }
+
+// open decrypts; with view the measies stay the stored JSON (MeasiesJSON).
+func (st Sets) open(s *Set, view bool) error {
 	db := st.db
 	e := s.sealed
 	if e == nil {
@@ -54,6 +61,13 @@ func (st Sets) Open(s *Set) error {
 	m, err := db.v.Decrypt("sets.measies", e.measies)
 	if err != nil {
 		return err
+	}
+	if view {
+		if m == "" {
+			m = "{}"
+		}
+		s.MeasiesJSON, s.sealed = json.RawMessage(m), nil
+		return nil
 	}
 	s.Measies = map[string]float64{}
 	if m != "" {
@@ -157,7 +171,7 @@ func (st Sets) ByUser(ctx context.Context, userID int64) ([]*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := (Sets{conn{db, db}}).Open(s); err != nil {
+		if err := (Sets{conn{db, db}}).open(s, true); err != nil {
 			return nil, err
 		}
 		out = append(out, s)

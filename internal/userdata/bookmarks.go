@@ -2,7 +2,9 @@ package userdata
 
 import (
 	"context"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -19,11 +21,15 @@ const (
 
 var bookmarkTypes = map[string]bool{"set": true, "cset": true, "pattern": true, "design": true, "doc": true, "custom": true}
 
+// BookmarkTypes lists the types a bookmark may have, sorted (for the
+// OpenAPI description).
+func BookmarkTypes() []string { return slices.Sorted(maps.Keys(bookmarkTypes)) }
+
 // Bookmark is the bookmark object of api.md.
 type Bookmark struct {
 	ID        int64       `json:"id"`
 	UserID    int64       `json:"userId"`
-	Type      string      `json:"type"`
+	Type      string      `json:"type" enum:"BookmarkType"`
 	Title     string      `json:"title"`
 	URL       string      `json:"url"`
 	CreatedAt httpx.Stamp `json:"createdAt"`
@@ -39,9 +45,9 @@ func AsBookmark(b *store.Bookmark) Bookmark {
 // BookmarkRequest is the body of POST (type, title, url) and PATCH (title,
 // url; type cannot change and is ignored) /bookmarks.
 type BookmarkRequest struct {
-	Type  *string `json:"type"`
-	Title *string `json:"title"`
-	URL   *string `json:"url"`
+	Type  *string `json:"type" enum:"BookmarkType" doc:"Required on create; ignored on update"`
+	Title *string `json:"title" doc:"Required on create" example:"My favourite shirt"`
+	URL   *string `json:"url" doc:"Required on create" example:"https://freesewing.org/designs/simon"`
 }
 
 // BookmarkResponse is {result, bookmark}.

@@ -53,13 +53,13 @@ func AsPattern(p *store.Pattern) Pattern {
 // string) is required on POST and ignored on PATCH (it cannot change);
 // settings and data are objects, replaced as a whole on PATCH.
 type PatternRequest struct {
-	Design   json.RawMessage `json:"design"`
+	Design   json.RawMessage `json:"design" doc:"The design's name; required on create" example:"\"aaron\""`
 	Name     *string         `json:"name"`
 	Notes    *string         `json:"notes"`
 	Public   *bool           `json:"public"`
 	Settings json.RawMessage `json:"settings"`
 	Data     json.RawMessage `json:"data"`
-	Img      *string         `json:"img"`
+	Img      *string         `json:"img" doc:"A data: URI of a PNG, JPEG or WebP image"`
 }
 
 // PatternResponse is {result, pattern}.

@@ -33,28 +33,55 @@ type Set struct {
 	Img       string             `json:"img"`
 	CreatedAt httpx.Stamp        `json:"createdAt"`
 	UpdatedAt httpx.Stamp        `json:"updatedAt"`
+
+	raw json.RawMessage `json:"-"` // the stored measies, shown instead of Measies
+}
+
+// setWire is Set on the wire with its measies passed through as stored.
+type setWire struct {
+	ID        int64           `json:"id"`
+	UserID    int64           `json:"userId"`
+	Name      string          `json:"name"`
+	Notes     string          `json:"notes"`
+	Public    bool            `json:"public"`
+	Imperial  bool            `json:"imperial"`
+	Measies   json.RawMessage `json:"measies"`
+	Img       string          `json:"img"`
+	CreatedAt httpx.Stamp     `json:"createdAt"`
+	UpdatedAt httpx.Stamp     `json:"updatedAt"`
+}
+
+// MarshalJSON writes the stored measies JSON (canonical: written by
+// json.Marshal of the map) without decoding it, when the set has it.
+func (s Set) MarshalJSON() ([]byte, error) {
+	if s.raw == nil {
+		type plain Set // no MarshalJSON: encoded field by field
+		return json.Marshal(plain(s))
+	}
+	return json.Marshal(setWire{ID: s.ID, UserID: s.UserID, Name: s.Name, Notes: s.Notes, Public: s.Public, Imperial: s.Imperial,
+		Measies: s.raw, Img: s.Img, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt})
 }
 
 // AsSet is the answer object of a stored (opened) set.
 func AsSet(s *store.Set) Set {
 	m := s.Measies
-	if m == nil {
+	if m == nil && s.MeasiesJSON == nil {
 		m = map[string]float64{}
 	}
 	return Set{ID: s.ID, UserID: s.UserID, Name: s.Name, Notes: s.Notes, Public: s.Public, Imperial: s.Imperial,
-		Measies: m, Img: s.Img, CreatedAt: httpx.Stamp(s.CreatedAt), UpdatedAt: httpx.Stamp(s.UpdatedAt)}
+		Measies: m, Img: s.Img, CreatedAt: httpx.Stamp(s.CreatedAt), UpdatedAt: httpx.Stamp(s.UpdatedAt), raw: s.MeasiesJSON}
 }
 
 // SetRequest is the body of POST and PATCH /sets. Absent fields are left
 // alone on PATCH; measies merge into what is stored (null deletes a name).
 // Any other field (id, userId, createdAt...) is ignored.
 type SetRequest struct {
-	Name     *string                    `json:"name"`
+	Name     *string                    `json:"name" doc:"Required on create" example:"My measurements"`
 	Notes    *string                    `json:"notes"`
 	Public   *bool                      `json:"public"`
 	Imperial *bool                      `json:"imperial"`
-	Measies  map[string]json.RawMessage `json:"measies"`
-	Img      *string                    `json:"img"`
+	Measies  map[string]json.RawMessage `json:"measies" doc:"Measurements in mm (angles in degrees); on update they merge and null deletes one" example:"{\"chest\": 1000, \"neck\": 380}"`
+	Img      *string                    `json:"img" doc:"A data: URI of a PNG, JPEG or WebP image"`
 }
 
 // SetResponse is {result, set}.
