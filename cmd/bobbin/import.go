@@ -102,7 +102,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 			opts.Target = fsimport.StoreTarget{DB: db}
 		}
 	} else {
-		a, err := app.New(ctx, cfg, log, app.Options{})
+		a, err := app.New(ctx, cfg, log, app.Options{NoMailWorker: true})
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,8 @@
 //	bobbin user set-role ID|USERNAME|EMAIL ROLE
 //	bobbin user set-status ID|USERNAME|EMAIL STATUS   (1 active, 0 inactive, -1 restricted, -2 disabled)
 //	bobbin user disable ID|USERNAME|EMAIL
+//	bobbin mail list [--status queued|failed]
+//	bobbin mail retry [ID...]
 //	bobbin import freesewing --from FILE --enc-key KEY [--jwt-secret S] [--dry-run]
 //
 // Every setting is an environment variable and a flag (bobbin --help).
@@ -208,6 +210,7 @@ flag wins. The flags below are the settings; every command takes them.`,
 		},
 	})
 	root.AddCommand(userCommands(getenv, stdout, stderr))
+	root.AddCommand(mailCommands(getenv, stdout, stderr))
 	root.AddCommand(&cobra.Command{
 		Use:   "import freesewing --from FILE --enc-key KEY [--enc-key-file F] [--jwt-secret S] [--dry-run] [settings]",
 		Short: "Move a FreeSewing v3 database in (docs/import.md)",
@@ -320,7 +323,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 }
 
 func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger, out io.Writer) error {
-	a, err := app.New(ctx, cfg, log, app.Options{})
+	a, err := app.New(ctx, cfg, log, app.Options{NoMailWorker: true})
 	if err != nil {
 		return err
 	}

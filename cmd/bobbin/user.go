@@ -41,7 +41,7 @@ beside a serving process). WHO is a user's id, username or email.`,
 		if err != nil {
 			return nil, err
 		}
-		return app.New(cmd.Context(), cfg, newLogger(cfg, stderr), app.Options{})
+		return app.New(cmd.Context(), cfg, newLogger(cfg, stderr), app.Options{NoMailWorker: true})
 	}
 
 	var email, role, pw, username string

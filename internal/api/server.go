@@ -136,6 +136,9 @@ func NewServer(d Deps) *Server {
 		courier.Limits{PerRecipient: c.MailsPerRecipient, PerAddress: c.MailsPerAddress, Window: c.MailWindow,
 			Recipient: s.counter("mail.recipient", c.MailsPerRecipient, c.MailWindow),
 			Address:   s.counter("mail.address", c.MailsPerAddress, c.MailWindow)}, d.Log, d.Now)
+	if d.Outbox == nil || d.Mailer != mail.Mailer(d.Outbox) { // SMTP: through the queue (the outbox is written at once)
+		s.courier.Queue(courier.QueueOptions{DB: d.DB, Metrics: s.Metrics, Window: c.MailRetryWindow, Delay: c.MailRetryDelay})
+	}
 	s.domains()
 	s.routes = s.routeTable()
 	if c.MetricsAddr == "" { // else served on its own listener (app.go)
@@ -310,6 +313,16 @@ func (s *Server) SweepLimiters(now time.Time) {
 	}
 	s.flows.Sweep(now)
 	s.uploads.Sweep(now)
+}
+
+// DeliverMail runs the mail queue's worker until ctx ends (the app runs
+// one per replica); it returns at once when mail is not queued.
+func (s *Server) DeliverMail(ctx context.Context) { s.courier.Run(ctx) }
+
+// MailQueueDepth counts the mails waiting for delivery, for the metric.
+func (s *Server) MailQueueDepth(ctx context.Context) (n int64, queued bool, err error) {
+	n, err = s.courier.Depth(ctx)
+	return n, s.courier.Queued(), err
 }
 
 // Limiters names the in-process throttles, for the metrics of their

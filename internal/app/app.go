@@ -43,14 +43,18 @@ type App struct {
 	Metrics  *metrics.Registry
 	TLS      *tlsserve.Server // nil: plain HTTP (behind a TLS-terminating proxy, or on a laptop)
 
-	stop    context.CancelFunc
-	stopped chan struct{}
+	stop     context.CancelFunc
+	stopped  chan struct{}
+	mailDone chan struct{} // the mail queue's worker has stopped
 }
 
 // Options tune New for tests and tools.
 type Options struct {
 	HashParams *password.Params // default password.Default
 	Now        func() time.Time
+	// NoMailWorker leaves the mail queue to the serving processes: the
+	// operator commands open the app without delivering mail.
+	NoMailWorker bool
 }
 
 // New builds the app: secrets, database, migrations, server. Background
@@ -158,6 +162,19 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 	}
 	bg, stop := context.WithCancel(context.Background())
 	a := &App{Config: cfg, Log: log, DB: db, Server: srv, Activity: rec, Outbox: outbox, Metrics: m, TLS: tlsSrv, stop: stop, stopped: make(chan struct{})}
+	a.mailDone = make(chan struct{})
+	go func() {
+		defer close(a.mailDone)
+		if !opt.NoMailWorker {
+			srv.DeliverMail(bg)
+		}
+	}()
+	m.MailQueue(func() (float64, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, _, err := srv.MailQueueDepth(ctx)
+		return float64(n), err == nil
+	})
 	go a.background(bg)
 	return a, nil
 }
@@ -244,6 +261,7 @@ func (a *App) background(ctx context.Context) {
 func (a *App) Close() error {
 	a.stop()
 	<-a.stopped
+	<-a.mailDone    // a mail being sent is released, due again at the next start
 	a.Server.Wait() // mail and rows answered before they were done
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -65,6 +65,8 @@ type Config struct {
 	KeyFailsPerKey        int
 	KeyFailsPerAddress    int
 	MailWindow            time.Duration
+	MailRetryWindow       time.Duration // how long a mail is retried before it is marked failed
+	MailRetryDelay        time.Duration // the first retry's delay; each next one doubles (at most an hour)
 	MailsPerRecipient     int
 	MailsPerAddress       int
 
@@ -330,6 +332,8 @@ func coreSettings() []setting {
 		{"BACKEND_KEY_FAILS_PER_KEY", "key-fails-per-key", "10", "failed API-key authentications per key id per window", intSetter(func(c *Config) *int { return &c.KeyFailsPerKey }, 1)},
 		{"BACKEND_KEY_FAILS_PER_ADDRESS", "key-fails-per-address", "100", "failed API-key authentications per client address per window", intSetter(func(c *Config) *int { return &c.KeyFailsPerAddress }, 1)},
 		{"BACKEND_MAIL_WINDOW", "mail-window", "1h", "window of the mail limits", durationSetter(func(c *Config) *time.Duration { return &c.MailWindow })},
+		{"BACKEND_MAIL_RETRY_WINDOW", "mail-retry-window", "24h", "how long a queued mail is retried (SMTP down or answering 4xx) before it is marked failed", durationSetter(func(c *Config) *time.Duration { return &c.MailRetryWindow })},
+		{"BACKEND_MAIL_RETRY_DELAY", "mail-retry-delay", "30s", "delay before the first retry of a mail; each next one doubles, at most an hour", durationSetter(func(c *Config) *time.Duration { return &c.MailRetryDelay })},
 		{"BACKEND_MAILS_PER_RECIPIENT", "mails-per-recipient", "5", "mails per recipient per mail window", intSetter(func(c *Config) *int { return &c.MailsPerRecipient }, 1)},
 		{"BACKEND_MAILS_PER_ADDRESS", "mails-per-address", "100", "mail-sending requests per client address per mail window", intSetter(func(c *Config) *int { return &c.MailsPerAddress }, 1)},
 		{"BACKEND_SIGNIN_LINK_TTL", "signin-link-ttl", "1h", "lifetime of a sign-in link", durationSetter(func(c *Config) *time.Duration { return &c.SigninLinkTTL })},

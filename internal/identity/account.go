@@ -412,14 +412,20 @@ func (h *Accounts) Patch(ctx context.Context, in *httpx.In[AccountPatch]) (Accou
 				return err
 			}
 		}
-		return h.startEmailChange(ctx, tx, ec, u)
+		if err := h.startEmailChange(ctx, tx, ec, u); err != nil {
+			return err
+		}
+		// The mails are queued with the change: both or neither.
+		if err := h.emailChangeMail(ctx, tx, ec, u); err != nil {
+			return err
+		}
+		if passwordChanged {
+			return d.Courier.SendIn(ctx, tx, TestRequest(d.Config, p.Test), bmail.KindPasswordChanged, u.Language, u.Email, bmail.Data{Username: u.Username})
+		}
+		return nil
 	})
 	if err != nil {
 		return AccountPatchResponse{}, err
-	}
-	h.emailChangeMail(ctx, ec, u)
-	if passwordChanged {
-		d.Courier.Send(ctx, TestRequest(d.Config, p.Test), bmail.KindPasswordChanged, u.Language, u.Email, bmail.Data{Username: u.Username})
 	}
 	return accountPatchAnswer(u, ec), nil
 }

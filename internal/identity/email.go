@@ -143,14 +143,17 @@ func (h *Accounts) startEmailChange(ctx context.Context, tx *store.Tx, ec *email
 	return tx.Audit().Add(ctx, h.d.Audit.Event(ctx, u.ID, "email.change.requested", ""))
 }
 
-// emailChangeMail sends the mails of step 1, after the commit.
-func (h *Accounts) emailChangeMail(ctx context.Context, ec *emailChange, u *store.User) {
+// emailChangeMail queues the mails of step 1 in the transaction that
+// starts the change: the link to the new address, the notice to the old.
+func (h *Accounts) emailChangeMail(ctx context.Context, tx *store.Tx, ec *emailChange, u *store.User) error {
 	if ec == nil || !ec.start {
-		return
+		return nil
 	}
 	link := h.d.Config.WebsiteURL + "/confirm/emailchange/" + ec.id + "/" + ec.check
-	h.d.Courier.Send(ctx, ec.test, bmail.KindEmailChange, u.Language, ec.newEmail, bmail.Data{Username: u.Username, Link: link})
-	h.d.Courier.Send(ctx, ec.test, bmail.KindEmailChangeNotice, u.Language, ec.oldEmail, bmail.Data{Username: u.Username, NewEmail: ec.newEmail})
+	if err := h.d.Courier.SendIn(ctx, tx, ec.test, bmail.KindEmailChange, u.Language, ec.newEmail, bmail.Data{Username: u.Username, Link: link}); err != nil {
+		return err
+	}
+	return h.d.Courier.SendIn(ctx, tx, ec.test, bmail.KindEmailChangeNotice, u.Language, ec.oldEmail, bmail.Data{Username: u.Username, NewEmail: ec.newEmail})
 }
 
 // accountPatchAnswer is the PATCH answer; a test request that started an

@@ -100,7 +100,12 @@ func (h *Accounts) Signup(ctx context.Context, in *httpx.In[SignupRequest]) (Sig
 		if err != nil {
 			return err
 		}
-		return tx.Audit().Add(ctx, d.Audit.Event(ctx, u.ID, "signup", ""))
+		if err := tx.Audit().Add(ctx, d.Audit.Event(ctx, u.ID, "signup", "")); err != nil {
+			return err
+		}
+		// The confirmation mail is queued with the account: both or neither.
+		return d.Courier.SendIn(ctx, tx, test, kind, req.Language, email,
+			bmail.Data{Link: d.Config.WebsiteURL + "/confirm/signup/" + confirmID + "/" + check})
 	})
 	if errors.Is(err, store.ErrConflict) { // a parallel signup of the same email won
 		existing, err = d.DB.Users().ByEmail(ctx, email)
@@ -108,23 +113,21 @@ func (h *Accounts) Signup(ctx context.Context, in *httpx.In[SignupRequest]) (Sig
 	if err != nil {
 		return SignupResponse{}, err
 	}
-	link := d.Config.WebsiteURL + "/confirm/signup/" + confirmID + "/" + check
-	lang := req.Language
 	if existing != nil {
 		// Same answer as a new signup; the owner gets a sign-in link instead.
-		kind = bmail.KindSignupExisting
-		lang = existing.Language
 		err := d.DB.Write(ctx, func(tx *store.Tx) error {
 			var err error
 			confirmID, check, err = d.confirm(ctx, tx, store.ConfirmSigninLink, existing.ID, nil, d.Config.SigninLinkTTL)
-			return err
+			if err != nil {
+				return err
+			}
+			return d.Courier.SendIn(ctx, tx, test, bmail.KindSignupExisting, existing.Language, email,
+				bmail.Data{Link: SigninLinkURL(d.Config, confirmID, check), Username: usernameOf(existing)})
 		})
 		if err != nil {
 			return SignupResponse{}, err
 		}
-		link = SigninLinkURL(d.Config, confirmID, check)
 	}
-	d.Courier.Send(ctx, test, kind, lang, email, bmail.Data{Link: link, Username: usernameOf(existing)})
 	resp := SignupResponse{Result: httpx.Created, Email: email}
 	if test {
 		resp.Confirmation = confirmID

@@ -197,7 +197,7 @@ func (h *Subscribers) Subscribe(ctx context.Context, in *httpx.In[SubscribeReque
 	}
 	ehash := h.d.EHash(email)
 	var sub *store.Subscriber
-	write := func(tx *store.Tx) error {
+	save := func(tx *store.Tx) error {
 		var err error
 		sub, err = tx.Subscribers().ByEHash(ctx, ehash)
 		if errors.Is(err, store.ErrNotFound) {
@@ -213,6 +213,17 @@ func (h *Subscribers) Subscribe(ctx context.Context, in *httpx.In[SubscribeReque
 		}
 		return nil
 	}
+	// The same mail whether the address was new, pending or confirmed,
+	// queued with the subscription: both or neither.
+	write := func(tx *store.Tx) error {
+		if err := save(tx); err != nil {
+			return err
+		}
+		return h.d.Courier.SendIn(ctx, tx, test, mail.KindNewsletterSub, sub.Language, email, mail.Data{
+			Link:           SubscribeURL(h.d.WebsiteURL, sub.ID, sub.EHash),
+			UnsubscribeURL: UnsubscribeURL(h.d.URL, sub.EHash),
+		})
+	}
 	err = h.d.DB.Write(ctx, write)
 	if errors.Is(err, store.ErrConflict) { // a parallel subscribe of the same address won
 		err = h.d.DB.Write(ctx, write)
@@ -220,12 +231,8 @@ func (h *Subscribers) Subscribe(ctx context.Context, in *httpx.In[SubscribeReque
 	if err != nil {
 		return SubscribeResponse{}, err
 	}
-	// The same answer and the same mail whether the address was new,
-	// pending or confirmed: the answer tells nothing about who subscribed.
-	h.d.Courier.Send(ctx, test, mail.KindNewsletterSub, sub.Language, email, mail.Data{
-		Link:           SubscribeURL(h.d.WebsiteURL, sub.ID, sub.EHash),
-		UnsubscribeURL: UnsubscribeURL(h.d.URL, sub.EHash),
-	})
+	// The same answer whether the address was new, pending or confirmed:
+	// the answer tells nothing about who subscribed.
 	resp := SubscribeResponse{Result: httpx.Success, Data: SubscribeData{Email: email, Language: sub.Language}}
 	if test {
 		resp.ID, resp.EHash = sub.ID, sub.EHash

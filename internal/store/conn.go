@@ -44,6 +44,7 @@ type Conn interface {
 	Activity() Activity
 	Flows() Flows
 	Import() Import
+	Mail() Mail
 	Identities() Identities
 	Passkeys() Passkeys
 }
