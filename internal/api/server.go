@@ -419,7 +419,7 @@ func (s *Server) domains() {
 	sessions := &session.Issuer{Tokens: s.Tokens, Now: s.Now}
 	s.accounts = identity.New(identity.Deps{DB: s.DB, Config: s.Config, Hasher: s.Hasher, Sessions: sessions,
 		Audit: s.auditLog, Courier: s.courier, Images: s.images, Log: s.Log, Now: s.Now})
-	s.signin = signin.New(signin.Deps{DB: s.DB, Config: s.Config, Hasher: s.Hasher, Sessions: sessions,
+	s.signin = signin.New(signin.Deps{DB: s.DB, Config: s.Config, Hasher: s.Hasher, Sessions: sessions, Failures: s.Metrics,
 		Audit: s.auditLog, Courier: s.courier, Log: s.Log, Now: s.Now, Later: s.later,
 		Guard: &signin.Guard{Policy: s.signinPolicy, Devices: s.deviceCookies(), Log: s.Log}})
 

@@ -57,6 +57,8 @@ type Deps struct {
 	Now   func() time.Time
 	// Later runs fn after the answer (the server tracks it until Wait).
 	Later func(name string, fn func(ctx context.Context) error)
+	// Failures counts refused sign-ins for the metrics (may be nil).
+	Failures interface{ AuthFailure(method, reason string) }
 }
 
 // Signin are the handlers of signing in and out and of MFA.
@@ -137,6 +139,9 @@ func (h *Signin) Password(w http.ResponseWriter, r *http.Request) error {
 	}
 	fail := func() error {
 		d.Guard.Failed(ctx, at, now)
+		if d.Failures != nil {
+			d.Failures.AuthFailure("signin", "signInFailed")
+		}
 		if u != nil {
 			// Written off the request path: an unknown account has nothing
 			// to record, and the time must not tell the two apart.
