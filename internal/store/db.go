@@ -210,11 +210,11 @@ func OpenWith(ctx context.Context, url string, v *vault.Vault, o Options) (*DB, 
 		}
 	}
 	if db.dialect == SQLite {
-		if err := db.rememberFile(strings.TrimPrefix(url, "sqlite:")); err != nil {
+		if err := rememberFile(db, strings.TrimPrefix(url, "sqlite:")); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("store: %w", err)
 		}
-		db.startWriter()
+		startWriter(db)
 	}
 	return db, nil
 }
@@ -231,7 +231,7 @@ func (db *DB) Close() error {
 	if db.listen != nil {
 		db.listen.stop()
 	}
-	db.stopWriter()
+	stopWriter(db)
 	db.mu.Lock()
 	for k, s := range db.stmts {
 		s.Close()
@@ -260,7 +260,7 @@ func (db *DB) Ping(ctx context.Context) error {
 	// A read-only database (a read-only SQLite file, a PostgreSQL in
 	// read-only mode or in recovery) still answers reads and pings: a
 	// write-capable check is what /ready promises.
-	if err := db.checkFile(); err != nil {
+	if err := checkFile(db); err != nil {
 		return err
 	}
 	_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")
@@ -288,7 +288,7 @@ func (d Dialect) rebind(q string) string {
 }
 
 // stmt returns a statement prepared once per pool and query.
-func (db *DB) stmt(ctx context.Context, write bool, query string) (*sql.Stmt, error) {
+func stmt(db *DB, ctx context.Context, write bool, query string) (*sql.Stmt, error) {
 	k := stmtKey{write, query}
 	db.mu.RLock()
 	s := db.stmts[k]
@@ -371,7 +371,7 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	s, err := db.stmt(ctx, false, query)
+	s, err := stmt(db, ctx, false, query)
 	if err != nil {
 		return db.r.QueryRowContext(ctx, db.dialect.rebind(query), args...) // carries the error to Scan
 	}
@@ -379,7 +379,7 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	s, err := db.stmt(ctx, false, query)
+	s, err := stmt(db, ctx, false, query)
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +390,7 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // transaction through the write queue (writequeue.go), for PostgreSQL an
 // autocommit statement on the pool.
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if err := db.checkFile(); err != nil {
+	if err := checkFile(db); err != nil {
 		return nil, err
 	}
 	if db.wq != nil && !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(query)), "PRAGMA") {
@@ -404,7 +404,7 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 		})
 		return res, err
 	}
-	s, err := db.stmt(ctx, true, query)
+	s, err := stmt(db, ctx, true, query)
 	if err != nil {
 		return nil, err
 	}
@@ -471,7 +471,7 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 // Write runs fn in a write transaction: committed when fn returns nil,
 // rolled back otherwise, so a failed request leaves no partial write.
 func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	if err := db.checkFile(); err != nil {
+	if err := checkFile(db); err != nil {
 		return err
 	}
 	if db.wq != nil {
@@ -522,7 +522,7 @@ func prepareWanted(db *DB, ctx context.Context) {
 	clear(db.want)
 	db.mu.Unlock()
 	for _, q := range qs {
-		db.stmt(ctx, true, q) // a failure only means it runs as text again
+		stmt(db, ctx, true, q) // a failure only means it runs as text again
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 var ErrFileMoved = errors.New("store: the SQLite database file is no longer at its path")
 
 // rememberFile records the identity (device and inode) of the open file.
-func (db *DB) rememberFile(path string) error {
+func rememberFile(db *DB, path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -24,7 +24,7 @@ func (db *DB) rememberFile(path string) error {
 
 // checkFile fails when the path no longer names the file that is open.
 // One stat per write transaction; nothing for PostgreSQL.
-func (db *DB) checkFile() error {
+func checkFile(db *DB) error {
 	if db.file == nil {
 		return nil
 	}

@@ -62,7 +62,7 @@ type writeQueue struct {
 
 var errClosed = errors.New("store: database is closed")
 
-func (db *DB) startWriter() {
+func startWriter(db *DB) {
 	q := &writeQueue{reqs: make(chan *writeReq, 1024), stop: make(chan struct{}), closed: make(chan struct{})}
 	db.wq = q
 	go db.writer(q)
@@ -70,7 +70,7 @@ func (db *DB) startWriter() {
 
 // stopWriter ends the writer after the batch in progress; requests still
 // queued are answered errClosed.
-func (db *DB) stopWriter() {
+func stopWriter(db *DB) {
 	q := db.wq
 	if q == nil {
 		return
