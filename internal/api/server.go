@@ -124,7 +124,7 @@ func NewServer(d Deps) *Server {
 		Deps: d,
 		mux:  http.NewServeMux(),
 	}
-	s.throttles()
+	throttles(s)
 	if s.Metrics == nil {
 		s.Metrics = metrics.New()
 	}
@@ -334,13 +334,13 @@ func (s *Server) Limiters() map[string]*throttle.Limiter { return s.memLimiters 
 const KnownAddressTTL = 90 * 24 * time.Hour
 
 // throttles builds the sign-in and key policies.
-func (s *Server) throttles() {
+func throttles(s *Server) {
 	c := s.Config
 	w := c.ThrottleWindow
 	var known throttle.Known
 	if s.DB.Dialect() == store.Postgres {
 		k := s.DB.KnownAddresses(throttle.KnownPerAccount, KnownAddressTTL)
-		s.sweeps = append(s.sweeps, func(now time.Time) { s.sweepErr("signin.known", k.Sweep(context.Background(), now)) })
+		s.sweeps = append(s.sweeps, func(now time.Time) { sweepErr(s, "signin.known", k.Sweep(context.Background(), now)) })
 		known = k
 	} else {
 		known = throttle.NewMemoryKnown(1<<16, KnownAddressTTL)
@@ -362,7 +362,7 @@ func (s *Server) throttles() {
 func (s *Server) counter(name string, limit int, window time.Duration) throttle.Counter {
 	if s.DB.Dialect() == store.Postgres {
 		l := s.DB.Limiter(name, limit, window)
-		s.sweeps = append(s.sweeps, func(now time.Time) { s.sweepErr(name, l.Sweep(context.Background(), now)) })
+		s.sweeps = append(s.sweeps, func(now time.Time) { sweepErr(s, name, l.Sweep(context.Background(), now)) })
 		return l
 	}
 	l := throttle.New(limit, window)
@@ -377,7 +377,7 @@ func (s *Server) counter(name string, limit int, window time.Duration) throttle.
 // deviceCookies signs the browsers' device cookies under a key derived
 // from the server's secret key (every replica verifies every cookie).
 // Secure unless the public URL is plain HTTP (a development install).
-func (s *Server) deviceCookies() *auth.DeviceCookies {
+func deviceCookies(s *Server) *auth.DeviceCookies {
 	d, err := auth.NewDeviceCookies(s.DB.Vault().SecretKey())
 	if err != nil {
 		s.Log.Error("device cookies disabled", "err", err)
@@ -387,7 +387,7 @@ func (s *Server) deviceCookies() *auth.DeviceCookies {
 	return d
 }
 
-func (s *Server) sweepErr(name string, err error) {
+func sweepErr(s *Server, name string, err error) {
 	if err != nil {
 		s.Log.Warn("throttle sweep failed", "limiter", name, "err", err)
 	}
@@ -421,7 +421,7 @@ func (s *Server) domains() {
 		Audit: s.auditLog, Courier: s.courier, Images: s.images, Log: s.Log, Now: s.Now})
 	s.signin = signin.New(signin.Deps{DB: s.DB, Config: s.Config, Hasher: s.Hasher, Sessions: sessions, Failures: s.Metrics,
 		Audit: s.auditLog, Courier: s.courier, Log: s.Log, Now: s.Now, Later: s.later,
-		Guard: &signin.Guard{Policy: s.signinPolicy, Devices: s.deviceCookies(), Log: s.Log}})
+		Guard: &signin.Guard{Policy: s.signinPolicy, Devices: deviceCookies(s), Log: s.Log}})
 
 	// internal/signin/oauth, internal/signin/passkey (starts: bounded
 	// capacity, old keys evicted; failures: the password sign-in's limiter)
@@ -461,12 +461,12 @@ func (s *Server) domains() {
 	s.stats = admin.NewStats(ad)
 
 	// internal/flows
-	s.flows = flows.New(flows.Deps{DB: s.DB, Courier: s.courier, Forwarder: s.forwarder(),
+	s.flows = flows.New(flows.Deps{DB: s.DB, Courier: s.courier, Forwarder: forwarder(s),
 		OperatorEmail: s.Config.OperatorEmail, InviteURL: s.Config.TranslatorURL, Now: s.Now})
 }
 
 // forwarder is the configured issue API, or nil (items stored and mailed).
-func (s *Server) forwarder() flows.Forwarder {
+func forwarder(s *Server) flows.Forwarder {
 	c := s.Config
 	if c.FlowsRepo == "" {
 		return nil
