@@ -54,14 +54,14 @@ func curatedLifecycle(t *testing.T, e *apitest.Env) {
 	}
 	cs := r.Get("curatedSet").(map[string]any)
 	for _, f := range []string{"id", "nameDe", "nameEn", "nameEs", "nameFr", "nameNl", "nameUk", "notesDe", "notesEn",
-		"notesEs", "notesFr", "notesNl", "notesUk", "tags", "measies", "height", "info", "published", "img",
-		"createdAt", "updatedAt"} {
+		"notesEs", "notesFr", "notesNl", "notesUk", "tagsDe", "tagsEn", "tagsEs", "tagsFr", "tagsNl", "tagsUk", "tags",
+		"measies", "height", "info", "published", "img", "createdAt", "updatedAt"} {
 		if _, ok := cs[f]; !ok {
 			t.Errorf("curatedSet lacks %q: %s", f, r.Body)
 		}
 	}
-	if len(cs) != 21 {
-		t.Errorf("curatedSet has %d fields, want 21: %s", len(cs), r.Body)
+	if len(cs) != 27 {
+		t.Errorf("curatedSet has %d fields, want 27: %s", len(cs), r.Body)
 	}
 	created := r.Str("curatedSet.createdAt")
 	if !stampRe.MatchString(created) || created == "2001-01-01T00:00:00.000Z" {
@@ -419,12 +419,13 @@ func TestOptionPacks(t *testing.T) {
 	id := int(r.Num("optionPack.id"))
 	op := r.Get("optionPack").(map[string]any)
 	for _, f := range []string{"id", "design", "nameDe", "nameEn", "nameEs", "nameFr", "nameNl", "nameUk", "notesDe",
-		"notesEn", "notesEs", "notesFr", "notesNl", "notesUk", "tags", "options", "info", "img", "createdAt", "updatedAt"} {
+		"notesEn", "notesEs", "notesFr", "notesNl", "notesUk", "tagsDe", "tagsEn", "tagsEs", "tagsFr", "tagsNl", "tagsUk",
+		"tags", "options", "info", "img", "createdAt", "updatedAt"} {
 		if _, ok := op[f]; !ok {
 			t.Errorf("optionPack lacks %q", f)
 		}
 	}
-	if len(op) != 20 || id == 77 || r.Str("optionPack.design") != "aaron" || r.Str("optionPack.nameNl") != "Los" {
+	if len(op) != 26 || id == 77 || r.Str("optionPack.design") != "aaron" || r.Str("optionPack.nameNl") != "Los" {
 		t.Errorf("optionPack: %s", r.Body)
 	}
 	if o := r.Get("optionPack.options").(map[string]any); len(o) != 3 || o["chestEase"] != 0.08 {
@@ -659,6 +660,7 @@ func TestCuratedPostgres(t *testing.T) {
 	e := apitest.New(t, apitest.WithPostgres())
 	t.Run("lifecycle", func(t *testing.T) { curatedLifecycle(t, e) })
 	t.Run("clone", func(t *testing.T) { curatedClone(t, e) })
+	t.Run("tags", func(t *testing.T) { curatedTags(t, e) })
 }
 
 func TestStatsPostgres(t *testing.T) { statsScenario(t, apitest.New(t, apitest.WithPostgres())) }

@@ -89,6 +89,12 @@ const (
 	SettingsTooLarge
 	StatusInvalid
 	CuratedTagsInvalid
+	TagsDeInvalid
+	TagsEnInvalid
+	TagsEsInvalid
+	TagsFrInvalid
+	TagsNlInvalid
+	TagsUkInvalid
 	BookmarkTitleMissing
 	BookmarkTitleTooLong
 	BookmarkTypeInvalid
@@ -327,6 +333,12 @@ var table = [numCodes]entry{
 	SettingsTooLarge:         {400, "settingsTooLarge"},
 	StatusInvalid:            {400, "statusInvalid"},
 	CuratedTagsInvalid:       {400, "tagsInvalid"},
+	TagsDeInvalid:            {400, "tagsDeInvalid"},
+	TagsEnInvalid:            {400, "tagsEnInvalid"},
+	TagsEsInvalid:            {400, "tagsEsInvalid"},
+	TagsFrInvalid:            {400, "tagsFrInvalid"},
+	TagsNlInvalid:            {400, "tagsNlInvalid"},
+	TagsUkInvalid:            {400, "tagsUkInvalid"},
 	BookmarkTitleMissing:     {400, "titleMissing"},
 	BookmarkTitleTooLong:     {400, "titleTooLong"},
 	BookmarkTypeInvalid:      {400, "typeInvalid"},

@@ -17,7 +17,7 @@ type OptionPack struct {
 	ID     int64  `json:"id"`
 	Design string `json:"design"`
 	CuratedNames
-	Tags      []string       `json:"tags"`
+	CuratedTags
 	Options   map[string]any `json:"options"`
 	Info      string         `json:"info"`
 	Img       string         `json:"img"`
@@ -27,7 +27,7 @@ type OptionPack struct {
 
 // AsOptionPack is the answer object of a stored pack.
 func AsOptionPack(p *store.OptionPack) OptionPack {
-	return OptionPack{ID: p.ID, Design: p.Design, CuratedNames: AsCuratedNames(p.Name, p.Notes), Tags: p.Tags,
+	return OptionPack{ID: p.ID, Design: p.Design, CuratedNames: AsCuratedNames(p.Name, p.Notes), CuratedTags: AsCuratedTags(p.Tags),
 		Options: p.Options, Info: p.Info, Img: p.Img, CreatedAt: httpx.Stamp(p.CreatedAt), UpdatedAt: httpx.Stamp(p.UpdatedAt)}
 }
 
@@ -64,7 +64,7 @@ func AsOptionPackDocument(p *store.OptionPack, author string) OptionPackDocument
 type OptionPackRequest struct {
 	Design *string `json:"design"`
 	CuratedNamesPatch
-	Tags    []string       `json:"tags"`
+	CuratedTagsPatch
 	Options map[string]any `json:"options"`
 	Info    *string        `json:"info"`
 	Img     *string        `json:"img"`
@@ -84,12 +84,8 @@ func (req *OptionPackRequest) Apply(p *store.OptionPack, fields map[string]json.
 	if err := req.CuratedNamesPatch.Apply(&p.Name, &p.Notes); err != nil {
 		return err
 	}
-	if httpx.Present(fields["tags"]) {
-		tags, err := CleanTags(req.Tags)
-		if err != nil {
-			return err
-		}
-		p.Tags = tags
+	if err := req.CuratedTagsPatch.Apply(&p.Tags, fields); err != nil {
+		return err
 	}
 	if req.Options != nil {
 		o, err := MergeOptions(p.Options, req.Options)
@@ -169,7 +165,7 @@ func (h *OptionPacks) File(w http.ResponseWriter, r *http.Request) error {
 // Create is POST /option-packs.
 func (h *OptionPacks) Create(ctx context.Context, in *httpx.In[OptionPackRequest]) (OptionPackResponse, error) {
 	req := &in.Body
-	p := &store.OptionPack{Options: map[string]any{}, Tags: []string{}}
+	p := &store.OptionPack{Options: map[string]any{}}
 	if err := req.Apply(p, in.Fields, true); err != nil {
 		return OptionPackResponse{}, err
 	}

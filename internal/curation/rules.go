@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"bobbin/internal/apierr"
+	"bobbin/internal/httpx"
 	"bobbin/internal/store"
 )
 
@@ -94,9 +95,68 @@ func (p *CuratedNamesPatch) Apply(name, notes *[6]string) error {
 	return nil
 }
 
+// CuratedTags are the tags of a curated set or option pack in every
+// language (tagsDe ... tagsUk, as upstream). Tags repeats the English list
+// under the name older upstream versions used, for clients written then.
+type CuratedTags struct {
+	TagsDe []string `json:"tagsDe"`
+	TagsEn []string `json:"tagsEn"`
+	TagsEs []string `json:"tagsEs"`
+	TagsFr []string `json:"tagsFr"`
+	TagsNl []string `json:"tagsNl"`
+	TagsUk []string `json:"tagsUk"`
+	Tags   []string `json:"tags"`
+}
+
+// AsCuratedTags is the answer of tags kept in store.CuratedLangs order.
+func AsCuratedTags(t [6][]string) CuratedTags {
+	for i := range t {
+		if t[i] == nil {
+			t[i] = []string{}
+		}
+	}
+	return CuratedTags{t[0], t[1], t[2], t[3], t[4], t[5], t[store.CuratedLangIndex("en")]}
+}
+
+// CuratedTagsPatch is the tags part of a create or update body: a list
+// replaces that language's tags; absent or null leaves them. tags (the
+// older name) sets the English tags when tagsEn is not given.
+type CuratedTagsPatch struct {
+	TagsDe []string `json:"tagsDe"`
+	TagsEn []string `json:"tagsEn"`
+	TagsEs []string `json:"tagsEs"`
+	TagsFr []string `json:"tagsFr"`
+	TagsNl []string `json:"tagsNl"`
+	TagsUk []string `json:"tagsUk"`
+	Tags   []string `json:"tags"`
+}
+
+// Apply writes the lists given into t (store.CuratedLangs order); fields
+// are the body's raw top-level fields, which tell absent and null from a
+// list.
+func (p *CuratedTagsPatch) Apply(t *[6][]string, fields map[string]json.RawMessage) error {
+	in := [6][]string{p.TagsDe, p.TagsEn, p.TagsEs, p.TagsFr, p.TagsNl, p.TagsUk}
+	for i, lang := range store.CuratedLangs {
+		field := "tags" + strings.ToUpper(lang[:1]) + lang[1:]
+		list := in[i]
+		if !httpx.Present(fields[field]) {
+			if lang != "en" || !httpx.Present(fields["tags"]) {
+				continue
+			}
+			field, list = "tags", p.Tags
+		}
+		clean, err := CleanTags(field, list)
+		if err != nil {
+			return err
+		}
+		t[i] = clean
+	}
+	return nil
+}
+
 // CleanTags trims tags and drops empty and repeated ones; at most maxTags
-// of at most maxTag characters each.
-func CleanTags(in []string) ([]string, error) {
+// of at most maxTag characters each, else "<field>Invalid".
+func CleanTags(field string, in []string) ([]string, error) {
 	out := []string{}
 	for _, t := range in {
 		t = strings.TrimSpace(t)
@@ -104,12 +164,12 @@ func CleanTags(in []string) ([]string, error) {
 			continue
 		}
 		if utf8.RuneCountInString(t) > maxTag {
-			return nil, apierr.CuratedTagsInvalid
+			return nil, apierr.Invalid(field)
 		}
 		out = append(out, t)
 	}
 	if len(out) > maxTags {
-		return nil, apierr.CuratedTagsInvalid
+		return nil, apierr.Invalid(field)
 	}
 	return out, nil
 }

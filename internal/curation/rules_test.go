@@ -86,7 +86,7 @@ func TestCleanTags(t *testing.T) {
 		{"repeats do not count toward the cap", append(append([]string{}, many[:maxTags]...), many[0], " "+many[1]), many[:maxTags], 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := CleanTags(tc.in)
+			got, err := CleanTags("tags", tc.in)
 			isCode(t, err, tc.code)
 			if tc.code == 0 && !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("CleanTags = %q, want %q", got, tc.want)
@@ -205,15 +205,62 @@ func TestParseFile(t *testing.T) {
 	}
 }
 
+func TestTagsPatchApply(t *testing.T) {
+	const de, en, nl = 0, 1, 4
+	if store.CuratedLangIndex("de") != de || store.CuratedLangIndex("en") != en || store.CuratedLangIndex("nl") != nl {
+		t.Fatal("store.CuratedLangs order changed: fix the indices here")
+	}
+	start := func() [6][]string { return [6][]string{de: {"alt"}, en: {"old"}, nl: {"oud"}} }
+	raw := func(kv ...string) map[string]json.RawMessage {
+		m := map[string]json.RawMessage{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = json.RawMessage(kv[i+1])
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name   string
+		patch  CuratedTagsPatch
+		fields map[string]json.RawMessage
+		want   [6][]string
+		code   apierr.Code
+	}{
+		{"absent leaves every language", CuratedTagsPatch{}, raw(), start(), 0},
+		{"null leaves that language", CuratedTagsPatch{}, raw("tagsDe", "null"), start(), 0},
+		{"a list replaces one language only", CuratedTagsPatch{TagsNl: []string{" nieuw ", "nieuw"}}, raw("tagsNl", `[" nieuw ","nieuw"]`),
+			[6][]string{de: {"alt"}, en: {"old"}, nl: {"nieuw"}}, 0},
+		{"an empty list clears it", CuratedTagsPatch{TagsDe: []string{}}, raw("tagsDe", "[]"),
+			[6][]string{de: {}, en: {"old"}, nl: {"oud"}}, 0},
+		{"the older name sets English", CuratedTagsPatch{Tags: []string{"new"}}, raw("tags", `["new"]`),
+			[6][]string{de: {"alt"}, en: {"new"}, nl: {"oud"}}, 0},
+		{"tagsEn wins over the older name", CuratedTagsPatch{TagsEn: []string{"en"}, Tags: []string{"other"}}, raw("tagsEn", `["en"]`, "tags", `["other"]`),
+			[6][]string{de: {"alt"}, en: {"en"}, nl: {"oud"}}, 0},
+		{"a bad list names its field", CuratedTagsPatch{TagsUk: []string{strings.Repeat("x", maxTag+1)}}, raw("tagsUk", `["x"]`), start(), apierr.TagsUkInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := start()
+			err := tc.patch.Apply(&got, tc.fields)
+			isCode(t, err, tc.code)
+			if tc.code == 0 && !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("tags = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if a := AsCuratedTags([6][]string{en: {"x"}}); a.TagsDe == nil || !reflect.DeepEqual(a.Tags, []string{"x"}) || !reflect.DeepEqual(a.TagsEn, a.Tags) {
+		t.Errorf("answer = %+v, want empty lists, never null, and tags = tagsEn", a)
+	}
+}
+
 func TestRequestApply(t *testing.T) {
 	// tags: absent or null leaves them; a list replaces them.
-	c := &store.CuratedSet{Name: [6]string{1: "Ada"}, Tags: []string{"old"}, Measies: map[string]float64{"chest": 900}}
-	req := CuratedSetRequest{Tags: nil, Height: ptr(1650.0), Published: ptr(true),
+	en := store.CuratedLangIndex("en")
+	c := &store.CuratedSet{Name: [6]string{1: "Ada"}, Tags: [6][]string{1: {"old"}}, Measies: map[string]float64{"chest": 900}}
+	req := CuratedSetRequest{Height: ptr(1650.0), Published: ptr(true),
 		Measies: map[string]json.RawMessage{"chest": json.RawMessage("null"), "neck": json.RawMessage("380")}}
-	if err := req.Apply(c, map[string]json.RawMessage{"tags": json.RawMessage("null")}); err != nil {
+	if err := req.Apply(c, map[string]json.RawMessage{"tags": json.RawMessage("null"), "tagsEn": json.RawMessage("null")}); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(c.Tags, []string{"old"}) || c.Height != 1650 || !c.Published {
+	if !reflect.DeepEqual(c.Tags[en], []string{"old"}) || c.Height != 1650 || !c.Published {
 		t.Errorf("after apply: tags %q height %d published %v", c.Tags, c.Height, c.Published)
 	}
 	if _, ok := c.Measies["chest"]; ok || c.Measies["neck"] != 380 {

@@ -22,7 +22,7 @@ import (
 type CuratedSet struct {
 	ID int64 `json:"id"`
 	CuratedNames
-	Tags      []string           `json:"tags"`
+	CuratedTags
 	Measies   map[string]float64 `json:"measies"`
 	Height    int64              `json:"height"`
 	Info      string             `json:"info"`
@@ -34,7 +34,7 @@ type CuratedSet struct {
 
 // AsCuratedSet is the answer object of a stored curated set.
 func AsCuratedSet(c *store.CuratedSet) CuratedSet {
-	return CuratedSet{ID: c.ID, CuratedNames: AsCuratedNames(c.Name, c.Notes), Tags: c.Tags, Measies: c.Measies,
+	return CuratedSet{ID: c.ID, CuratedNames: AsCuratedNames(c.Name, c.Notes), CuratedTags: AsCuratedTags(c.Tags), Measies: c.Measies,
 		Height: c.Height, Info: c.Info, Published: c.Published, Img: c.Img, CreatedAt: httpx.Stamp(c.CreatedAt),
 		UpdatedAt: httpx.Stamp(c.UpdatedAt)}
 }
@@ -60,7 +60,7 @@ type CuratedSetDocument struct {
 	Units  string `json:"units"` // "metric": measurements in mm, shoulderSlope in degrees
 	ID     int64  `json:"id"`
 	CuratedNames
-	Tags         []string           `json:"tags"`
+	CuratedTags
 	Height       int64              `json:"height"`
 	Info         string             `json:"info"`
 	Published    bool               `json:"published"`
@@ -76,7 +76,7 @@ func AsCuratedSetDocument(c *store.CuratedSet, author string) CuratedSetDocument
 	o := AsCuratedSet(c)
 	return CuratedSetDocument{Author: author, Type: "curatedMeasurementsSet",
 		About: "A curated measurements set: measurements in mm (shoulderSlope in degrees) and metadata",
-		Units: "metric", ID: o.ID, CuratedNames: o.CuratedNames, Tags: o.Tags, Height: o.Height, Info: o.Info,
+		Units: "metric", ID: o.ID, CuratedNames: o.CuratedNames, CuratedTags: o.CuratedTags, Height: o.Height, Info: o.Info,
 		Published: o.Published, Img: o.Img, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Measurements: o.Measies}
 }
 
@@ -84,7 +84,7 @@ func AsCuratedSetDocument(c *store.CuratedSet, author string) CuratedSetDocument
 // fields are left alone on update; measies merge (null deletes a name).
 type CuratedSetRequest struct {
 	CuratedNamesPatch
-	Tags      []string                   `json:"tags"`
+	CuratedTagsPatch
 	Measies   map[string]json.RawMessage `json:"measies"`
 	Height    *float64                   `json:"height"`
 	Info      *string                    `json:"info"`
@@ -93,17 +93,13 @@ type CuratedSetRequest struct {
 }
 
 // Apply validates req and writes it into c (everything but img); fields
-// are the body's raw top-level fields (tags: null leaves them alone).
+// are the body's raw top-level fields (tagsXx: null leaves them alone).
 func (req *CuratedSetRequest) Apply(c *store.CuratedSet, fields map[string]json.RawMessage) error {
 	if err := req.CuratedNamesPatch.Apply(&c.Name, &c.Notes); err != nil {
 		return err
 	}
-	if httpx.Present(fields["tags"]) {
-		tags, err := CleanTags(req.Tags)
-		if err != nil {
-			return err
-		}
-		c.Tags = tags
+	if err := req.CuratedTagsPatch.Apply(&c.Tags, fields); err != nil {
+		return err
 	}
 	if req.Measies != nil {
 		c.Measies = measure.Merge(c.Measies, req.Measies)
@@ -223,7 +219,7 @@ func (h *CuratedSets) Get(ctx context.Context, in *httpx.In[httpx.None]) (Curate
 // Create is POST /curated-sets.
 func (h *CuratedSets) Create(ctx context.Context, in *httpx.In[CuratedSetRequest]) (CuratedSetResponse, error) {
 	req := &in.Body
-	c := &store.CuratedSet{Measies: map[string]float64{}, Tags: []string{}}
+	c := &store.CuratedSet{Measies: map[string]float64{}}
 	if err := req.Apply(c, in.Fields); err != nil {
 		return CuratedSetResponse{}, err
 	}

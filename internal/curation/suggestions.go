@@ -344,7 +344,7 @@ func (h *Suggestions) FromSuggestion(ctx context.Context, in *httpx.In[httpx.Non
 
 // CuratedFromSuggestion is the unpublished curated set a suggestion makes.
 func CuratedFromSuggestion(sg *store.Suggestion) *store.CuratedSet {
-	c := &store.CuratedSet{Measies: map[string]float64{}, Tags: []string{}}
+	c := &store.CuratedSet{Measies: map[string]float64{}}
 	en := store.CuratedLangIndex("en")
 	c.Name[en], _ = sg.Data["name"].(string)
 	c.Notes[en], _ = sg.Data["notes"].(string)

@@ -2,8 +2,10 @@ package fsimport
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -296,13 +298,13 @@ func (cv *conv) subscriber(r row) (*Subscriber, string) {
 // Bobbin's order (de, en, es, fr, nl, uk).
 var upstreamLangs = [6]string{"De", "En", "Es", "Fr", "Nl", "Uk"}
 
-// tags merges upstream's per-language tag columns (JSON arrays, or objects
-// of strings) into one list, English first, without repeats.
-func (cv *conv) tags(r row, table string) []string {
-	out := []string{}
-	seen := map[string]bool{}
-	order := []string{"En", "De", "Es", "Fr", "Nl", "Uk"}
-	for _, l := range order {
+// tags reads upstream's per-language tag columns (JSON arrays, or objects
+// of strings) in Bobbin's language order, trimmed, without empty or
+// repeated tags; a column that is neither counts as a dropped field.
+func (cv *conv) tags(r row, table string) [6][]string {
+	var out [6][]string
+	for i, l := range upstreamLangs {
+		out[i] = []string{}
 		v := strings.TrimSpace(r.str("tags" + l))
 		if v == "" || v == "{}" || v == "[]" {
 			continue
@@ -314,14 +316,13 @@ func (cv *conv) tags(r row, table string) []string {
 				cv.fields[table+".tags"+l]++
 				continue
 			}
-			for _, t := range m {
-				list = append(list, t)
+			for _, k := range slices.Sorted(maps.Keys(m)) {
+				list = append(list, m[k])
 			}
 		}
 		for _, t := range list {
-			if t != "" && !seen[t] {
-				seen[t] = true
-				out = append(out, t)
+			if t = strings.TrimSpace(t); t != "" && !slices.Contains(out[i], t) {
+				out[i] = append(out[i], t)
 			}
 		}
 	}

@@ -282,7 +282,7 @@ func testImport(t *testing.T, opts ...apitest.Option) {
 		t.Errorf("pattern 9: %s", p.Body)
 	}
 	if c, err := db.Curated().SetByID(ctx, 2); err != nil || c.Name[1] != "Curated" || c.Name[4] != "Gecureerd" ||
-		!reflect.DeepEqual(c.Tags, []string{"tag1", "tag2", "etiket"}) || c.Measies["chest"] != 900 {
+		!reflect.DeepEqual(c.Tags, [6][]string{{}, {"tag1", "tag2"}, {}, {}, {"tag1", "etiket"}, {}}) || c.Measies["chest"] != 900 {
 		t.Errorf("curated set: %+v %v", c, err)
 	}
 	if s, err := db.Subscribers().ByID(ctx, "6d0f3d1c-2b4c-4a5f-9e77-1a2b3c4d5e6f"); err != nil || !s.Active {

@@ -108,7 +108,7 @@ type Subscriber struct {
 type CuratedSet struct {
 	ID                   int64
 	Name, Notes          [6]string
-	Tags                 []string
+	Tags                 [6][]string // by store.CuratedLangs
 	Measies              map[string]float64
 	Height               int64
 	Info, Img            string
@@ -120,7 +120,7 @@ type OptionPack struct {
 	ID                   int64
 	Design               string
 	Name, Notes          [6]string
-	Tags                 []string
+	Tags                 [6][]string // by store.CuratedLangs
 	Options              map[string]any
 	Info, Img            string
 	CreatedAt, UpdatedAt int64

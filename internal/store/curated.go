@@ -36,9 +36,9 @@ func curatedLangColumns(prefix string) string {
 // CuratedSet is a curated measurements set row.
 type CuratedSet struct {
 	ID        int64
-	Name      [6]string // by CuratedLangs
-	Notes     [6]string // by CuratedLangs
-	Tags      []string
+	Name      [6]string   // by CuratedLangs
+	Notes     [6]string   // by CuratedLangs
+	Tags      [6][]string // by CuratedLangs
 	Measies   map[string]float64
 	Height    int64
 	Info      string
@@ -49,11 +49,11 @@ type CuratedSet struct {
 }
 
 var csetColumns = "id, " + curatedLangColumns("name") + ", " + curatedLangColumns("notes") +
-	", tags, measies, height, info, published, img, created_at, updated_at"
+	", tags, tags_i18n, measies, height, info, published, img, created_at, updated_at"
 
 func scanCuratedSet(row interface{ Scan(...any) error }) (*CuratedSet, error) {
 	var c CuratedSet
-	var tags, measies string
+	var tags, tagsI18n, measies string
 	dst := []any{&c.ID}
 	for i := range c.Name {
 		dst = append(dst, &c.Name[i])
@@ -61,18 +61,16 @@ func scanCuratedSet(row interface{ Scan(...any) error }) (*CuratedSet, error) {
 	for i := range c.Notes {
 		dst = append(dst, &c.Notes[i])
 	}
-	dst = append(dst, &tags, &measies, &c.Height, &c.Info, &c.Published, &c.Img, &c.CreatedAt, &c.UpdatedAt)
+	dst = append(dst, &tags, &tagsI18n, &measies, &c.Height, &c.Info, &c.Published, &c.Img, &c.CreatedAt, &c.UpdatedAt)
 	if err := row.Scan(dst...); err != nil {
 		return nil, mapErr(err)
 	}
-	if err := curatedUnmarshal(tags, &c.Tags); err != nil {
+	var err error
+	if c.Tags, err = decodeTags(tags, tagsI18n); err != nil {
 		return nil, err
 	}
 	if err := curatedUnmarshal(measies, &c.Measies); err != nil {
 		return nil, err
-	}
-	if c.Tags == nil {
-		c.Tags = []string{}
 	}
 	if c.Measies == nil {
 		c.Measies = map[string]float64{}
@@ -94,16 +92,58 @@ func curatedJSON(v any) (string, error) {
 	return string(b), err
 }
 
+// Tags are kept in two columns: tags_i18n holds every language's list as
+// an object ({"de":[...],"en":[...],...}); tags keeps the English list,
+// which is what rows written before per-language tags hold and what a
+// replica of an older version reads during a rolling upgrade.
+
+// decodeTags reads the two tag columns; a row without tags_i18n (written
+// before it existed) has its old list as the English tags.
+func decodeTags(flat, i18n string) ([6][]string, error) {
+	var out [6][]string
+	var byLang map[string][]string
+	if err := curatedUnmarshal(i18n, &byLang); err != nil {
+		return out, err
+	}
+	if len(byLang) == 0 {
+		var old []string
+		if err := curatedUnmarshal(flat, &old); err != nil {
+			return out, err
+		}
+		byLang = map[string][]string{"en": old}
+	}
+	for i, l := range CuratedLangs {
+		out[i] = byLang[l]
+		if out[i] == nil {
+			out[i] = []string{}
+		}
+	}
+	return out, nil
+}
+
+// encodeTags is the two tag columns' values of t.
+func encodeTags(t [6][]string) (flat, i18n string, err error) {
+	byLang := make(map[string][]string, len(CuratedLangs))
+	for i, l := range CuratedLangs {
+		byLang[l] = t[i]
+		if t[i] == nil {
+			byLang[l] = []string{}
+		}
+	}
+	if flat, err = curatedJSON(byLang["en"]); err != nil {
+		return "", "", err
+	}
+	i18n, err = curatedJSON(byLang)
+	return flat, i18n, err
+}
+
 // args are the writable columns' values, in csetColumns order after id
 // and before created_at.
 func (c *CuratedSet) args() ([]any, error) {
-	if c.Tags == nil {
-		c.Tags = []string{}
-	}
 	if c.Measies == nil {
 		c.Measies = map[string]float64{}
 	}
-	tags, err := curatedJSON(c.Tags)
+	tags, tagsI18n, err := encodeTags(c.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +158,7 @@ func (c *CuratedSet) args() ([]any, error) {
 	for _, n := range c.Notes {
 		a = append(a, n)
 	}
-	return append(a, tags, measies, c.Height, c.Info, c.Published, c.Img), nil
+	return append(a, tags, tagsI18n, measies, c.Height, c.Info, c.Published, c.Img), nil
 }
 
 // CreateCuratedSet inserts c and sets its ID and timestamps.
@@ -206,9 +246,9 @@ func (st Curated) DeleteSet(ctx context.Context, id int64) error {
 type OptionPack struct {
 	ID        int64
 	Design    string
-	Name      [6]string // by CuratedLangs
-	Notes     [6]string // by CuratedLangs
-	Tags      []string
+	Name      [6]string   // by CuratedLangs
+	Notes     [6]string   // by CuratedLangs
+	Tags      [6][]string // by CuratedLangs
 	Options   map[string]any
 	Info      string
 	Img       string
@@ -217,11 +257,11 @@ type OptionPack struct {
 }
 
 var opackColumns = "id, design, " + curatedLangColumns("name") + ", " + curatedLangColumns("notes") +
-	", tags, options, info, img, created_at, updated_at"
+	", tags, tags_i18n, options, info, img, created_at, updated_at"
 
 func scanOptionPack(row interface{ Scan(...any) error }) (*OptionPack, error) {
 	var p OptionPack
-	var tags, options string
+	var tags, tagsI18n, options string
 	dst := []any{&p.ID, &p.Design}
 	for i := range p.Name {
 		dst = append(dst, &p.Name[i])
@@ -229,18 +269,16 @@ func scanOptionPack(row interface{ Scan(...any) error }) (*OptionPack, error) {
 	for i := range p.Notes {
 		dst = append(dst, &p.Notes[i])
 	}
-	dst = append(dst, &tags, &options, &p.Info, &p.Img, &p.CreatedAt, &p.UpdatedAt)
+	dst = append(dst, &tags, &tagsI18n, &options, &p.Info, &p.Img, &p.CreatedAt, &p.UpdatedAt)
 	if err := row.Scan(dst...); err != nil {
 		return nil, mapErr(err)
 	}
-	if err := curatedUnmarshal(tags, &p.Tags); err != nil {
+	var err error
+	if p.Tags, err = decodeTags(tags, tagsI18n); err != nil {
 		return nil, err
 	}
 	if err := curatedUnmarshal(options, &p.Options); err != nil {
 		return nil, err
-	}
-	if p.Tags == nil {
-		p.Tags = []string{}
 	}
 	if p.Options == nil {
 		p.Options = map[string]any{}
@@ -249,13 +287,10 @@ func scanOptionPack(row interface{ Scan(...any) error }) (*OptionPack, error) {
 }
 
 func (p *OptionPack) args() ([]any, error) {
-	if p.Tags == nil {
-		p.Tags = []string{}
-	}
 	if p.Options == nil {
 		p.Options = map[string]any{}
 	}
-	tags, err := curatedJSON(p.Tags)
+	tags, tagsI18n, err := encodeTags(p.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +305,7 @@ func (p *OptionPack) args() ([]any, error) {
 	for _, n := range p.Notes {
 		a = append(a, n)
 	}
-	return append(a, tags, options, p.Info, p.Img), nil
+	return append(a, tags, tagsI18n, options, p.Info, p.Img), nil
 }
 
 // CreateOptionPack inserts p and sets its ID and timestamps.

@@ -64,9 +64,9 @@ var (
 	sqlImportBookmark   = upsert("bookmarks", "id", "user_id", "type", "title", "url", "created_at", "updated_at")
 	sqlImportSubscriber = upsert("subscribers", "id", "email_enc", "ehash", "language", "active", "created_at", "updated_at")
 	sqlImportCuratedSet = upsert("curated_sets", append(append(append([]string{"id"}, langCols("name")...),
-		langCols("notes")...), "tags", "measies", "height", "info", "published", "img", "created_at", "updated_at")...)
+		langCols("notes")...), "tags", "tags_i18n", "measies", "height", "info", "published", "img", "created_at", "updated_at")...)
 	sqlImportOptionPack = upsert("option_packs", append(append(append([]string{"id", "design"}, langCols("name")...),
-		langCols("notes")...), "tags", "options", "info", "img", "created_at", "updated_at")...)
+		langCols("notes")...), "tags", "tags_i18n", "options", "info", "img", "created_at", "updated_at")...)
 )
 
 func langCols(prefix string) []string { return strings.Split(curatedLangColumns(prefix), ", ") }
@@ -271,29 +271,11 @@ func (st Import) CuratedSet(ctx context.Context, c *CuratedSet) error {
 // ImportOptionPack writes p with its own id.
 func (st Import) OptionPack(ctx context.Context, p *OptionPack) error {
 	tx := st.q.(*Tx)
-	if p.Tags == nil {
-		p.Tags = []string{}
-	}
-	tags, err := curatedJSON(p.Tags)
+	a, err := p.args()
 	if err != nil {
 		return err
 	}
-	if p.Options == nil {
-		p.Options = map[string]any{}
-	}
-	options, err := curatedJSON(p.Options)
-	if err != nil {
-		return err
-	}
-	a := []any{p.ID, p.Design}
-	for _, n := range p.Name {
-		a = append(a, n)
-	}
-	for _, n := range p.Notes {
-		a = append(a, n)
-	}
-	a = append(a, tags, options, p.Info, p.Img, p.CreatedAt, p.UpdatedAt)
-	_, err = tx.exec(ctx, sqlImportOptionPack, a...)
+	_, err = tx.exec(ctx, sqlImportOptionPack, append(append([]any{p.ID}, a...), p.CreatedAt, p.UpdatedAt)...)
 	return mapErr(err)
 }
 
