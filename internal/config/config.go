@@ -329,7 +329,7 @@ func coreSettings() []setting {
 		{"BACKEND_THROTTLE_WINDOW", "throttle-window", "15m", "window of the failed sign-in and failed key limits", durationSetter(func(c *Config) *time.Duration { return &c.ThrottleWindow })},
 		{"BACKEND_SIGNIN_FAILS_PER_ACCOUNT", "signin-fails-per-account", "10", "failed sign-ins per account per window", intSetter(func(c *Config) *int { return &c.SigninFailsPerAccount }, 1)},
 		{"BACKEND_SIGNIN_FAILS_PER_ADDRESS", "signin-fails-per-address", "100", "failed sign-ins per client address per window", intSetter(func(c *Config) *int { return &c.SigninFailsPerAddress }, 1)},
-		{"BACKEND_KEY_FAILS_PER_KEY", "key-fails-per-key", "10", "failed API-key authentications per key id per window", intSetter(func(c *Config) *int { return &c.KeyFailsPerKey }, 1)},
+		{"BACKEND_KEY_FAILS_PER_KEY", "key-fails-per-key", "10", "no effect (kept so older configurations start): a right key and secret always pass, and wrong ones are limited per address", intSetter(func(c *Config) *int { return &c.KeyFailsPerKey }, 1)},
 		{"BACKEND_KEY_FAILS_PER_ADDRESS", "key-fails-per-address", "100", "failed API-key authentications per client address per window", intSetter(func(c *Config) *int { return &c.KeyFailsPerAddress }, 1)},
 		{"BACKEND_MAIL_WINDOW", "mail-window", "1h", "window of the mail limits", durationSetter(func(c *Config) *time.Duration { return &c.MailWindow })},
 		{"BACKEND_MAIL_RETRY_WINDOW", "mail-retry-window", "24h", "how long a queued mail is retried (SMTP down or answering 4xx) before it is marked failed", durationSetter(func(c *Config) *time.Duration { return &c.MailRetryWindow })},
