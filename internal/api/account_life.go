@@ -11,6 +11,7 @@ import (
 	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
 	"bobbin/internal/identity"
+	"bobbin/internal/signin/passkey"
 	"bobbin/internal/store"
 	"bobbin/internal/userdata"
 )
@@ -33,6 +34,7 @@ type ExportDocument struct {
 	Sets       []userdata.Set           `json:"sets"`
 	Patterns   []userdata.Pattern       `json:"patterns"`
 	Bookmarks  []userdata.Bookmark      `json:"bookmarks"`
+	Passkeys   []passkey.Passkey        `json:"passkeys"` // linked providers are in account.providers
 	Audit      []identity.SecurityEvent `json:"audit"`
 }
 
@@ -88,6 +90,14 @@ func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	doc := ExportDocument{ExportedAt: Stamp(s.Now().UnixMilli()), Account: o.account, APIKeys: o.keys,
 		Sets: o.sets, Patterns: o.patterns, Bookmarks: asList(bookmarks, userdata.AsBookmark)}
+	if err := identity.WithSigninMethods(ctx, s.DB, &doc.Account); err != nil {
+		return err
+	}
+	keys, err := s.DB.Passkeys().OfUser(ctx, id)
+	if err != nil {
+		return err
+	}
+	doc.Passkeys = asList(keys, passkey.AsPasskey)
 	events, err := s.DB.Audit().ByUser(ctx, id, maxExportAudit)
 	if err != nil {
 		return err

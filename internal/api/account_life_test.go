@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"bobbin/internal/apitest"
+	"bobbin/internal/store"
 )
 
 func TestConsent(t *testing.T) { acctConsent(t) }
@@ -131,7 +132,24 @@ func acctAccountExport(t *testing.T, opts ...apitest.Option) {
 	k1, s1 := e.NewKey(u, 1)
 	e.Do("GET", "/account/export/key", nil, apitest.Basic(k1, s1)).Expect(t, 403, "insufficientAccessLevel")
 	k2, s2 := e.NewKey(u, 2)
+	// A linked provider and a passkey: the export lists both (never the
+	// provider's subject or the passkey's credential).
+	if err := e.App.DB.Write(context.Background(), func(tx *store.Tx) error {
+		now := time.Now().UnixMilli()
+		if err := tx.Identities().Create(context.Background(), &store.Identity{UserID: u.ID, Provider: "github",
+			Subject: "subject-4711", Email: "gh@example.com", CreatedAt: now, LastUsedAt: now}); err != nil {
+			return err
+		}
+		return tx.Passkeys().Create(context.Background(), &store.Passkey{UserID: u.ID, CredentialID: "cred-4711",
+			UserHandle: "handle-4711", Name: "Laptop", Credential: `{"id":"cred-4711"}`, CreatedAt: now, LastUsedAt: now})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	r := e.Do("GET", "/account/export/key", nil, apitest.Basic(k2, s2)).Expect(t, 200, "")
+	if r.Str("data.account.providers.0.provider") != "github" || r.Str("data.account.providers.0.email") != "gh@example.com" ||
+		r.Num("data.account.passkeys") != 1 || r.Str("data.passkeys.0.name") != "Laptop" || r.Get("data.passkeys.1") != nil {
+		t.Fatalf("sign-in methods: providers %v, passkeys %v", r.Get("data.account.providers"), r.Get("data.passkeys"))
+	}
 
 	if r.Str("data.account.email") != u.Email || r.Num("data.account.id") != float64(u.ID) {
 		t.Fatalf("account: %s", r.Body)
@@ -160,7 +178,8 @@ func acctAccountExport(t *testing.T, opts ...apitest.Option) {
 	}
 	// No secret anywhere: key secrets, hashes, password, MFA.
 	body := string(r.Body)
-	for _, bad := range []string{u.Secret, s1, s2, `"secret"`, `"password"`, "mfaSecret", "scratch", "theirs", "$argon2"} {
+	for _, bad := range []string{u.Secret, s1, s2, `"secret"`, `"password"`, "mfaSecret", "scratch", "theirs", "$argon2",
+		"subject-4711", "cred-4711", "handle-4711"} {
 		if strings.Contains(body, bad) {
 			t.Fatalf("export holds %q", bad)
 		}

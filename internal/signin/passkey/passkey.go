@@ -298,7 +298,9 @@ type PasskeysResponse struct {
 	Passkeys []Passkey `json:"passkeys"`
 }
 
-func asPasskey(k store.Passkey) Passkey {
+// AsPasskey is the answer object of a stored passkey (never its public
+// key or credential id).
+func AsPasskey(k store.Passkey) Passkey {
 	p := Passkey{ID: k.ID, Name: k.Name, CreatedAt: httpx.Stamp(k.CreatedAt), LastUsedAt: httpx.Stamp(k.LastUsedAt)}
 	var c webauthn.Credential
 	if json.Unmarshal([]byte(k.Credential), &c) == nil {
@@ -379,7 +381,7 @@ func (h *Passkeys) RegisterFinish(ctx context.Context, in *httpx.In[RegisterRequ
 	if err != nil {
 		return PasskeyResponse{}, err
 	}
-	return PasskeyResponse{httpx.Created, asPasskey(k)}, nil
+	return PasskeyResponse{httpx.Created, AsPasskey(k)}, nil
 }
 
 // List is GET /passkeys/(jwt|key): the caller's passkeys.
@@ -388,7 +390,7 @@ func (h *Passkeys) List(ctx context.Context, in *httpx.In[httpx.None]) (Passkeys
 	if err != nil {
 		return PasskeysResponse{}, err
 	}
-	return PasskeysResponse{httpx.Success, httpx.List(keys, asPasskey)}, nil
+	return PasskeysResponse{httpx.Success, httpx.List(keys, AsPasskey)}, nil
 }
 
 // Delete is DELETE /passkeys/{id}/(jwt|key): an own passkey goes (404
