@@ -474,3 +474,21 @@ func TestLimitedPerAddress(t *testing.T) {
 	}
 	callback(e, "github", "forged.state", "code").Expect(t, 429, "tooManyRequests")
 }
+
+// A provider's username that looks like an existing one ("rnorgan" for
+// "morgan": m and rn share a skeleton) is made unique like a taken one, and the new account holds its
+// name's skeleton as a signup's does: nobody can then rename to a
+// look-alike of it.
+func TestNewPersonLookAlikeUsername(t *testing.T) {
+	e, p := newEnv(t)
+	owner := e.NewUser("user")
+	e.Do("PATCH", "/account/jwt", map[string]any{"username": "morgan"}, owner.JWT()).Expect(t, 200, "")
+	p.google.QueueUser(&mockoidc.MockUser{Subject: "g-7", Email: "g7@example.com", EmailVerified: true, PreferredUsername: "rnorgan"})
+	state, code, _ := authorize(t, e, "google", nil)
+	r := callback(e, "google", state, code).Expect(t, 451, "consentLacking")
+	if got := r.Str("account.username"); got != "rnorgan-2" {
+		t.Fatalf("username %q, want the look-alike made unique (rnorgan-2)", got)
+	}
+	other := e.NewUser("user")
+	e.Do("PATCH", "/account/jwt", map[string]any{"username": "morgan-2"}, other.JWT()).Expect(t, 400, "usernameTaken")
+}

@@ -29,6 +29,7 @@ import (
 	"bobbin/internal/auth"
 	"bobbin/internal/config"
 	"bobbin/internal/httpx"
+	"bobbin/internal/ident"
 	"bobbin/internal/identity"
 	"bobbin/internal/images"
 	"bobbin/internal/session"
@@ -428,9 +429,14 @@ func (h *OAuth) create(ctx context.Context, tx *store.Tx, provider string, perso
 	if len(bio) > 1000 {
 		bio = ""
 	}
-	u := &store.User{Username: name, Email: email, Language: lang, Role: auth.RoleUser, Status: auth.StatusActive,
+	u := &store.User{Username: name.Display, Email: email, Language: lang, Role: auth.RoleUser, Status: auth.StatusActive,
 		Control: 1, Compare: true, Bio: bio, CreatedAt: now.UnixMilli()}
 	if err := tx.Users().Create(ctx, u); err != nil {
+		return nil, err
+	}
+	// The name's skeleton is held as a signup's or a rename's is, so no
+	// later account can take a look-alike of it.
+	if err := tx.Users().SetSkeleton(ctx, u.ID, name.Skeleton); err != nil {
 		return nil, err
 	}
 	if err := tx.Audit().Add(ctx, h.d.Audit.Event(ctx, u.ID, "signup", "oauth:"+provider)); err != nil {
@@ -464,22 +470,44 @@ func UsernameFrom(p Person) string {
 	return "user"
 }
 
-// uniqueUsername is base, or base-2, base-3… the first no account has.
-func (h *OAuth) uniqueUsername(ctx context.Context, tx *store.Tx, base string) (string, error) {
-	name := base
-	for i := 2; ; i++ {
-		taken, err := tx.Users().UsernameTaken(ctx, name, 0)
-		if err != nil {
-			return "", err
+// uniqueUsername is base, or base-2, base-3… the first that no account
+// has, that looks like no account's name (the confusable skeleton, as a
+// signup or a rename checks) and that is nobody's automatic name.
+func (h *OAuth) uniqueUsername(ctx context.Context, tx *store.Tx, base string) (ident.Name, error) {
+	for i := 1; i <= 60; i++ {
+		name := base
+		switch {
+		case i > 50: // a crowd of look-alikes: a random suffix
+			name = base + "-" + vault.Token(6)
+		case i > 1:
+			name = base + "-" + httpx.Itoa(int64(i))
 		}
-		if !taken && identity.ValidUsername(name) == nil {
-			return name, nil
+		free, n, err := usernameFree(ctx, tx, name)
+		if err != nil || free {
+			return n, err
 		}
-		if i > 50 {
-			return base + "-" + vault.Token(6), nil
-		}
-		name = base + "-" + httpx.Itoa(int64(i))
 	}
+	return ident.Name{}, errors.New("oauth: no free username for a new account")
+}
+
+// usernameFree says whether a new account may take name.
+func usernameFree(ctx context.Context, tx *store.Tx, name string) (bool, ident.Name, error) {
+	n, err := ident.Username(name)
+	if err != nil || identity.ValidUsername(name) != nil {
+		return false, n, nil
+	}
+	if _, auto := n.Automatic(); auto {
+		return false, n, nil
+	}
+	taken, err := tx.Users().UsernameTaken(ctx, n.Display, 0)
+	if err != nil || taken {
+		return false, n, err
+	}
+	_, err = tx.Users().SkeletonHolder(ctx, n.Skeleton)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, n, nil
+	}
+	return false, n, err
 }
 
 // Unlink is DELETE /account/providers/{provider}: it removes the link
