@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -437,7 +438,8 @@ func TestACMEWithPebble(t *testing.T) {
 // succeeds only if B answers with the token A put in the shared cache.
 // Then B's first handshake serves A's certificate (same serial) and
 // Pebble is asked for no new order. At rest the cache holds the account
-// key and the certificate encrypted, and no token once the order is done.
+// key and the certificate encrypted. (autocert deletes a token in a
+// goroutine of its own once the order is done, so that is not checked.)
 func TestACMEReplicasShareTheDatabaseCache(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ACME issuance with an in-process Pebble: skipped in -short")
@@ -478,11 +480,16 @@ func TestACMEReplicasShareTheDatabaseCache(t *testing.T) {
 			a := replica(dbA, httpsA)
 			a.HTTPHandler() // A offers HTTP-01 but has no plain listener of its own
 			b := replica(dbB, httpsB)
-			var atB atomic.Int32
+			var atB, inTable atomic.Int32
 			plainB := b.HTTPHandler()
 			hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if strings.HasPrefix(r.URL.Path, "/.well-known/acme-challenge/") {
 					atB.Add(1)
+					// The token B is asked for is in the shared table, put there by A.
+					var n int
+					if dbB.QueryRow(r.Context(), "SELECT COUNT(*) FROM acme_cache WHERE k = ?", path.Base(r.URL.Path)+"+http-01").Scan(&n) == nil && n == 1 {
+						inTable.Add(1)
+					}
 				}
 				plainB.ServeHTTP(w, r)
 			})}
@@ -509,12 +516,8 @@ func TestACMEReplicasShareTheDatabaseCache(t *testing.T) {
 			if orders == 0 {
 				t.Fatal("Pebble counted no order: the order counter is blind")
 			}
-			if atB.Load() == 0 {
-				t.Fatal("replica B's plain listener answered no HTTP-01 challenge")
-			}
-			var tokens int
-			if err := dbA.QueryRow(ctx, "SELECT COUNT(*) FROM acme_cache WHERE k LIKE ?", "%+http-01").Scan(&tokens); err != nil || tokens != 0 {
-				t.Fatalf("challenge tokens left in the cache: %d, %v", tokens, err)
+			if atB.Load() == 0 || inTable.Load() == 0 {
+				t.Fatalf("replica B's plain listener answered %d HTTP-01 challenges, %d of them with a token in the table", atB.Load(), inTable.Load())
 			}
 
 			leafB := get(httpsB)
