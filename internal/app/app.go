@@ -151,11 +151,15 @@ func build(cfg *config.Config, log *slog.Logger, db *store.DB, v *vault.Vault, o
 	m.Limiters(refused)
 	var tlsSrv *tlsserve.Server
 	if cfg.TLS() {
-		tlsSrv, err = tlsserve.New(tlsserve.Options{
+		opts := tlsserve.Options{
 			CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey,
 			Domains: cfg.TLSDomains, ACMEURL: cfg.ACMEURL, ACMEEmail: cfg.ACMEEmail, CacheDir: filepath.Join(cfg.DataDir, "acme"),
 			PublicURL: cfg.URL, Log: log,
-		})
+		}
+		if cfg.TLSCache == "db" { // replicas on one PostgreSQL share the account and certificates
+			opts.Cache, opts.CacheDir = tlsserve.NewDBCache(db, log), ""
+		}
+		tlsSrv, err = tlsserve.New(opts)
 		if err != nil {
 			return nil, fmt.Errorf("config: BACKEND_TLS_CERT/BACKEND_TLS_KEY/BACKEND_TLS_DOMAINS: %v", err)
 		}

@@ -308,3 +308,68 @@ func TestProductionWithoutSMTPRefusesToStart(t *testing.T) {
 		t.Fatalf("started without a mail server: %v", err)
 	}
 }
+
+// acmeBundle is a certificate for name and its key as autocert caches
+// them (the key's PEM, then the chain's), valid for a year so that no
+// renewal is due.
+func acmeBundle(t *testing.T, name string, serial int64) []byte {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	return append(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+}
+
+// TestACMECacheChoice: with BACKEND_TLS_CACHE=db the app's ACME manager
+// reads its certificates from the database (and makes no acme folder);
+// by default on SQLite it reads them from <data dir>/acme. The ACME URL is
+// a closed loopback port: nothing here orders anything.
+func TestACMECacheChoice(t *testing.T) {
+	const domain = "api.example.com"
+	hello := &tls.ClientHelloInfo{ServerName: domain, SupportedProtos: []string{"h2"},
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}, SignatureSchemes: []tls.SignatureScheme{tls.ECDSAWithP256AndSHA256},
+		SupportedVersions: []uint16{tls.VersionTLS13, tls.VersionTLS12}}
+	serial := func(a *App) int64 {
+		t.Helper()
+		cert, err := a.TLS.TLSConfig().GetCertificate(hello)
+		if err != nil {
+			t.Fatalf("no certificate from the cache: %v", err)
+		}
+		leaf, err := x509.ParseCertificate(cert.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return leaf.SerialNumber.Int64()
+	}
+	env := map[string]string{"BACKEND_TLS_DOMAINS": domain, "BACKEND_ACME_URL": "https://127.0.0.1:1/dir"}
+
+	env["BACKEND_TLS_CACHE"] = "db"
+	a := newApp(t, env)
+	if err := a.DB.ACME().Put(context.Background(), domain, acmeBundle(t, domain, 7), 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := serial(a); n != 7 {
+		t.Fatalf("db cache: serial %d, want 7", n)
+	}
+	if _, err := os.Stat(filepath.Join(a.Config.DataDir, "acme")); !os.IsNotExist(err) {
+		t.Fatalf("the database cache made an acme folder: %v", err)
+	}
+
+	delete(env, "BACKEND_TLS_CACHE") // SQLite: the data dir
+	a = newApp(t, env)
+	if a.Config.TLSCache != "dir" {
+		t.Fatalf("default on SQLite: %q", a.Config.TLSCache)
+	}
+	if err := os.WriteFile(filepath.Join(a.Config.DataDir, "acme", domain), acmeBundle(t, domain, 8), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if n := serial(a); n != 8 {
+		t.Fatalf("dir cache: serial %d, want 8", n)
+	}
+}

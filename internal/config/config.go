@@ -48,6 +48,7 @@ type Config struct {
 	TLSDomains      []string // ACME: the names to get certificates for
 	ACMEURL         string   // ACME directory
 	ACMEEmail       string   // ACME account contact
+	TLSCache        string   // ACME: where certificates are kept, "dir" (<data dir>/acme) or "db"; default db on PostgreSQL, dir on SQLite
 	MetricsToken    string   // bearer token /metrics asks for; empty: none (and, in production, no /metrics on the main listener)
 
 	// HTTP server timeouts (slow clients are cut at these).
@@ -205,7 +206,7 @@ func coreSettings() []setting {
 			c.TLSKey = v
 			return nil
 		}},
-		{"BACKEND_TLS_DOMAINS", "tls-domains", "", "comma-separated names to get HTTPS certificates for by ACME, kept in <data dir>/acme", func(c *Config, v string) error {
+		{"BACKEND_TLS_DOMAINS", "tls-domains", "", "comma-separated names to get HTTPS certificates for by ACME, kept where BACKEND_TLS_CACHE says", func(c *Config, v string) error {
 			c.TLSDomains = nil
 			for _, d := range strings.Split(v, ",") {
 				d = strings.ToLower(strings.TrimSpace(d))
@@ -217,6 +218,13 @@ func coreSettings() []setting {
 				}
 				c.TLSDomains = append(c.TLSDomains, d)
 			}
+			return nil
+		}},
+		{"BACKEND_TLS_CACHE", "tls-cache", "", "with BACKEND_TLS_DOMAINS: where the ACME account and certificates are kept, dir (<data dir>/acme) or db (the database, shared by replicas, encrypted); default db on PostgreSQL, dir on SQLite", func(c *Config, v string) error {
+			if v != "" && v != "dir" && v != "db" {
+				return errors.New("must be dir or db")
+			}
+			c.TLSCache = v
 			return nil
 		}},
 		{"BACKEND_ACME_URL", "acme-url", "https://acme-v02.api.letsencrypt.org/directory", "ACME directory of the certificate authority", func(c *Config, v string) error {
@@ -551,6 +559,15 @@ func (c *Config) finish(getenv func(string) string) error {
 	if c.IsPostgres() {
 		if err := checkPostgresURL(c.DBURL); err != nil {
 			return &Error{Env: "BACKEND_DB_URL", Flag: "db-url", Err: err}
+		}
+	}
+	if c.TLSCache != "" && len(c.TLSDomains) == 0 {
+		return &Error{Env: "BACKEND_TLS_CACHE", Flag: "tls-cache", Err: errors.New("is only for ACME (set BACKEND_TLS_DOMAINS)")}
+	}
+	if c.TLSCache == "" && len(c.TLSDomains) > 0 {
+		c.TLSCache = "dir"
+		if c.IsPostgres() {
+			c.TLSCache = "db" // replicas share the database, not a disk
 		}
 	}
 	if c.Production() && c.EnableTests {

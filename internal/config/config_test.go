@@ -51,6 +51,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"BACKEND_TLS_DOMAINS":     {"BACKEND_TLS_DOMAINS": "localhost"},
 		"BACKEND_HTTP_PORT":       {"BACKEND_HTTP_PORT": "80"},
 		"BACKEND_ACME_URL":        {"BACKEND_ACME_URL": "http://acme.example/dir"},
+		"BACKEND_TLS_CACHE":       {"BACKEND_TLS_DOMAINS": "a.example.com", "BACKEND_TLS_CACHE": "s3"},
 		"BACKEND_METRICS_TOKEN":   {"BACKEND_METRICS_TOKEN": "short"},
 	}
 	for name, e := range cases {
@@ -97,6 +98,45 @@ func TestTLSSettings(t *testing.T) {
 	}
 	if _, _, err := Load(nil, env(map[string]string{"BACKEND_TLS_CERT": "c.pem", "BACKEND_TLS_KEY": "k.pem", "BACKEND_TLS_DOMAINS": "a.example.com"})); err == nil {
 		t.Fatal("files and ACME both accepted")
+	}
+}
+
+// TestTLSCache: the ACME cache is the database on PostgreSQL (replicas
+// share it, not a disk) and the data dir on SQLite, unless
+// BACKEND_TLS_CACHE says; it means nothing without ACME, so it is refused.
+func TestTLSCache(t *testing.T) {
+	const pg = "postgres://bobbin@db.example:5432/bobbin?sslmode=verify-full"
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"BACKEND_TLS_DOMAINS": "a.example.com"}, "dir"},
+		{map[string]string{"BACKEND_TLS_DOMAINS": "a.example.com", "BACKEND_DB_URL": pg}, "db"},
+		{map[string]string{"BACKEND_TLS_DOMAINS": "a.example.com", "BACKEND_DB_URL": pg, "BACKEND_TLS_CACHE": "dir"}, "dir"},
+		{map[string]string{"BACKEND_TLS_DOMAINS": "a.example.com", "BACKEND_TLS_CACHE": "db"}, "db"},
+		{map[string]string{"BACKEND_TLS_CERT": "c.pem", "BACKEND_TLS_KEY": "k.pem"}, ""},
+		{nil, ""},
+	} {
+		cfg, _, err := Load(nil, env(c.env))
+		if err != nil {
+			t.Errorf("%v: %v", c.env, err)
+		} else if cfg.TLSCache != c.want {
+			t.Errorf("%v: TLSCache %q, want %q", c.env, cfg.TLSCache, c.want)
+		}
+	}
+	cfg, _, err := Load([]string{"--tls-cache", "db"}, env(map[string]string{"BACKEND_TLS_DOMAINS": "a.example.com", "BACKEND_TLS_CACHE": "dir"}))
+	if err != nil || cfg.TLSCache != "db" {
+		t.Errorf("the flag: %+v, %v", cfg, err)
+	}
+	for _, e := range []map[string]string{
+		{"BACKEND_TLS_CACHE": "db"},
+		{"BACKEND_TLS_CERT": "c.pem", "BACKEND_TLS_KEY": "k.pem", "BACKEND_TLS_CACHE": "dir"},
+	} {
+		_, _, err := Load(nil, env(e))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Env != "BACKEND_TLS_CACHE" || !strings.Contains(err.Error(), "BACKEND_TLS_DOMAINS") {
+			t.Errorf("%v: %v", e, err)
+		}
 	}
 }
 

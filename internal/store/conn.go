@@ -47,6 +47,7 @@ type Conn interface {
 	Mail() Mail
 	Identities() Identities
 	Passkeys() Passkeys
+	ACME() ACME
 }
 
 var (
@@ -208,3 +209,12 @@ func (db *DB) Passkeys() Passkeys { return Passkeys{conn{db, db}} }
 
 // Passkeys is the store of passkeys, inside the transaction.
 func (t *Tx) Passkeys() Passkeys { return Passkeys{conn{t.db, t}} }
+
+// ACME is the store of the ACME cache: account key, certificates, challenge tokens.
+type ACME struct{ conn }
+
+// ACME is the ACME cache, outside any transaction.
+func (db *DB) ACME() ACME { return ACME{conn{db, db}} }
+
+// ACME is the ACME cache, inside the transaction.
+func (t *Tx) ACME() ACME { return ACME{conn{t.db, t}} }

@@ -1,8 +1,9 @@
 // Package tlsserve serves Bobbin over HTTPS: certificates from PEM files
 // (read again when the files change, without a restart) or obtained and
 // renewed by ACME (golang.org/x/crypto/acme/autocert, kept in the data
-// dir), HTTP/2, a plain-HTTP handler that answers ACME HTTP-01 challenges
-// and redirects everything else to HTTPS, Strict-Transport-Security on
+// dir, or in the database for replicas sharing PostgreSQL), HTTP/2, a
+// plain-HTTP handler that answers ACME HTTP-01 challenges and redirects
+// everything else to HTTPS, Strict-Transport-Security on
 // HTTPS answers, and the production rule of auth.md (Transport):
 // credentials over plain HTTP are refused with 403 httpsRequired before
 // they are checked.
@@ -36,10 +37,11 @@ type Options struct {
 	CertFile, KeyFile string
 
 	Domains    []string
-	ACMEURL    string       // ACME directory; empty: Let's Encrypt
-	ACMEEmail  string       // contact for the ACME account (optional)
-	CacheDir   string       // where ACME keeps accounts and certificates
-	HTTPClient *http.Client // for the ACME directory (tests trust a test CA with it)
+	ACMEURL    string         // ACME directory; empty: Let's Encrypt
+	ACMEEmail  string         // contact for the ACME account (optional)
+	CacheDir   string         // where ACME keeps accounts and certificates (with no Cache)
+	Cache      autocert.Cache // instead of CacheDir: another store (NewDBCache, shared by replicas)
+	HTTPClient *http.Client   // for the ACME directory (tests trust a test CA with it)
 
 	// PublicURL is the https:// base the plain-HTTP listener redirects to.
 	PublicURL string
@@ -86,11 +88,15 @@ func New(opts Options) (*Server, error) {
 		s.files = fc
 		s.tlsConfig = &tls.Config{GetCertificate: fc.GetCertificate}
 	case len(opts.Domains) > 0:
-		if opts.CacheDir == "" {
-			return nil, errors.New("tls: ACME needs a folder for its certificates")
-		}
-		if err := os.MkdirAll(opts.CacheDir, 0o700); err != nil {
-			return nil, fmt.Errorf("tls: %v", err)
+		cache := opts.Cache
+		if cache == nil {
+			if opts.CacheDir == "" {
+				return nil, errors.New("tls: ACME needs a folder or a database for its certificates")
+			}
+			if err := os.MkdirAll(opts.CacheDir, 0o700); err != nil {
+				return nil, fmt.Errorf("tls: %v", err)
+			}
+			cache = autocert.DirCache(opts.CacheDir)
 		}
 		dir := opts.ACMEURL
 		if dir == "" {
@@ -98,7 +104,7 @@ func New(opts Options) (*Server, error) {
 		}
 		s.manager = &autocert.Manager{
 			Prompt:     autocert.AcceptTOS,
-			Cache:      autocert.DirCache(opts.CacheDir),
+			Cache:      cache,
 			HostPolicy: autocert.HostWhitelist(opts.Domains...),
 			Email:      opts.ACMEEmail,
 			Client:     &acme.Client{DirectoryURL: dir, HTTPClient: opts.HTTPClient, UserAgent: "bobbin"},

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log"
@@ -18,6 +19,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -30,6 +32,8 @@ import (
 	pva "github.com/letsencrypt/pebble/v2/va"
 	pwfe "github.com/letsencrypt/pebble/v2/wfe"
 	"github.com/miekg/dns"
+
+	"bobbin/internal/store"
 )
 
 // testCA is a certificate authority made for one test.
@@ -281,6 +285,59 @@ func dnsServer(t *testing.T) string {
 
 func port(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
 
+// pebble is Pebble, Let's Encrypt's ACME test server, run in the test
+// process on loopback for one test.
+type pebble struct {
+	dirURL string         // its ACME directory
+	client *http.Client   // trusts its HTTPS listener
+	roots  *x509.CertPool // trusts the certificates it issues
+	orders atomic.Int32   // new orders it was asked for
+}
+
+// startPebble starts Pebble with its validation authority pointed at this
+// test's listeners through a DNS server of the test's own: HTTP-01 at
+// httpPort, TLS-ALPN-01 at alpnPort (a closed port makes an order fall
+// back to HTTP-01).
+func startPebble(t *testing.T, httpPort, alpnPort int) *pebble {
+	t.Helper()
+	t.Setenv("PEBBLE_VA_NOSLEEP", "1")
+	plog := log.New(io.Discard, "", 0)
+	if testing.Verbose() {
+		plog = log.New(os.Stderr, "pebble ", log.Lmicroseconds)
+	}
+	db := pdb.NewMemoryStore()
+	authority := pca.New(plog, db, "", "ecdsa", 0, 1, map[string]pca.Profile{"default": {Description: "default"}})
+	validator := pva.New(plog, httpPort, alpnPort, false, dnsServer(t), db)
+	front := pwfe.New(plog, db, validator, authority, []string{"pebble.letsencrypt.org"}, false, false, 0, 0)
+	p := &pebble{}
+	var newOrder atomic.Value // the path of the directory's newOrder URL
+	newOrder.Store("")
+	h := front.Handler()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == newOrder.Load().(string) {
+			p.orders.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	p.dirURL, p.client = srv.URL+pwfe.DirectoryPath, srv.Client()
+	res, err := p.client.Get(p.dirURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dir struct{ NewOrder string }
+	err = json.NewDecoder(res.Body).Decode(&dir)
+	res.Body.Close()
+	u, _ := url.Parse(dir.NewOrder)
+	if err != nil || u == nil || u.Path == "" {
+		t.Fatalf("Pebble's directory: %v %q", err, dir.NewOrder)
+	}
+	newOrder.Store(u.Path)
+	p.roots = x509.NewCertPool()
+	p.roots.AddCert(authority.GetRootCert(0).Cert)
+	return p
+}
+
 // TestACMEWithPebble gets a certificate from Pebble, Let's Encrypt's ACME
 // test server, run in this process on loopback. Its validation authority
 // is pointed at this test's listeners (through a DNS server of the test's
@@ -291,7 +348,6 @@ func TestACMEWithPebble(t *testing.T) {
 	if testing.Short() {
 		t.Skip("ACME issuance with an in-process Pebble: skipped in -short")
 	}
-	t.Setenv("PEBBLE_VA_NOSLEEP", "1")
 	httpsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -304,22 +360,13 @@ func TestACMEWithPebble(t *testing.T) {
 	closedPort := port(closed)
 	closed.Close()
 
-	plog := log.New(io.Discard, "", 0)
-	if testing.Verbose() {
-		plog = log.New(os.Stderr, "pebble ", log.Lmicroseconds)
-	}
-	store := pdb.NewMemoryStore()
-	authority := pca.New(plog, store, "", "ecdsa", 0, 1, map[string]pca.Profile{"default": {Description: "default"}})
-	validator := pva.New(plog, port(httpLn), closedPort, false, dnsServer(t), store)
-	front := pwfe.New(plog, store, validator, authority, []string{"pebble.letsencrypt.org"}, false, false, 0, 0)
-	acmeSrv := httptest.NewTLSServer(front.Handler())
-	defer acmeSrv.Close()
+	ps := startPebble(t, port(httpLn), closedPort)
 
 	const domain = "bobbin.test"
 	cache := filepath.Join(t.TempDir(), "acme")
 	s, err := New(Options{
-		Domains: []string{domain}, ACMEURL: acmeSrv.URL + pwfe.DirectoryPath, CacheDir: cache,
-		HTTPClient: acmeSrv.Client(), PublicURL: "https://" + domain + ":" + strconv.Itoa(port(httpsLn)),
+		Domains: []string{domain}, ACMEURL: ps.dirURL, CacheDir: cache,
+		HTTPClient: ps.client, PublicURL: "https://" + domain + ":" + strconv.Itoa(port(httpsLn)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -336,9 +383,7 @@ func TestACMEWithPebble(t *testing.T) {
 	defer hs.Close()
 	serveTLS(t, s, httpsLn, http.HandlerFunc(hello))
 
-	roots := x509.NewCertPool()
-	roots.AddCert(authority.GetRootCert(0).Cert)
-	c := client(roots, httpsLn.Addr().String())
+	c := client(ps.roots, httpsLn.Addr().String())
 	res, err := c.Get("https://" + domain + "/")
 	if err != nil {
 		t.Fatalf("HTTPS with the ACME certificate: %v", err)
@@ -380,5 +425,118 @@ func TestACMEWithPebble(t *testing.T) {
 		SupportedVersions: []uint16{tls.VersionTLS13, tls.VersionTLS12}})
 	if err != nil || cert.Leaf == nil && len(cert.Certificate) == 0 {
 		t.Fatalf("cached certificate not served after a restart: %v", err)
+	}
+}
+
+// TestACMEReplicasShareTheDatabaseCache runs two tlsserve instances, as two
+// replicas would, each on its own handle of one database (a SQLite file,
+// and PostgreSQL when configured) with the same root secret, both with
+// the database cache and both able to order from the same Pebble.
+//
+// Pebble validates HTTP-01 at replica B's plain-HTTP listener only, while
+// the first handshake, and so the order, is replica A's: the challenge
+// succeeds only if B answers with the token A put in the shared cache.
+// Then B's first handshake serves A's certificate (same serial) and
+// Pebble is asked for no new order. At rest the cache holds the account
+// key and the certificate encrypted. (autocert deletes a token in a
+// goroutine of its own once the order is done, so that is not checked.)
+func TestACMEReplicasShareTheDatabaseCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ACME issuance with an in-process Pebble: skipped in -short")
+	}
+	for _, dialect := range dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			dbURL := sharedDatabase(t, dialect)
+			root := strings.Repeat("r", 32)
+			dbA := openDB(t, dbURL, root, true)
+			dbB := openDB(t, dbURL, root, false)
+
+			listen := func() net.Listener {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ln
+			}
+			httpsA, httpsB, httpB := listen(), listen(), listen()
+			closed := listen()
+			closedPort := port(closed)
+			closed.Close()
+			ps := startPebble(t, port(httpB), closedPort)
+
+			const domain = "bobbin.test"
+			replica := func(db *store.DB, httpsLn net.Listener) *Server {
+				s, err := New(Options{
+					Domains: []string{domain}, ACMEURL: ps.dirURL, HTTPClient: ps.client,
+					Cache: NewDBCache(db, nil), PublicURL: "https://" + domain + ":" + strconv.Itoa(port(httpsLn)),
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				serveTLS(t, s, httpsLn, http.HandlerFunc(hello))
+				return s
+			}
+			a := replica(dbA, httpsA)
+			a.HTTPHandler() // A offers HTTP-01 but has no plain listener of its own
+			b := replica(dbB, httpsB)
+			var atB, inTable atomic.Int32
+			plainB := b.HTTPHandler()
+			hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, "/.well-known/acme-challenge/") {
+					atB.Add(1)
+					// The token B is asked for is in the shared table, put there by A.
+					var n int
+					if dbB.QueryRow(r.Context(), "SELECT COUNT(*) FROM acme_cache WHERE k = ?", path.Base(r.URL.Path)+"+http-01").Scan(&n) == nil && n == 1 {
+						inTable.Add(1)
+					}
+				}
+				plainB.ServeHTTP(w, r)
+			})}
+			go hs.Serve(httpB)
+			t.Cleanup(func() { hs.Close() })
+
+			get := func(ln net.Listener) *x509.Certificate {
+				t.Helper()
+				c := client(ps.roots, ln.Addr().String())
+				defer c.CloseIdleConnections()
+				res, err := c.Get("https://" + domain + "/")
+				if err != nil {
+					t.Fatalf("HTTPS at %s: %v", ln.Addr(), err)
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if string(body) != "hello HTTP/2.0" {
+					t.Fatalf("answer %q", body)
+				}
+				return res.TLS.PeerCertificates[0]
+			}
+			leafA := get(httpsA)
+			orders := ps.orders.Load()
+			if orders == 0 {
+				t.Fatal("Pebble counted no order: the order counter is blind")
+			}
+			if atB.Load() == 0 || inTable.Load() == 0 {
+				t.Fatalf("replica B's plain listener answered %d HTTP-01 challenges, %d of them with a token in the table", atB.Load(), inTable.Load())
+			}
+
+			leafB := get(httpsB)
+			if leafB.SerialNumber.Cmp(leafA.SerialNumber) != 0 {
+				t.Fatalf("replica B serves serial %s, replica A %s", leafB.SerialNumber, leafA.SerialNumber)
+			}
+			if n := ps.orders.Load(); n != orders {
+				t.Fatalf("replica B ordered again: %d orders, %d before", n, orders)
+			}
+
+			for _, k := range []string{"acme_account+key", domain} {
+				var enc string
+				if err := dbA.QueryRow(ctx, "SELECT data_enc FROM acme_cache WHERE k = ?", k).Scan(&enc); err != nil {
+					t.Fatalf("%s not in the database cache: %v", k, err)
+				}
+				if strings.Contains(enc, "PRIVATE KEY") || strings.Contains(enc, "CERTIFICATE") {
+					t.Fatalf("%s stored in the clear", k)
+				}
+			}
+		})
 	}
 }
