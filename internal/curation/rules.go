@@ -120,16 +120,9 @@ func AsCuratedTags(t [6][]string) CuratedTags {
 
 // CuratedTagsPatch is the tags part of a create or update body: a list
 // replaces that language's tags; absent or null leaves them. tags (the
-// older name) sets the English tags when tagsEn is not given.
-type CuratedTagsPatch struct {
-	TagsDe []string `json:"tagsDe"`
-	TagsEn []string `json:"tagsEn"`
-	TagsEs []string `json:"tagsEs"`
-	TagsFr []string `json:"tagsFr"`
-	TagsNl []string `json:"tagsNl"`
-	TagsUk []string `json:"tagsUk"`
-	Tags   []string `json:"tags"`
-}
+// older name) sets the English tags when tagsEn is not given. The fields
+// are the answer's.
+type CuratedTagsPatch CuratedTags
 
 // Apply writes the lists given into t (store.CuratedLangs order); fields
 // are the body's raw top-level fields, which tell absent and null from a
