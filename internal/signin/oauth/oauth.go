@@ -139,30 +139,12 @@ type State struct {
 func (h *OAuth) takeState(ctx context.Context, provider, state string) (State, error) {
 	d := h.d
 	now := d.Now()
-	id, check, ok := strings.Cut(state, ".")
-	if !ok || id == "" || check == "" || len(state) > 200 {
-		return State{}, apierr.StateInvalid
-	}
-	conf, err := d.DB.Confirmations().ByID(ctx, id, now.UnixMilli())
-	if errors.Is(err, store.ErrNotFound) {
-		return State{}, apierr.StateInvalid
-	}
+	conf, err := signin.TakeOnce(ctx, d.DB.Confirmations(), state, now, apierr.StateInvalid,
+		func(c *store.Confirmation) error { return StateProblem(c, provider, now) })
 	if err != nil {
 		return State{}, err
 	}
-	s := State{Language: str(conf.Data, "language"), Proof: Proof{Verifier: str(conf.Data, "verifier"), Nonce: str(conf.Data, "nonce")}}
-	if err := StateProblem(conf, provider, now); err != nil {
-		return State{}, err
-	}
-	if !d.DB.Confirmations().CheckMatches(conf, check) {
-		return State{}, apierr.StateInvalid
-	}
-	if err := d.DB.Confirmations().Use(ctx, conf.ID); errors.Is(err, store.ErrNotFound) {
-		return State{}, apierr.StateInvalid // used by a parallel request
-	} else if err != nil {
-		return State{}, err
-	}
-	return s, nil
+	return State{Language: str(conf.Data, "language"), Proof: Proof{Verifier: str(conf.Data, "verifier"), Nonce: str(conf.Data, "nonce")}}, nil
 }
 
 // StateProblem says whether a stored confirmation may serve as the state

@@ -189,27 +189,15 @@ type taken struct {
 func (h *Passkeys) take(ctx context.Context, kind, ceremony string, userID int64) (taken, error) {
 	d := h.d
 	now := d.Now()
-	id, check, ok := strings.Cut(ceremony, ".")
-	if !ok || id == "" || check == "" || len(ceremony) > 200 {
-		return taken{}, apierr.CeremonyExpired
-	}
-	conf, err := d.DB.Confirmations().ByID(ctx, id, now.UnixMilli())
-	if errors.Is(err, store.ErrNotFound) {
-		return taken{}, apierr.CeremonyExpired
-	}
+	conf, err := signin.TakeOnce(ctx, d.DB.Confirmations(), ceremony, now, apierr.CeremonyExpired, func(c *store.Confirmation) error {
+		k, _ := c.Data["kind"].(string)
+		if age := now.UnixMilli() - c.CreatedAt; c.Type != store.ConfirmPasskey || k != kind || c.UserID != userID ||
+			age < 0 || age > CeremonyTTL.Milliseconds() {
+			return apierr.CeremonyExpired
+		}
+		return nil
+	})
 	if err != nil {
-		return taken{}, err
-	}
-	k, _ := conf.Data["kind"].(string)
-	if conf.Type != store.ConfirmPasskey || k != kind || conf.UserID != userID || !d.DB.Confirmations().CheckMatches(conf, check) {
-		return taken{}, apierr.CeremonyExpired
-	}
-	if age := now.UnixMilli() - conf.CreatedAt; age < 0 || age > CeremonyTTL.Milliseconds() {
-		return taken{}, apierr.CeremonyExpired
-	}
-	if err := d.DB.Confirmations().Use(ctx, conf.ID); errors.Is(err, store.ErrNotFound) {
-		return taken{}, apierr.CeremonyExpired
-	} else if err != nil {
 		return taken{}, err
 	}
 	var t taken
