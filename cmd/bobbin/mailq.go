@@ -30,13 +30,7 @@ the retry window (BACKEND_MAIL_RETRY_WINDOW). Recipients are shown masked.`,
 			return &usageError{errors.New("mail: name a command: list or retry")}
 		},
 	}
-	open := func(cmd *cobra.Command) (*app.App, error) {
-		cfg, err := loadConfig(cmd, getenv)
-		if err != nil {
-			return nil, err
-		}
-		return app.New(cmd.Context(), cfg, newLogger(cfg, stderr), app.Options{NoMailWorker: true})
-	}
+	open := func(cmd *cobra.Command) (*app.App, error) { return openForCommand(cmd, getenv, stderr) }
 	var status string
 	list := &cobra.Command{
 		Use:   "list [--status queued|failed]",

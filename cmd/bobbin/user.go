@@ -35,14 +35,7 @@ beside a serving process). WHO is a user's id, username or email.`,
 			return &usageError{errors.New("user: name a command: create, set-role, set-status or disable")}
 		},
 	}
-	// open loads the config and opens the app for one user command.
-	open := func(cmd *cobra.Command) (*app.App, error) {
-		cfg, err := loadConfig(cmd, getenv)
-		if err != nil {
-			return nil, err
-		}
-		return app.New(cmd.Context(), cfg, newLogger(cfg, stderr), app.Options{NoMailWorker: true})
-	}
+	open := func(cmd *cobra.Command) (*app.App, error) { return openForCommand(cmd, getenv, stderr) }
 
 	var email, role, pw, username string
 	create := &cobra.Command{
@@ -224,4 +217,14 @@ func findUser(ctx context.Context, db *store.DB, who string) (*store.User, error
 		return nil, fmt.Errorf("no user %q", who)
 	}
 	return u, err
+}
+
+// openForCommand loads the config and opens the app for one operator
+// command (user, mail): on the server's database, without a mail worker.
+func openForCommand(cmd *cobra.Command, getenv func(string) string, stderr io.Writer) (*app.App, error) {
+	cfg, err := loadConfig(cmd, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return app.New(cmd.Context(), cfg, newLogger(cfg, stderr), app.Options{NoMailWorker: true})
 }

@@ -59,16 +59,7 @@ func (l *LegacyTokens) Verify(token string, now time.Time) (*LegacyClaims, error
 		return nil, ErrInvalidToken
 	}
 	claims := new(LegacyClaims)
-	p := jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithStrictDecoding(),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(Leeway),
-		jwt.WithIssuer(l.issuer),
-		jwt.WithAudience(l.audience),
-		jwt.WithTimeFunc(func() time.Time { return now }),
-	)
+	p := strictParser(jwt.SigningMethodHS256.Alg(), l.issuer, l.audience, now)
 	tok, err := p.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		if t.Method != jwt.SigningMethodHS256 {
 			return nil, ErrInvalidToken

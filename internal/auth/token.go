@@ -299,16 +299,7 @@ func (t *Tokens) verifyFresh(token string, now time.Time) (*Claims, error) {
 		return nil, ErrInvalidToken
 	}
 	claims := new(Claims)
-	p := jwt.NewParser(
-		jwt.WithValidMethods([]string{t.alg().Alg()}),
-		jwt.WithStrictDecoding(),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(Leeway),
-		jwt.WithIssuer(t.issuer),
-		jwt.WithAudience(t.audience),
-		jwt.WithTimeFunc(func() time.Time { return now }),
-	)
+	p := strictParser(t.alg().Alg(), t.issuer, t.audience, now)
 	tok, err := p.ParseWithClaims(token, claims, t.keyFunc)
 	if err != nil || !tok.Valid || tok.Method != t.alg() {
 		return nil, ErrInvalidToken
@@ -415,4 +406,20 @@ func checkPayloadJSON(raw []byte) bool {
 		}
 	}
 	return true
+}
+
+// strictParser is the parser of every token this server checks (its own
+// and FreeSewing's): one algorithm, strict base64, exp and iat required,
+// Leeway of clock skew, the issuer and audience given, time from now.
+func strictParser(alg, issuer, audience string, now time.Time) *jwt.Parser {
+	return jwt.NewParser(
+		jwt.WithValidMethods([]string{alg}),
+		jwt.WithStrictDecoding(),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(Leeway),
+		jwt.WithIssuer(issuer),
+		jwt.WithAudience(audience),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+	)
 }
