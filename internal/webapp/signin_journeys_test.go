@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/oauth2-proxy/mockoidc"
+	"github.com/pquerna/otp/totp"
 
 	"bobbin/internal/apitest"
 )
@@ -132,6 +134,40 @@ func TestJourneyProvider(t *testing.T) {
 	if acct.Str("account.username") != "kim" || acct.Str("account.providers.0.provider") != "corp" || acct.Num("account.consent") != 2 {
 		t.Fatalf("account after the provider sign-in: %s", acct.Body)
 	}
+
+	// An account with two-factor sign-in whose verified email the
+	// provider names: the callback asks for the code, then goes round the
+	// provider once more with it, and signs in (linking the provider).
+	u := e.NewUser("user")
+	secret := e.Do("POST", "/account/mfa/key", map[string]any{"mfa": true}, u.KeyAuth()).Expect(t, 200, "").Str("mfa.secret")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := e.Do("POST", "/account/mfa/key", map[string]any{"mfa": true, "secret": secret, "token": code}, u.KeyAuth()).Expect(t, 200, "")
+	for range 2 {
+		oidc.QueueUser(&mockoidc.MockUser{Subject: "corp-8", Email: u.Email, EmailVerified: true, PreferredUsername: "someone"})
+	}
+	ut := newTab(t, e)
+	ut.open("/#/signin")
+	ut.page("Sign in")
+	ut.click("#signin-provider-corp")
+	ut.page("Signing in with Corp")
+	if e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "").Get("account.providers.0") != nil {
+		t.Fatal("linked before the second factor")
+	}
+	// A scratch code (a TOTP code of this 30 s step would be a replay of
+	// the enabling one).
+	ut.fill("#oauth-mfa", on.Str("scratchCodes.0"))
+	ut.click("#oauth-mfa-form button[type=submit]")
+	ut.page("Your account")
+	if got := ut.text("#acct-username"); got != u.Username {
+		t.Fatalf("signed in as %q, want %q", got, u.Username)
+	}
+	if got := e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "").Str("account.providers.0.provider"); got != "corp" {
+		t.Fatalf("linked provider %q", got)
+	}
+	ut.noPageErrors(failedLoad)
 
 	// A provider that refuses (the person said no) lands on the page with
 	// the reason and a way to try again; nothing is signed in.
