@@ -110,6 +110,7 @@ func TestJourneyProvider(t *testing.T) {
 
 	tb.open("/")
 	tb.page("Sign in")
+	tb.waitFor(`document.querySelector('#signin-provider-corp')`)
 	if got := tb.eval(`[...document.querySelectorAll('#method-providers button')].map(b => b.textContent).join('|')`); got != "Sign in with Corp" {
 		t.Fatalf("provider buttons: %q", got)
 	}

@@ -6,7 +6,6 @@
 // and the providers method when the server has none.
 import { call, setToken, ApiError, languages } from '../api.js';
 import { h, field, form, say, button } from '../dom.js';
-import * as webauthn from '../webauthn.js';
 
 // finish keeps the token and opens the account.
 export function finish(ctx, r) {
@@ -72,10 +71,11 @@ const passkey = {
   id: 'passkey',
   title: 'With a passkey',
   render(ctx, done) {
-    if (!webauthn.supported()) return null;
+    if (typeof window.PublicKeyCredential !== 'function' || !navigator.credentials) return null; // as webauthn.supported()
     return h('div', {},
       h('p', { class: 'hint' }, 'Your device or password manager asks for your fingerprint, face or PIN.'),
       button('Sign in with a passkey', async () => {
+        const webauthn = await import('../webauthn.js'); // loaded when used: not part of the first load
         const begun = await call('POST', '/signin/passkey/begin', undefined, { auth: false });
         let credential;
         try { credential = await webauthn.get(begun.options); } catch (e) { throw new Error(webauthn.why(e)); }
@@ -110,11 +110,20 @@ const providers = {
 
 export const methods = [password, passkey, providers, link];
 
+// A method's section shows when its render answers a node; one that
+// answers a promise (providers: a request) is drawn when it arrives, so
+// the password form is usable at once.
 export async function render(ctx) {
   const done = (r) => finish(ctx, r);
-  const drawn = await Promise.all(methods.map(async (m) => [m, await m.render(ctx, done)]));
+  const sections = methods.map((m) => {
+    const sec = h('section', { class: 'card', id: 'method-' + m.id, hidden: true }, h('h2', {}, m.title));
+    const show = (node) => { if (node) { sec.append(node); sec.hidden = false; } };
+    const r = m.render(ctx, done);
+    if (r instanceof Promise) r.then(show, () => {}); else show(r);
+    return sec;
+  });
   return h('div', { class: 'narrow' },
     h('h1', {}, 'Sign in'),
-    drawn.filter(([, node]) => node).map(([m, node]) => h('section', { class: 'card', id: 'method-' + m.id }, h('h2', {}, m.title), node)),
+    sections,
     h('p', {}, 'No account yet? ', h('a', { href: '/#/signup' }, 'Sign up')));
 }
