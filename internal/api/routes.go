@@ -32,6 +32,7 @@ func (s *Server) routeTable() []Route {
 		twin("POST /signout/all", auth.User, httpx.Empty(s.signin.SignoutAll)).doc("Revoke every token of the user"),
 
 		// Sign-in with a provider (internal/signin/oauth)
+		public("GET /signin/providers", httpx.OK(s.oauth.List)).doc("The sign-in providers this server is configured with (names for POST /signin/oauth/init), github and google first"),
 		public("POST /signin/oauth/init", httpx.OK(s.oauth.Init)).doc("Start signing in with github, google or a configured OpenID Connect provider: the URL to send the person to"),
 		public("POST /signin/oauth", httpx.Raw(http.StatusOK, nil, s.oauth.Callback)).io(oauth.CallbackRequest{}, TokenResponse{}).doc("Finish a provider sign-in with the state and code it sent back; token is the MFA code when MFA is on"),
 		twin("DELETE /account/providers/{provider}", auth.User, httpx.Empty(s.oauth.Unlink)).doc("Unlink a sign-in provider while another way to sign in remains"),

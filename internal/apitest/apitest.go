@@ -23,6 +23,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,10 +72,27 @@ type setup struct {
 	logOut   io.Writer
 	logLevel slog.Level
 	hash     *password.Params
+	local    net.Listener // WithLocalhost
 }
 
 // WithEnv sets a configuration variable.
 func WithEnv(k, v string) Option { return func(s *setup) { s.env[k] = v } }
+
+// WithLocalhost serves on http://localhost:<port> and makes that both
+// BACKEND_URL and BACKEND_WEBSITE_URL (and Env.URL): for browser tests
+// where the server's own pages are its website, so that a WebAuthn
+// relying party id (localhost, a secure context over http) and a
+// provider's redirect back name the page's own origin.
+func WithLocalhost() Option {
+	return func(s *setup) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic("apitest: " + err.Error())
+		}
+		u := "http://localhost:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+		s.local, s.env["BACKEND_URL"], s.env["BACKEND_WEBSITE_URL"] = l, u, u
+	}
+}
 
 // WithPostgres runs on a fresh PostgreSQL database; the test is skipped
 // (with the reason) when BOBBIN_TEST_POSTGRES_URL is not set.
@@ -142,8 +160,17 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.Handler())
-	e := &Env{T: t, App: a, Srv: srv, URL: srv.URL, DataDir: s.dataDir, Client: srv.Client(), Log: logs}
+	srv := httptest.NewUnstartedServer(a.Handler())
+	base := ""
+	if s.local != nil {
+		srv.Listener.Close()
+		srv.Listener, base = s.local, s.env["BACKEND_URL"]
+	}
+	srv.Start()
+	if base == "" {
+		base = srv.URL
+	}
+	e := &Env{T: t, App: a, Srv: srv, URL: base, DataDir: s.dataDir, Client: srv.Client(), Log: logs}
 	t.Cleanup(e.Close)
 	return e
 }

@@ -272,7 +272,18 @@ func (tb *tab) click(sel string) {
 // waitFor waits until a JavaScript expression is truthy.
 func (tb *tab) waitFor(expr string) {
 	tb.t.Helper()
-	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void]("!!("+expr+")", chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+	poll := func() error {
+		_, err := chromedp.Run(tb.ctx, chromedp.Poll[chromedp.Void]("!!("+expr+")", chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+		return err
+	}
+	err := poll()
+	// A navigation (a provider's redirect back) ends the poll's page or
+	// its script context (protocol error -32000): poll the new one.
+	for i := 0; i < 5 && err != nil && strings.Contains(err.Error(), "(-32000)"); i++ {
+		time.Sleep(100 * time.Millisecond)
+		err = poll()
+	}
+	if err != nil {
 		tb.t.Fatalf("waiting for %s: %v (at %s; main: %.300q; page errors: %v)", expr, err,
 			tb.eval(`location.href`), tb.eval(`(document.getElementById('status')||{}).textContent + ' | ' + document.querySelector('main').innerText`), tb.pageErrors())
 	}

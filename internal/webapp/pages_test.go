@@ -146,6 +146,7 @@ func TestPagesAccessible(t *testing.T) {
 	admin := e.NewUser("admin")
 	set := e.Do("POST", "/sets/key", map[string]any{"name": "Sam"}, admin.KeyAuth()).Expect(t, 201, "")
 	pattern := e.Do("POST", "/patterns/key", map[string]any{"design": "aaron", "name": "Tee", "settings": map[string]any{}}, admin.KeyAuth()).Expect(t, 201, "")
+	cset := e.Do("POST", "/curated-sets/key", map[string]any{"nameEn": "Model B"}, admin.KeyAuth()).Expect(t, 201, "")
 	tb := newTab(t, e)
 	check := func(where string) {
 		t.Helper()
@@ -169,7 +170,7 @@ func TestPagesAccessible(t *testing.T) {
 		{"/#/account", "Your account"}, {"/#/account/security", "Security"}, {"/#/account/data", "Your data"},
 		{"/#/apikeys", "API keys"}, {"/#/sets", "Measurement sets"}, {"/#/sets/" + set.Str("set.id"), "Sam"},
 		{"/#/patterns", "Patterns"}, {"/#/patterns/" + pattern.Str("pattern.id"), "Tee"},
-		{"/#/staff/curated", "Curated sets"}, {"/#/staff/packs", "Option packs"}, {"/#/staff/suggestions", "Suggestions"},
+		{"/#/staff/curated", "Curated sets"}, {"/#/staff/curated/" + cset.Str("curatedSet.id"), "Model B"}, {"/#/staff/packs", "Option packs"}, {"/#/staff/suggestions", "Suggestions"},
 		{"/#/staff/users", "Users"}, {fmt.Sprintf("/#/staff/users/%d", admin.ID), admin.Username},
 	}
 	for _, width := range []int64{375, 1280} {

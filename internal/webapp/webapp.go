@@ -58,6 +58,7 @@ var Landings = []string{
 	"/newsletter/subscribe",             // ?id&ehash (PUT /subscriber)
 	"/ocunsub/{ehash}",                  // the unsubscribe link opened in a browser (POST /ocunsub/{ehash})
 	"/newsletter/unsubscribe",           // ?i=<ehash>: where GET /ocunsub/{ehash} redirects, as upstream (POST /ocunsub/{ehash})
+	"/signin/callback/{provider}",       // ?state&code: where a sign-in provider sends the person back (POST /signin/oauth)
 }
 
 // Handler serves the web app and the docs.

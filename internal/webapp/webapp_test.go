@@ -49,7 +49,7 @@ func get(t *testing.T, e *apitest.Env, path string, hdr ...string) (*http.Respon
 func TestPagesAndFallback(t *testing.T) {
 	e := apitest.New(t)
 	for _, p := range []string{"/", "/confirm/signup/abc/def", "/confirm/emailchange/abc/def", "/signinlink/abc/def",
-		"/newsletter/subscribe?id=x&ehash=y", "/newsletter/unsubscribe?i=" + strings.Repeat("a", 64)} {
+		"/newsletter/subscribe?id=x&ehash=y", "/newsletter/unsubscribe?i=" + strings.Repeat("a", 64), "/signin/callback/github?state=a.b&code=c"} {
 		res, body := get(t, e, p, "Accept", browserAccept)
 		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 			t.Fatalf("GET %s: %d %s", p, res.StatusCode, res.Header.Get("Content-Type"))
@@ -80,7 +80,7 @@ func TestPagesAndFallback(t *testing.T) {
 	// An API client's GET of a landing path gets the API's answer there,
 	// as before the web app: 405 where another method is served, else 404.
 	for p, want := range map[string]int{"/signinlink/abc/def": 405,
-		"/confirm/signup/abc/def": 404, "/newsletter/subscribe": 404} {
+		"/confirm/signup/abc/def": 404, "/newsletter/subscribe": 404, "/signin/callback/github": 404} {
 		for _, accept := range []string{"", "application/json", "*/*", "text/html;q=0"} {
 			r := e.Do("GET", p, nil, apitest.None)
 			if accept != "" {

@@ -534,3 +534,40 @@ func (h *OAuth) Unlink(ctx context.Context, in *httpx.In[httpx.None]) error {
 func OtherMethod(u *store.User, links, passkeys int) bool {
 	return u.Password != "" || links > 0 || passkeys > 0
 }
+
+// ProvidersResponse is the answer of GET /signin/providers: the names a
+// client may send to POST /signin/oauth/init, github and google first
+// (when configured), then the OpenID Connect providers in the order
+// BACKEND_OIDC_PROVIDERS names them.
+type ProvidersResponse struct {
+	httpx.Result
+	Providers []string `json:"providers" example:"[\"github\",\"keycloak\"]" doc:"provider names for POST /signin/oauth/init"`
+}
+
+// List is GET /signin/providers: which providers are configured, so a
+// sign-in page draws a button for each (and none for the others). Names
+// only: client ids and issuers stay on the server.
+func (h *OAuth) List(context.Context, *httpx.In[httpx.None]) (ProvidersResponse, error) {
+	out := []string{}
+	for _, n := range Names(h.d.Config) {
+		if _, ok := h.d.Providers[n]; ok {
+			out = append(out, n)
+		}
+	}
+	return ProvidersResponse{httpx.Success, out}, nil
+}
+
+// Names are the provider names of c in the order clients list them.
+func Names(c *config.Config) []string {
+	var out []string
+	if c.GitHubClientID != "" {
+		out = append(out, "github")
+	}
+	if c.GoogleClientID != "" {
+		out = append(out, "google")
+	}
+	for _, p := range c.OIDC {
+		out = append(out, p.Name)
+	}
+	return out
+}

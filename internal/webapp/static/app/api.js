@@ -69,6 +69,19 @@ const messages = {
   authenticationRequired: 'Please sign in.',
   tokenInvalid: 'Your session has ended. Please sign in again.',
   nameMissing: 'A name is required.',
+  nameInvalid: 'That name is not allowed (at most 64 characters, one line).',
+  passkeyInvalid: 'That passkey was not accepted.',
+  ceremonyExpired: 'That took too long. Please try again.',
+  credentialInvalid: 'The browser answered something that is not a passkey.',
+  stateInvalid: 'That sign-in has expired or was used already. Please start again.',
+  codeInvalid: 'The provider did not confirm the sign-in. Please start again.',
+  emailNotVerified: 'The provider has not verified your email address, so we cannot sign you in with it.',
+  invalidProvider: 'That sign-in provider is not set up here.',
+  lastSigninMethod: 'This is your only way to sign in: set a password or add a passkey first.',
+  serviceUnavailable: 'That is not available right now. Please try again later.',
+  nameEnMissing: 'An English name is required.',
+  curatedHeightInvalid: 'The height must be a whole number of centimetres.',
+  measiesInvalid: 'One of the measurements is not valid.',
 };
 
 export function message(code, status) {

@@ -20,6 +20,7 @@ const routes = [
   ['/patterns', './pages/patterns.js', true, 0],
   ['/patterns/:id', './pages/pattern.js', true, 0],
   ['/staff/curated', './pages/curated.js', true, 5],
+  ['/staff/curated/:id', './pages/curatedset.js', true, 5],
   ['/staff/packs', './pages/packs.js', true, 5],
   ['/staff/suggestions', './pages/suggestions.js', true, 5],
   ['/staff/users', './pages/users.js', true, 8],
@@ -34,6 +35,7 @@ const landings = [
   [/^\/newsletter\/subscribe$/, 'newsletter'],
   [/^\/ocunsub\/([^/]+)$/, 'unsubscribe'],
   [/^\/newsletter\/unsubscribe$/, 'unsubscribe'], // ?i=<ehash>: where GET /ocunsub/{ehash} leads, as upstream
+  [/^\/signin\/callback\/([a-z0-9]+)$/, 'oauth'], // a provider sends the person back here (?state&code)
 ];
 
 function match(pattern, path) {

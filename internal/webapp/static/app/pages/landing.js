@@ -1,10 +1,15 @@
 // The pages that mail links open. Opening one changes nothing (a link
 // scanner that fetches it does no harm); each says what it will do and
-// does it on one click, through the JSON API.
+// does it on one click, through the JSON API. One more lands here: the
+// provider's redirect back (/signin/callback/<provider>?state&code),
+// which finishes the sign-in on open, since its code is single-use and
+// only the person who just left for the provider has it.
 import { call, setToken, token, ApiError } from '../api.js';
 import { h, field, form, button, say } from '../dom.js';
 import { consentChoices } from './consent.js';
-import { methods, finish } from './signin.js';
+import { methods, finish, signInCall, startProvider, providerTitle } from './signin.js';
+
+const MFA = 'bobbin.oauthMfa'; // the code typed before going round again
 
 export async function render(ctx, p) {
   const page = (title, ...body) => h('div', { class: 'narrow' }, h('h1', {}, title), ...body);
@@ -49,6 +54,34 @@ export async function render(ctx, p) {
       return page('Confirm your new email',
         h('p', {}, 'Sign in first (in this tab), then confirm the change.'),
         methods[0].render(ctx, (r) => { setToken(r.token); ctx.refresh(); }));
+    }
+    case 'oauth': {
+      const provider = p.a, q = p.query, name = providerTitle(provider);
+      const title = 'Signing in with ' + name;
+      const again = () => h('p', {}, button('Try again with ' + name, () => startProvider(provider), { id: 'oauth-again', class: 'secondary' }), ' ', h('a', { href: '/#/signin' }, 'Other ways to sign in'));
+      if (q.get('error') || !q.get('state') || !q.get('code')) {
+        return page(title, h('p', { class: 'error', role: 'alert' }, name + ' did not sign you in' + (q.get('error') ? ' (' + q.get('error') + ').' : '.')), again());
+      }
+      const body = { provider, state: q.get('state'), code: q.get('code') };
+      const mfaToken = sessionStorage.getItem(MFA);
+      sessionStorage.removeItem(MFA);
+      if (mfaToken) body.token = mfaToken;
+      history.replaceState(null, '', location.pathname); // the code is used up: not in the history
+      try {
+        finish(ctx, await signInCall('/signin/oauth', body));
+        return page(title, h('p', {}, 'Signed in.'));
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'mfaTokenRequired') {
+          // The state is used up: ask for the code, then go round again.
+          return page(title, h('p', {}, 'Your account has two-factor sign-in on. Enter your code, and ' + name + ' is asked once more.'),
+            form({ id: 'oauth-mfa-form' }, [field('Authenticator code', { name: 'token', inputmode: 'numeric', autocomplete: 'one-time-code', required: true, id: 'oauth-mfa' })],
+              'Continue', async (v) => {
+                sessionStorage.setItem(MFA, v.token.trim());
+                await startProvider(provider);
+              }));
+        }
+        return page(title, h('p', { class: 'error', role: 'alert', id: 'oauth-error' }, e.message), again());
+      }
     }
     case 'newsletter': {
       const id = p.query.get('id') || '', ehash = p.query.get('ehash') || '';

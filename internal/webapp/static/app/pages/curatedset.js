@@ -1,0 +1,57 @@
+// Curators: one curated set — names and notes per language, height,
+// published, and its measurements (in the curator's units, kept in mm),
+// saved with PATCH /curated-sets/{id}/jwt.
+import { call, languages } from '../api.js';
+import { h, field, form, check, section, say, button } from '../dom.js';
+import { measurementNames, label, unit, show, toMM } from './units.js';
+
+const langs = ['en', 'de', 'es', 'fr', 'nl', 'uk']; // English first: it must keep a name
+const cap = (l) => l.charAt(0).toUpperCase() + l.slice(1);
+
+export async function render(ctx, p) {
+  const c = (await call('GET', '/curated-sets/' + encodeURIComponent(p.id))).curatedSet;
+  c.measies = c.measies || {};
+  const imperial = !!ctx.account.imperial;
+  const names = await measurementNames();
+  const title = c.nameEn || 'Curated set ' + c.id;
+  const about = langs.map((l) => h('fieldset', {}, h('legend', {}, languages[l] || l),
+    field('Name (' + l + ')', { name: 'name' + cap(l), value: c['name' + cap(l)], id: 'cset-name-' + l, required: l === 'en', lang: l }),
+    field('Notes (' + l + ')', { name: 'notes' + cap(l), type: 'textarea', value: c['notes' + cap(l)], rows: 2, id: 'cset-notes-' + l, lang: l })));
+  const inputs = names.map((n) => field(label(n) + ' (' + unit(n, imperial) + ')',
+    { name: 'm.' + n, value: show(n, c.measies[n], imperial), inputmode: 'decimal', id: 'cm-' + n, autocomplete: 'off' }));
+  return h('div', {}, h('p', {}, h('a', { href: '/#/staff/curated' }, '← All curated sets')),
+    h('h1', {}, title),
+    section('Names, notes, height', form({ id: 'cset-meta' }, [
+      ...about,
+      field('Height (cm)', { name: 'height', value: c.height ? String(c.height) : '', inputmode: 'numeric', id: 'cset-height' }, 'The height of the person measured, a whole number of centimetres.'),
+      check('Published: listed for everyone', { name: 'published', checked: c.published, id: 'cset-published' }),
+    ], 'Save', async (v) => {
+      const body = { published: v.published };
+      for (const l of langs) { body['name' + cap(l)] = v['name' + cap(l)].trim(); body['notes' + cap(l)] = v['notes' + cap(l)]; }
+      const ht = v.height.trim();
+      if (ht !== '') {
+        body.height = Number(ht);
+        if (!Number.isInteger(body.height) || body.height < 0) throw new Error('The height must be a whole number of centimetres.');
+      } else body.height = 0;
+      Object.assign(c, (await call('PATCH', '/curated-sets/' + c.id, body)).curatedSet);
+      say('Curated set saved.');
+    })),
+    section('Measurements',
+      h('p', { class: 'hint' }, 'In ' + (imperial ? 'inches' : 'centimetres') + ' as your account says. Empty a field to remove it.'),
+      form({ id: 'cset-measies', class: 'grid' }, inputs, 'Save measurements', async (v) => {
+        const measies = {};
+        for (const n of names) {
+          const mm = toMM(n, v['m.' + n] || '', imperial);
+          if (Number.isNaN(mm)) throw new Error(label(n) + ': not a number.');
+          if (mm === null) { if (c.measies[n] !== undefined) measies[n] = null; } else if (mm !== c.measies[n]) measies[n] = mm;
+        }
+        c.measies = (await call('PATCH', '/curated-sets/' + c.id, { measies })).curatedSet.measies;
+        say('Measurements saved (' + Object.keys(c.measies).length + ').');
+      })),
+    section('Delete', h('p', {}, 'Deleting a curated set cannot be undone.'),
+      button('Delete this curated set', async () => {
+        await call('DELETE', '/curated-sets/' + c.id);
+        say('Curated set deleted.');
+        ctx.go('/staff/curated');
+      }, { class: 'danger', id: 'cset-delete' })));
+}
