@@ -10,59 +10,17 @@ import (
 	"sync"
 	"testing"
 
+	"bobbin/internal/store/storetest"
 	"bobbin/internal/vault"
 )
 
-func openSQLite(t *testing.T) *DB {
-	t.Helper()
-	v, err := vault.New(strings.Repeat("s", 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "t.db"), v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-func TestMigrationsAreNumberedAlikeInBothDialects(t *testing.T) {
-	names := func(d string) []string {
-		es, err := os.ReadDir(filepath.Join("migrations", d))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, e := range es {
-			out = append(out, e.Name())
-		}
-		return out
-	}
-	if a, b := strings.Join(names("sqlite"), ","), strings.Join(names("postgres"), ","); a != b {
-		t.Fatalf("sqlite %s\npostgres %s", a, b)
-	}
-}
+func openSQLite(t *testing.T) *DB { return storetest.Open(t, storetest.URL(t, "sqlite"), true, Open) }
 
 func TestMigrateTwiceAppliesNothing(t *testing.T) {
 	db := openSQLite(t)
 	applied, err := db.Migrate(context.Background())
 	if err != nil || len(applied) != 0 {
 		t.Fatalf("second migrate: %v %v", applied, err)
-	}
-}
-
-func TestRebind(t *testing.T) {
-	db := &DB{dialect: Postgres}
-	if got := db.dialect.rebind("SELECT a FROM t WHERE b = ? AND c IN (?, ?)"); got != "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)" {
-		t.Fatal(got)
-	}
-	db.dialect = SQLite
-	if got := db.dialect.rebind("x = ?"); got != "x = ?" {
-		t.Fatal(got)
 	}
 }
 

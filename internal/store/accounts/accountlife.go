@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import "context"
 
@@ -12,7 +12,7 @@ func (st Users) Lock(ctx context.Context, id int64) (*User, error) {
 	if db.dialect == Postgres {
 		q += " FOR UPDATE"
 	}
-	return (Users{conn{db, db}}).scan(tx.queryRow(ctx, q, id))
+	return (Users{conn{db, db}}).scan(tx.QueryRow(ctx, q, id))
 }
 
 // DeleteAccount removes a user and everything the user owns. Sessions, API
@@ -23,7 +23,7 @@ func (st Users) Lock(ctx context.Context, id int64) (*User, error) {
 func (st Users) DeleteAccount(ctx context.Context, id int64, ehash string) error {
 	db, q := st.db, st.q
 	if ehash != "" {
-		if _, err := q.exec(ctx, "DELETE FROM subscribers WHERE ehash = ?", ehash); err != nil {
+		if _, err := q.Exec(ctx, "DELETE FROM subscribers WHERE ehash = ?", ehash); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import "context"
 
@@ -28,16 +28,16 @@ func (st Activity) Flush(ctx context.Context, users map[int64]UserActivity, keys
 	}
 	err := db.Write(ctx, func(tx *Tx) error {
 		for id, a := range users {
-			if _, err := tx.exec(ctx, sqlFlushUser, a.JWTCalls, a.KeyCalls, a.LastSeen, a.LastSeen, id); err != nil {
+			if _, err := tx.Exec(ctx, sqlFlushUser, a.JWTCalls, a.KeyCalls, a.LastSeen, a.LastSeen, id); err != nil {
 				return err
 			}
-			tx.pend.remote = append(tx.pend.remote, userStripe(id))
+			tx.NotifyRemote(userStripe(id))
 		}
 		for id, a := range keys {
-			if _, err := tx.exec(ctx, sqlFlushKey, a.Calls, a.LastSeen, a.LastSeen, id); err != nil {
+			if _, err := tx.Exec(ctx, sqlFlushKey, a.Calls, a.LastSeen, a.LastSeen, id); err != nil {
 				return err
 			}
-			tx.pend.remote = append(tx.pend.remote, credStripe(id))
+			tx.NotifyRemote(credStripe(id))
 		}
 		return nil
 	})

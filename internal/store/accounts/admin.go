@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import (
 	"bobbin/internal/auth"
@@ -19,7 +19,7 @@ func (st Users) Search(ctx context.Context, query string, limit int) ([]*User, e
 	if n, err := strconv.ParseInt(query, 10, 64); err == nil && n > 0 {
 		id = n
 	}
-	rows, err := q.query(ctx, "SELECT "+userColumns+` FROM users WHERE lusername LIKE ? ESCAPE '\' OR ehash = ? OR id = ?
+	rows, err := q.Query(ctx, "SELECT "+userColumns+` FROM users WHERE lusername LIKE ? ESCAPE '\' OR ehash = ? OR id = ?
  ORDER BY id LIMIT ?`, like, db.v.EHash(query), id, limit)
 	if err != nil {
 		return nil, err
@@ -52,17 +52,17 @@ type AdminChange struct {
 func (st Users) AdminUpdate(ctx context.Context, id int64, c AdminChange, now int64) error {
 	q := st.q
 	if c.Role != nil {
-		if err := adminAffect(q.exec(ctx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", *c.Role, now, id)); err != nil {
+		if err := adminAffect(q.Exec(ctx, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", *c.Role, now, id)); err != nil {
 			return err
 		}
 	}
 	if c.Status != nil {
-		if err := adminAffect(q.exec(ctx, "UPDATE users SET status = ?, updated_at = ? WHERE id = ?", *c.Status, now, id)); err != nil {
+		if err := adminAffect(q.Exec(ctx, "UPDATE users SET status = ?, updated_at = ? WHERE id = ?", *c.Status, now, id)); err != nil {
 			return err
 		}
 	}
 	if c.DisableMFA {
-		if err := adminAffect(q.exec(ctx, `UPDATE users SET mfa_enabled = ?, mfa_secret_enc = '', mfa_scratch = '', mfa_last_step = 0,
+		if err := adminAffect(q.Exec(ctx, `UPDATE users SET mfa_enabled = ?, mfa_secret_enc = '', mfa_scratch = '', mfa_last_step = 0,
  updated_at = ? WHERE id = ?`, false, now, id)); err != nil {
 			return err
 		}

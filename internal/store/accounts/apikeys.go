@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import "context"
 
@@ -41,7 +41,7 @@ func (st Keys) Create(ctx context.Context, k *APIKey) error {
 	if k.CreatedAt == 0 {
 		k.CreatedAt = Now()
 	}
-	_, err = q.exec(ctx, "INSERT INTO apikeys (id, user_id, name_enc, level, secret_hash, expires_at, created_at) VALUES (?,?,?,?,?,?,?)",
+	_, err = q.Exec(ctx, "INSERT INTO apikeys (id, user_id, name_enc, level, secret_hash, expires_at, created_at) VALUES (?,?,?,?,?,?,?)",
 		k.ID, k.UserID, name, k.Level, k.SecretHash, k.ExpiresAt, k.CreatedAt)
 	return mapErr(err)
 }
@@ -58,13 +58,13 @@ func (st Keys) ByID(ctx context.Context, id string) (*APIKey, error) {
 		return &APIKey{ID: id, UserID: e.userID, Name: e.name, Level: e.level, SecretHash: e.secretHash, ExpiresAt: e.expiresAt,
 			CreatedAt: e.createdAt, LastSeen: e.lastSeen, Calls: e.calls}, nil
 	}
-	return (Keys{conn{db, db}}).scan(q.queryRow(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE id = ?", id))
+	return (Keys{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE id = ?", id))
 }
 
 // KeysByUser lists a user's keys, newest first.
 func (st Keys) ByUser(ctx context.Context, userID int64) ([]*APIKey, error) {
 	db, q := st.db, st.q
-	rows, err := q.query(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE user_id = ? ORDER BY created_at DESC, id", userID)
+	rows, err := q.Query(ctx, "SELECT "+keyColumns+" FROM apikeys WHERE user_id = ? ORDER BY created_at DESC, id", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (st Keys) ByUser(ctx context.Context, userID int64) ([]*APIKey, error) {
 // several parallel deletes exactly one succeeds.
 func (st Keys) Delete(ctx context.Context, id string) error {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM apikeys WHERE id = ?", id)
+	res, err := q.Exec(ctx, "DELETE FROM apikeys WHERE id = ?", id)
 	st.revokeCred(id)
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func (st Keys) Principal(ctx context.Context, id string) (KeyPrincipal, error) {
 		return KeyPrincipal{Principal: Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Status: u.Status, Consent: u.Consent},
 			KeyID: id, Level: k.level, SecretHash: k.secretHash, ExpiresAt: k.expiresAt}, nil
 	}
-	err := db.queryRow(ctx, `SELECT k.id, k.level, k.secret_hash, k.expires_at, u.id, u.username, u.role, u.status, u.consent
+	err := db.QueryRow(ctx, `SELECT k.id, k.level, k.secret_hash, k.expires_at, u.id, u.username, u.role, u.status, u.consent
  FROM apikeys k JOIN users u ON u.id = k.user_id WHERE k.id = ?`, id).Scan(&p.KeyID, &p.Level, &p.SecretHash, &p.ExpiresAt,
 		&p.UserID, &p.Username, &p.Role, &p.Status, &p.Consent)
 	return p, mapErr(err)

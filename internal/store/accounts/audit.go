@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import "context"
 
@@ -19,7 +19,7 @@ func (st Audit) Add(ctx context.Context, e AuditEvent) error {
 	if e.At == 0 {
 		e.At = Now()
 	}
-	_, err := q.exec(ctx, "INSERT INTO audit (user_id, at, event, method, ip, detail) VALUES (?,?,?,?,?,?)",
+	_, err := q.Exec(ctx, "INSERT INTO audit (user_id, at, event, method, ip, detail) VALUES (?,?,?,?,?,?)",
 		e.UserID, e.At, e.Event, e.Method, e.IP, e.Detail)
 	return err
 }
@@ -29,7 +29,7 @@ func (st Audit) Add(ctx context.Context, e AuditEvent) error {
 func (st Audit) ByUser(ctx context.Context, userID int64, limit int) ([]AuditEvent, error) {
 	db := st.db
 	db.later.wait(userID) // events still being written are part of the answer
-	rows, err := db.query(ctx, "SELECT id, user_id, at, event, method, ip, detail FROM audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?", userID, limit)
+	rows, err := db.Query(ctx, "SELECT id, user_id, at, event, method, ip, detail FROM audit WHERE user_id = ? ORDER BY at DESC, id DESC LIMIT ?", userID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +48,6 @@ func (st Audit) ByUser(ctx context.Context, userID int64, limit int) ([]AuditEve
 // PruneAudit removes events older than before.
 func (st Audit) Prune(ctx context.Context, before int64) error {
 	db := st.db
-	_, err := db.exec(ctx, "DELETE FROM audit WHERE at < ?", before)
+	_, err := db.Exec(ctx, "DELETE FROM audit WHERE at < ?", before)
 	return err
 }

@@ -1,10 +1,12 @@
-package store
+package accounts
 
 import (
 	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
+
+	"bobbin/internal/store/engine"
 )
 
 // The principal cache keeps what every authenticated request reads — the
@@ -13,23 +15,25 @@ import (
 // outlive a revocation. How:
 //
 //   - Every entry carries the generations it was read under: a global one
-//     and one "stripe" for its user or credential. Lookups compare them with
-//     the current values; any difference is a miss.
+//     and one "stripe" for its user or credential (engine.Gens, in
+//     internal/store/engine/gens.go). Lookups compare them with the current
+//     values; any difference is a miss.
 //   - A write that may revoke bumps generations AFTER its commit: the store
 //     function that writes users, sessions or apikeys says what it changed
 //     (conn.revokeUser, revokeCred, revokeAll in conn.go): a user's or a
 //     credential's stripe, or the global generation when it cannot name
 //     them. TestRevokingWritesSaySo fails on such a write that says nothing.
+//     The engine bumps them once the commit is done.
 //     A reader takes its generations BEFORE it reads the database, so a
 //     value read before a commit is stored under generations the commit's
 //     bump has already made stale.
 //   - The generations live in a file mapped into memory beside the SQLite
-//     database (gens_unix.go), shared by every Bobbin process on that file:
+//     database (engine/gens_unix.go), shared by every Bobbin process on that file:
 //     `bobbin user disable` run beside a serving Bobbin reaches its cache.
 //   - Nothing negative is cached (an unknown key or session always reads
 //     the database), and expiry is checked against the clock on every use.
 //   - On PostgreSQL the generations live in each process's memory, and
-//     every revoking commit notifies the other replicas (notify.go); a
+//     every revoking commit notifies the other replicas (engine/notify.go); a
 //     replica that is not listening treats its whole cache as stale.
 //
 // Counters (calls, last seen) are not revocations: the activity flush
@@ -46,48 +50,11 @@ import (
 // Edits made with a SQL tool behind Bobbin's back are not seen by a running
 // server until it restarts; use `bobbin user ...` for live changes.
 
-// Layout of the generation words: [0] counter flushes, [1] global, then stripes.
-const (
-	gensStripes = 1 << 13
-	gensWords   = 2 + gensStripes
-	gensBytes   = gensWords * 8
-)
-
 // Bounds on cached entries; when one is full, an eighth is dropped.
 const (
 	maxCachedUsers = 1 << 14
 	maxCachedCreds = 1 << 16
 )
-
-// gens are the generation words. The mapping is never undone: a cache hit
-// racing with DB.Close must not touch unmapped memory (64 KiB a database).
-type gens struct {
-	words []atomic.Uint64
-}
-
-func (g *gens) flushes() *atomic.Uint64        { return &g.words[0] }
-func (g *gens) global() *atomic.Uint64         { return &g.words[1] }
-func (g *gens) stripe(h uint64) *atomic.Uint64 { return &g.words[2+h%gensStripes] }
-
-// Stripe hashes must agree between processes: fixed functions, no seeds.
-func userStripe(id int64) uint64 { return mix64(uint64(id) ^ 0x75736572) }
-
-func credStripe(s string) uint64 {
-	h := uint64(14695981039346656037) // FNV-1a
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return mix64(h)
-}
-
-func mix64(x uint64) uint64 { // splitmix64 finalizer
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
-}
 
 // stamp is the pair of generations an entry was read under.
 type stamp struct{ global, stripe uint64 }
@@ -118,8 +85,7 @@ type keyEntry struct {
 }
 
 type authCache struct {
-	g        *gens
-	stale    atomic.Bool // PostgreSQL: not listening for revocations (notify.go)
+	g        *engine.Gens
 	mu       sync.RWMutex
 	users    map[int64]userEntry
 	sessions map[string]sessEntry
@@ -135,17 +101,17 @@ type authCache struct {
 	w0       atomic.Uint64
 }
 
-func newAuthCache(g *gens) *authCache {
+func newAuthCache(g *engine.Gens) *authCache {
 	c := &authCache{g: g, users: map[int64]userEntry{}, sessions: map[string]sessEntry{}, keys: map[string]keyEntry{}}
-	c.w0.Store(g.flushes().Load())
+	c.w0.Store(g.Flushes().Load())
 	return c
 }
 
 // counterEpoch is the epoch cached counters must carry to be fresh.
 func (c *authCache) counterEpoch() uint64 {
-	if c.g.flushes().Load() != c.w0.Load() {
+	if c.g.Flushes().Load() != c.w0.Load() {
 		c.mu.Lock()
-		if w := c.g.flushes().Load(); w != c.w0.Load() { // another process flushed
+		if w := c.g.Flushes().Load(); w != c.w0.Load() { // another process flushed
 			c.w0.Store(w)
 			c.cep.Add(1)
 		}
@@ -162,7 +128,7 @@ func (c *authCache) mark() readMark { return readMark{c.counterEpoch(), c.flushe
 
 func (c *authCache) storable(m readMark) bool {
 	return c.flushing.Load() == 0 && c.flushed.Load() == m.flushed && c.cep.Load() == m.cep &&
-		c.g.flushes().Load() == c.w0.Load()
+		c.g.Flushes().Load() == c.w0.Load()
 }
 
 // flushing starts a flush; counted ends it, adding what it wrote to the
@@ -173,7 +139,7 @@ func (c *authCache) startFlush() { c.flushing.Add(1) }
 func (c *authCache) counted(ok bool, users map[int64]UserActivity, keys map[string]KeyActivity) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := c.g.flushes().Add(1)
+	n := c.g.Flushes().Add(1)
 	if n-1 != c.w0.Load() {
 		c.cep.Add(1) // another process flushed meanwhile
 	}
@@ -210,7 +176,7 @@ func (c *authCache) counted(ok bool, users map[int64]UserActivity, keys map[stri
 }
 
 func (c *authCache) stamp(stripe uint64) stamp {
-	return stamp{c.g.global().Load(), c.g.stripe(stripe).Load()}
+	return stamp{c.g.Global().Load(), c.g.Stripe(stripe).Load()}
 }
 
 func (c *authCache) fresh(s stamp, stripe uint64) bool { return s == c.stamp(stripe) }
@@ -235,46 +201,6 @@ func putLocked[K comparable, V any](m map[K]V, limit int, k K, v V) {
 	m[k] = v
 }
 
-// CacheEnabled reports whether the principal cache is on (SQLite with a
-// shared generation map, or PostgreSQL with its revocation listener).
-func (db *DB) CacheEnabled() bool { return db.cache != nil }
-
-// pending is what a write will bump once it has committed.
-type pending struct {
-	global  bool
-	stripes []uint64
-	remote  []uint64 // other replicas only (counters): notified, not bumped here
-}
-
-// invalidate records that the write on q may revoke what stripes (or,
-// with global, anything) cached: inside a transaction after its commit,
-// otherwise (q is the DB, the write already committed) now.
-func invalidate(db *DB, q querier, global bool, stripes ...uint64) {
-	if db.cache == nil {
-		return
-	}
-	if tx, ok := q.(*Tx); ok {
-		tx.pend.global = tx.pend.global || global
-		tx.pend.stripes = append(tx.pend.stripes, stripes...)
-		return
-	}
-	bump(db, pending{global: global, stripes: stripes})
-	notifyNow(db, pending{global: global, stripes: stripes})
-}
-
-func bump(db *DB, p pending) {
-	if db.cache == nil {
-		return
-	}
-	g := db.cache.g
-	for _, s := range p.stripes {
-		g.stripe(s).Add(1)
-	}
-	if p.global {
-		g.global().Add(1)
-	}
-}
-
 // user returns the cached user (shared: read it, never change it),
 // reading it on a miss.
 func (c *authCache) user(ctx context.Context, db *DB, id int64) (*User, error) {
@@ -282,11 +208,11 @@ func (c *authCache) user(ctx context.Context, db *DB, id int64) (*User, error) {
 	e, ok := c.users[id]
 	c.mu.RUnlock()
 	stripe := userStripe(id)
-	if ok && c.fresh(e.st, stripe) && e.cep == c.counterEpoch() && !c.stale.Load() {
+	if ok && c.fresh(e.st, stripe) && e.cep == c.counterEpoch() && !c.g.Stale() {
 		return e.u, nil
 	}
 	st, m := c.stamp(stripe), c.mark() // before the read: see the package comment
-	u, err := (Users{conn{db, db}}).scan(db.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	u, err := (Users{conn{db, db}}).scan(db.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 	if err != nil {
 		return nil, err
 	}
@@ -303,11 +229,11 @@ func (c *authCache) session(ctx context.Context, db *DB, jti string) (sessEntry,
 	e, ok := c.sessions[jti]
 	c.mu.RUnlock()
 	stripe := credStripe(jti)
-	if ok && c.fresh(e.st, stripe) && !c.stale.Load() {
+	if ok && c.fresh(e.st, stripe) && !c.g.Stale() {
 		return e, nil
 	}
 	e = sessEntry{st: c.stamp(stripe)}
-	err := db.queryRow(ctx, "SELECT user_id, expires_at FROM sessions WHERE id = ?", jti).Scan(&e.userID, &e.expiresAt)
+	err := db.QueryRow(ctx, "SELECT user_id, expires_at FROM sessions WHERE id = ?", jti).Scan(&e.userID, &e.expiresAt)
 	if err != nil {
 		return e, mapErr(err)
 	}
@@ -320,7 +246,7 @@ func (c *authCache) key(ctx context.Context, db *DB, id string) (keyEntry, error
 	e, ok := c.keys[id]
 	c.mu.RUnlock()
 	stripe := credStripe(id)
-	if ok && c.fresh(e.st, stripe) && !c.stale.Load() && (e.missing || e.cep == c.counterEpoch()) {
+	if ok && c.fresh(e.st, stripe) && !c.g.Stale() && (e.missing || e.cep == c.counterEpoch()) {
 		if e.missing {
 			return e, ErrNotFound
 		}
@@ -329,7 +255,7 @@ func (c *authCache) key(ctx context.Context, db *DB, id string) (keyEntry, error
 	m := c.mark()
 	e = keyEntry{st: c.stamp(stripe), cep: m.cep}
 	var name string
-	err := db.queryRow(ctx, "SELECT user_id, level, secret_hash, expires_at, name_enc, created_at, last_seen, calls FROM apikeys WHERE id = ?", id).
+	err := db.QueryRow(ctx, "SELECT user_id, level, secret_hash, expires_at, name_enc, created_at, last_seen, calls FROM apikeys WHERE id = ?", id).
 		Scan(&e.userID, &e.level, &e.secretHash, &e.expiresAt, &name, &e.createdAt, &e.lastSeen, &e.calls)
 	if err = mapErr(err); errors.Is(err, ErrNotFound) {
 		// Negative entry, under the same generation stamp as a found one:

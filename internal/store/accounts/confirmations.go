@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func (st Confirmations) Create(ctx context.Context, c *Confirmation) error {
 	if c.UserID != 0 {
 		uid = c.UserID
 	}
-	_, err = q.exec(ctx, "INSERT INTO confirmations (id, type, user_id, data_enc, check_hash, created_at, expires_at) VALUES (?,?,?,?,?,?,?)",
+	_, err = q.Exec(ctx, "INSERT INTO confirmations (id, type, user_id, data_enc, check_hash, created_at, expires_at) VALUES (?,?,?,?,?,?,?)",
 		c.ID, c.Type, uid, enc, c.CheckHash, c.CreatedAt, c.ExpiresAt)
 	return mapErr(err)
 }
@@ -60,7 +60,7 @@ func (st Confirmations) ByID(ctx context.Context, id string, now int64) (*Confir
 	var c Confirmation
 	var uid *int64
 	var enc string
-	err := q.queryRow(ctx, "SELECT id, type, user_id, data_enc, check_hash, created_at, expires_at FROM confirmations WHERE id = ? AND expires_at > ?",
+	err := q.QueryRow(ctx, "SELECT id, type, user_id, data_enc, check_hash, created_at, expires_at FROM confirmations WHERE id = ? AND expires_at > ?",
 		id, now).Scan(&c.ID, &c.Type, &uid, &enc, &c.CheckHash, &c.CreatedAt, &c.ExpiresAt)
 	if err != nil {
 		return nil, mapErr(err)
@@ -91,7 +91,7 @@ func (st Confirmations) CheckMatches(c *Confirmation, check string) bool {
 // used it first, so a link works exactly once.
 func (st Confirmations) Use(ctx context.Context, id string) error {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM confirmations WHERE id = ?", id)
+	res, err := q.Exec(ctx, "DELETE FROM confirmations WHERE id = ?", id)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (st Confirmations) Use(ctx context.Context, id string) error {
 func (st Confirmations) Delete(ctx context.Context, userID int64, types ...string) error {
 	q := st.q
 	for _, t := range types {
-		if _, err := q.exec(ctx, "DELETE FROM confirmations WHERE user_id = ? AND type = ?", userID, t); err != nil {
+		if _, err := q.Exec(ctx, "DELETE FROM confirmations WHERE user_id = ? AND type = ?", userID, t); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import (
 	"context"
@@ -40,7 +40,7 @@ var (
 func (st Users) SkeletonHolder(ctx context.Context, skeleton string) (int64, error) {
 	var id int64
 	var name string
-	err := st.q.queryRow(ctx, sqlSkeletonHolder, skeleton).Scan(&id, &name)
+	err := st.q.QueryRow(ctx, sqlSkeletonHolder, skeleton).Scan(&id, &name)
 	return id, mapErr(err)
 }
 
@@ -49,7 +49,7 @@ func (st Users) SkeletonHolder(ctx context.Context, skeleton string) (int64, err
 // ErrConflict, also when two replicas write look-alikes at once (the
 // UNIQUE index decides).
 func (st Users) SetSkeleton(ctx context.Context, userID int64, skeleton string) error {
-	res, err := st.q.exec(ctx, sqlSetSkeleton, skeleton, userID)
+	res, err := st.q.Exec(ctx, sqlSetSkeleton, skeleton, userID)
 	st.revokeUser(userID) // nothing cached holds the skeleton; said for the cache's audit
 	if err != nil {
 		return mapErr(err)
@@ -72,7 +72,7 @@ func (st Users) BackfillSkeletons(ctx context.Context) ([]UsernameCollision, err
 	after := int64(0)
 	for {
 		var batch []UserRef
-		rows, err := db.query(ctx, sqlUnfilled, after, backfillBatch)
+		rows, err := db.Query(ctx, sqlUnfilled, after, backfillBatch)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func (st Users) BackfillSkeletons(ctx context.Context) ([]UsernameCollision, err
 			for _, u := range batch {
 				sk := ident.Skeleton(u.Username)
 				var holder UserRef
-				err := tx.queryRow(ctx, sqlSkeletonHolder, sk).Scan(&holder.ID, &holder.Username)
+				err := tx.QueryRow(ctx, sqlSkeletonHolder, sk).Scan(&holder.ID, &holder.Username)
 				switch err = mapErr(err); {
 				case err == nil:
 					c := found[sk]
@@ -106,7 +106,7 @@ func (st Users) BackfillSkeletons(ctx context.Context) ([]UsernameCollision, err
 					}
 					c.Others = append(c.Others, u)
 				case err == ErrNotFound:
-					if _, err := tx.exec(ctx, sqlFillSkeleton, sk, u.ID); err != nil {
+					if _, err := tx.Exec(ctx, sqlFillSkeleton, sk, u.ID); err != nil {
 						return mapErr(err)
 					}
 				default:

@@ -1,9 +1,8 @@
-package store
+package accounts
 
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -57,7 +56,7 @@ func TestPostgresRevocationReachesOtherReplicas(t *testing.T) {
 		a.cache.mu.RLock()
 		e, cached := a.cache.sessions[jti]
 		a.cache.mu.RUnlock()
-		if !cached || !a.cache.fresh(e.st, credStripe(jti)) || a.cache.stale.Load() {
+		if !cached || !a.cache.fresh(e.st, credStripe(jti)) || a.cache.g.Stale() {
 			t.Fatal("replica a does not serve the session from its cache")
 		}
 		if err := b.Write(ctx, func(tx *Tx) error { return tx.Sessions().Revoke(ctx, jti) }); err != nil {
@@ -108,13 +107,13 @@ func TestPostgresListenerDropMakesCacheStale(t *testing.T) {
 	if _, err := a.Sessions().Principal(ctx, jti, Now()); err != nil {
 		t.Fatal(err)
 	}
-	conns := a.listen.conns.Load()
+	conns, pid := a.Listening()
 	// Kill a's listening connection, then revoke on b while a cannot hear.
-	if _, err := b.w.ExecContext(ctx, "SELECT pg_terminate_backend($1)", a.listen.pid.Load()); err != nil {
+	if _, err := b.DB.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(3 * time.Second)
-	for !a.cache.stale.Load() && a.listen.conns.Load() == conns {
+	for !a.cache.g.Stale() && listenerConns(a) == conns {
 		if time.Now().After(deadline) {
 			t.Fatal("the dropped listener was not noticed")
 		}
@@ -128,7 +127,7 @@ func TestPostgresListenerDropMakesCacheStale(t *testing.T) {
 		t.Fatalf("after a dropped listener, the revoked session answers %v", err)
 	}
 	deadline = time.Now().Add(5 * time.Second)
-	for a.listen.conns.Load() == conns || a.cache.stale.Load() {
+	for listenerConns(a) == conns || a.cache.g.Stale() {
 		if time.Now().After(deadline) {
 			t.Fatal("the listener did not come back")
 		}
@@ -136,18 +135,7 @@ func TestPostgresListenerDropMakesCacheStale(t *testing.T) {
 	}
 }
 
-func TestPayloadRoundTrip(t *testing.T) {
-	c := newAuthCache(&gens{words: make([]atomic.Uint64, gensWords)})
-	p := pending{stripes: []uint64{userStripe(7), credStripe("k")}}
-	before := c.stamp(userStripe(7))
-	c.apply(p.payload())
-	if c.stamp(userStripe(7)) == before {
-		t.Fatal("stripe not bumped")
-	}
-	g := c.g.global().Load()
-	c.apply(pending{global: true}.payload())
-	c.apply("garbage")
-	if c.g.global().Load() != g+2 {
-		t.Fatal("global not bumped")
-	}
+func listenerConns(db *DB) int64 {
+	n, _ := db.Listening()
+	return n
 }

@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import "context"
 
@@ -9,7 +9,7 @@ import "context"
 // CreateSession records a new token's jti.
 func (st Sessions) Create(ctx context.Context, jti string, userID, expiresAt int64) error {
 	q := st.q
-	_, err := q.exec(ctx, "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)", jti, userID, Now(), expiresAt)
+	_, err := q.Exec(ctx, "INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)", jti, userID, Now(), expiresAt)
 	return mapErr(err)
 }
 
@@ -18,7 +18,7 @@ func (st Sessions) Create(ctx context.Context, jti string, userID, expiresAt int
 // token that replaces one (a consent change).
 func (st Sessions) CreateSignIn(ctx context.Context, jti string, userID, expiresAt, signedInAt int64) error {
 	q := st.q
-	_, err := q.exec(ctx, "INSERT INTO sessions (id, user_id, created_at, expires_at, signed_in_at) VALUES (?, ?, ?, ?, ?)",
+	_, err := q.Exec(ctx, "INSERT INTO sessions (id, user_id, created_at, expires_at, signed_in_at) VALUES (?, ?, ?, ?, ?)",
 		jti, userID, Now(), expiresAt, signedInAt)
 	return mapErr(err)
 }
@@ -28,14 +28,14 @@ func (st Sessions) CreateSignIn(ctx context.Context, jti string, userID, expires
 func (st Sessions) SignedInAt(ctx context.Context, jti string) (int64, error) {
 	q := st.q
 	var at int64
-	err := q.queryRow(ctx, "SELECT signed_in_at FROM sessions WHERE id = ?", jti).Scan(&at)
+	err := q.QueryRow(ctx, "SELECT signed_in_at FROM sessions WHERE id = ?", jti).Scan(&at)
 	return at, mapErr(err)
 }
 
 // RevokeSession deletes one session.
 func (st Sessions) Revoke(ctx context.Context, jti string) error {
 	q := st.q
-	_, err := q.exec(ctx, "DELETE FROM sessions WHERE id = ?", jti)
+	_, err := q.Exec(ctx, "DELETE FROM sessions WHERE id = ?", jti)
 	st.revokeCred(jti)
 	return err
 }
@@ -43,7 +43,7 @@ func (st Sessions) Revoke(ctx context.Context, jti string) error {
 // RevokeSessions deletes every session of a user except keep ("" keeps none).
 func (st Sessions) RevokeOthers(ctx context.Context, userID int64, keep string) error {
 	q := st.q
-	_, err := q.exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id <> ?", userID, keep)
+	_, err := q.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id <> ?", userID, keep)
 	st.revokeAll() // which jtis went is not known here
 	return err
 }
@@ -52,9 +52,9 @@ func (st Sessions) RevokeOthers(ctx context.Context, userID int64, keep string) 
 // needs revoking: a cached session carries its expiry, checked on every use.
 func (st Sessions) Prune(ctx context.Context, now int64) error {
 	db := st.db
-	if _, err := db.exec(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now); err != nil {
+	if _, err := db.Exec(ctx, "DELETE FROM sessions WHERE expires_at <= ?", now); err != nil {
 		return err
 	}
-	_, err := db.exec(ctx, "DELETE FROM confirmations WHERE expires_at <= ?", now)
+	_, err := db.Exec(ctx, "DELETE FROM confirmations WHERE expires_at <= ?", now)
 	return err
 }

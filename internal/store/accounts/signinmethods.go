@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import "context"
 
@@ -44,12 +44,12 @@ const identityColumns = "id, user_id, provider, subject, email_enc, created_at, 
 
 // BySubject reads the link of a provider's subject.
 func (st Identities) BySubject(ctx context.Context, provider, subject string) (*Identity, error) {
-	return st.scan(st.q.queryRow(ctx, "SELECT "+identityColumns+" FROM user_identities WHERE provider = ? AND subject = ?", provider, subject))
+	return st.scan(st.q.QueryRow(ctx, "SELECT "+identityColumns+" FROM user_identities WHERE provider = ? AND subject = ?", provider, subject))
 }
 
 // OfUser lists an account's links, oldest first.
 func (st Identities) OfUser(ctx context.Context, userID int64) ([]Identity, error) {
-	rows, err := st.q.query(ctx, "SELECT "+identityColumns+" FROM user_identities WHERE user_id = ? ORDER BY id", userID)
+	rows, err := st.q.Query(ctx, "SELECT "+identityColumns+" FROM user_identities WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -71,13 +71,13 @@ func (st Identities) Used(ctx context.Context, id int64, email string, at int64)
 	if err != nil {
 		return err
 	}
-	_, err = st.q.exec(ctx, "UPDATE user_identities SET email_enc = ?, last_used_at = ? WHERE id = ?", enc, at, id)
+	_, err = st.q.Exec(ctx, "UPDATE user_identities SET email_enc = ?, last_used_at = ? WHERE id = ?", enc, at, id)
 	return err
 }
 
 // Delete removes an account's link to a provider; ErrNotFound when none.
 func (st Identities) Delete(ctx context.Context, userID int64, provider string) error {
-	res, err := st.q.exec(ctx, "DELETE FROM user_identities WHERE user_id = ? AND provider = ?", userID, provider)
+	res, err := st.q.Exec(ctx, "DELETE FROM user_identities WHERE user_id = ? AND provider = ?", userID, provider)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (st Passkeys) Create(ctx context.Context, p *Passkey) error {
 
 // ByCredentialID reads the passkey of a credential id.
 func (st Passkeys) ByCredentialID(ctx context.Context, credentialID string) (*Passkey, error) {
-	p, err := scanPasskey(st.q.queryRow(ctx, "SELECT "+passkeyColumns+" FROM passkeys WHERE credential_id = ?", credentialID))
+	p, err := scanPasskey(st.q.QueryRow(ctx, "SELECT "+passkeyColumns+" FROM passkeys WHERE credential_id = ?", credentialID))
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (st Passkeys) ByCredentialID(ctx context.Context, credentialID string) (*Pa
 
 // OfUser lists an account's passkeys, oldest first.
 func (st Passkeys) OfUser(ctx context.Context, userID int64) ([]Passkey, error) {
-	rows, err := st.q.query(ctx, "SELECT "+passkeyColumns+" FROM passkeys WHERE user_id = ? ORDER BY id", userID)
+	rows, err := st.q.Query(ctx, "SELECT "+passkeyColumns+" FROM passkeys WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (st Passkeys) OfUser(ctx context.Context, userID int64) ([]Passkey, error) 
 // It changes nothing when the stored credential is no longer prev: a
 // parallel sign-in with the same passkey won, and the caller refuses.
 func (st Passkeys) Used(ctx context.Context, id int64, prev, credential string, at int64) error {
-	res, err := st.q.exec(ctx, "UPDATE passkeys SET credential = ?, last_used_at = ? WHERE id = ? AND credential = ?", credential, at, id, prev)
+	res, err := st.q.Exec(ctx, "UPDATE passkeys SET credential = ?, last_used_at = ? WHERE id = ? AND credential = ?", credential, at, id, prev)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (st Passkeys) Used(ctx context.Context, id int64, prev, credential string, 
 
 // Delete removes an own passkey; ErrNotFound when the account has none by that id.
 func (st Passkeys) Delete(ctx context.Context, userID, id int64) error {
-	res, err := st.q.exec(ctx, "DELETE FROM passkeys WHERE user_id = ? AND id = ?", userID, id)
+	res, err := st.q.Exec(ctx, "DELETE FROM passkeys WHERE user_id = ? AND id = ?", userID, id)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func (st Subscribers) Create(ctx context.Context, s *Subscriber) error {
 		s.CreatedAt = Now()
 	}
 	s.UpdatedAt = s.CreatedAt
-	_, err = q.exec(ctx, "INSERT INTO subscribers (id, email_enc, ehash, language, active, created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
+	_, err = q.Exec(ctx, "INSERT INTO subscribers (id, email_enc, ehash, language, active, created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
 		s.ID, enc, s.EHash, s.Language, s.Active, s.CreatedAt, s.UpdatedAt)
 	return mapErr(err)
 }
@@ -54,19 +54,19 @@ func (st Subscribers) Create(ctx context.Context, s *Subscriber) error {
 // SubscriberByEHash reads a subscriber by the keyed hash of its address.
 func (st Subscribers) ByEHash(ctx context.Context, ehash string) (*Subscriber, error) {
 	db, q := st.db, st.q
-	return (Subscribers{conn{db, db}}).scan(q.queryRow(ctx, "SELECT "+subscriberColumns+" FROM subscribers WHERE ehash = ?", ehash))
+	return (Subscribers{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+subscriberColumns+" FROM subscribers WHERE ehash = ?", ehash))
 }
 
 // SubscriberByID reads a subscriber by id.
 func (st Subscribers) ByID(ctx context.Context, id string) (*Subscriber, error) {
 	db, q := st.db, st.q
-	return (Subscribers{conn{db, db}}).scan(q.queryRow(ctx, "SELECT "+subscriberColumns+" FROM subscribers WHERE id = ?", id))
+	return (Subscribers{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+subscriberColumns+" FROM subscribers WHERE id = ?", id))
 }
 
 // SetSubscriberLanguage changes the language of a subscriber.
 func (st Subscribers) SetLanguage(ctx context.Context, id, language string, now int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "UPDATE subscribers SET language = ?, updated_at = ? WHERE id = ?", language, now, id)
+	res, err := q.Exec(ctx, "UPDATE subscribers SET language = ?, updated_at = ? WHERE id = ?", language, now, id)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (st Subscribers) SetLanguage(ctx context.Context, id, language string, now 
 // ActivateSubscriber marks a subscriber confirmed.
 func (st Subscribers) Activate(ctx context.Context, id string, now int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "UPDATE subscribers SET active = ?, updated_at = ? WHERE id = ?", true, now, id)
+	res, err := q.Exec(ctx, "UPDATE subscribers SET active = ?, updated_at = ? WHERE id = ?", true, now, id)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (st Subscribers) Activate(ctx context.Context, id string, now int64) error 
 // address by either path. It reports whether a subscriber row existed.
 func (st Subscribers) Unsubscribe(ctx context.Context, ehash string, now int64) (bool, error) {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM subscribers WHERE ehash = ?", ehash)
+	res, err := q.Exec(ctx, "DELETE FROM subscribers WHERE ehash = ?", ehash)
 	if err != nil {
 		return false, err
 	}
@@ -97,7 +97,7 @@ func (st Subscribers) Unsubscribe(ctx context.Context, ehash string, now int64) 
 	if err != nil {
 		return false, err
 	}
-	if _, err := q.exec(ctx, "UPDATE users SET newsletter = ?, updated_at = ? WHERE ehash = ? AND newsletter = ?",
+	if _, err := q.Exec(ctx, "UPDATE users SET newsletter = ?, updated_at = ? WHERE ehash = ? AND newsletter = ?",
 		false, now, ehash, true); err != nil {
 		return false, err
 	}
@@ -108,7 +108,7 @@ func (st Subscribers) Unsubscribe(ctx context.Context, ehash string, now int64) 
 // Subscribers lists every subscriber, oldest first.
 func (st Subscribers) All(ctx context.Context) ([]*Subscriber, error) {
 	db, q := st.db, st.q
-	rows, err := q.query(ctx, "SELECT "+subscriberColumns+" FROM subscribers ORDER BY created_at, id")
+	rows, err := q.Query(ctx, "SELECT "+subscriberColumns+" FROM subscribers ORDER BY created_at, id")
 	if err != nil {
 		return nil, err
 	}

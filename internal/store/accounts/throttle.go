@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import (
 	"context"
@@ -58,7 +58,7 @@ func (l *DBLimiter) wait(start, now int64) time.Duration {
 // Retry implements throttle.Counter.
 func (l *DBLimiter) Retry(ctx context.Context, key string, now time.Time) (time.Duration, error) {
 	var start, count int64
-	err := l.db.queryRow(ctx, sqlThrottleRead, l.name, l.key(key)).Scan(&start, &count)
+	err := l.db.QueryRow(ctx, sqlThrottleRead, l.name, l.key(key)).Scan(&start, &count)
 	if err = mapErr(err); err == ErrNotFound {
 		return 0, nil
 	} else if err != nil {
@@ -75,7 +75,7 @@ func (l *DBLimiter) Retry(ctx context.Context, key string, now time.Time) (time.
 func (l *DBLimiter) Hit(ctx context.Context, key string, now time.Time) error {
 	t := now.UnixMilli()
 	cutoff := t - l.window.Milliseconds()
-	_, err := l.db.exec(ctx, sqlThrottleHit, l.name, l.key(key), t, cutoff, cutoff)
+	_, err := l.db.Exec(ctx, sqlThrottleHit, l.name, l.key(key), t, cutoff, cutoff)
 	return err
 }
 
@@ -85,7 +85,7 @@ func (l *DBLimiter) Allow(ctx context.Context, key string, now time.Time) (bool,
 	cutoff := t - l.window.Milliseconds()
 	var start, count int64
 	err := l.db.Write(ctx, func(tx *Tx) error {
-		return tx.queryRow(ctx, sqlThrottleAllow, l.name, l.key(key), t, cutoff, int64(l.limit), cutoff).Scan(&start, &count)
+		return tx.QueryRow(ctx, sqlThrottleAllow, l.name, l.key(key), t, cutoff, int64(l.limit), cutoff).Scan(&start, &count)
 	})
 	if err != nil {
 		return false, 0, err
@@ -99,7 +99,7 @@ func (l *DBLimiter) Allow(ctx context.Context, key string, now time.Time) (bool,
 // Sweep drops the rows of ended windows; call it now and then (any one
 // replica is enough).
 func (l *DBLimiter) Sweep(ctx context.Context, now time.Time) error {
-	_, err := l.db.exec(ctx, sqlThrottleSweep, l.name, now.UnixMilli()-l.window.Milliseconds())
+	_, err := l.db.Exec(ctx, sqlThrottleSweep, l.name, now.UnixMilli()-l.window.Milliseconds())
 	return err
 }
 
@@ -131,7 +131,7 @@ func (k *DBKnown) key(addr string) string { return k.db.v.Check("known-address\x
 // of 0 (no such user), so the time does not tell who exists.
 func (k *DBKnown) Known(ctx context.Context, userID int64, addr string, now time.Time) (bool, error) {
 	var seen int64
-	err := k.db.queryRow(ctx, sqlKnownRead, userID, k.key(addr)).Scan(&seen)
+	err := k.db.QueryRow(ctx, sqlKnownRead, userID, k.key(addr)).Scan(&seen)
 	if err = mapErr(err); err == ErrNotFound {
 		return false, nil
 	} else if err != nil {
@@ -143,10 +143,10 @@ func (k *DBKnown) Known(ctx context.Context, userID int64, addr string, now time
 // Remember implements throttle.Known.
 func (k *DBKnown) Remember(ctx context.Context, userID int64, addr string, now time.Time) error {
 	return k.db.Write(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, sqlKnownRemember, userID, k.key(addr), now.UnixMilli()); err != nil {
+		if _, err := tx.Exec(ctx, sqlKnownRemember, userID, k.key(addr), now.UnixMilli()); err != nil {
 			return mapErr(err)
 		}
-		_, err := tx.exec(ctx, sqlKnownTrim, userID, userID, k.perAccount)
+		_, err := tx.Exec(ctx, sqlKnownTrim, userID, userID, k.perAccount)
 		return err
 	})
 }
@@ -158,6 +158,6 @@ func (k *DBKnown) Sweep(ctx context.Context, now time.Time) error {
 	if k.ttl <= 0 {
 		return nil
 	}
-	_, err := k.db.exec(ctx, sqlKnownSweep, now.UnixMilli()-k.ttl.Milliseconds())
+	_, err := k.db.Exec(ctx, sqlKnownSweep, now.UnixMilli()-k.ttl.Milliseconds())
 	return err
 }

@@ -1,4 +1,4 @@
-package store
+package accounts
 
 import (
 	"bobbin/internal/auth"
@@ -165,7 +165,7 @@ func (st Users) Save(ctx context.Context, u *User) error {
 	if err != nil {
 		return err
 	}
-	res, err := q.exec(ctx, sqlSaveUser,
+	res, err := q.Exec(ctx, sqlSaveUser,
 		u.Username, strings.ToLower(u.Username), e.email, u.EHash, e.bio, e.data, u.Consent, u.Control, u.Compare,
 		u.Imperial, u.Newsletter, u.Language, u.Role, u.Status, u.Patron, u.Password, u.MFAEnabled, e.secret, e.scratch,
 		u.MFALastStep, u.Img, u.GitHub, u.UpdatedAt, u.ID)
@@ -191,19 +191,19 @@ func (st Users) ByID(ctx context.Context, id int64) (*User, error) {
 		}
 		return u.clone(), nil
 	}
-	return (Users{conn{db, db}}).scan(q.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+	return (Users{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
 }
 
 // UserByUsername reads a user by username, case-insensitively.
 func (st Users) ByUsername(ctx context.Context, username string) (*User, error) {
 	db, q := st.db, st.q
-	return (Users{conn{db, db}}).scan(q.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE lusername = ?", strings.ToLower(username)))
+	return (Users{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE lusername = ?", strings.ToLower(username)))
 }
 
 // UserByEmail reads a user by email through its keyed hash.
 func (st Users) ByEmail(ctx context.Context, email string) (*User, error) {
 	db, q := st.db, st.q
-	return (Users{conn{db, db}}).scan(q.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE ehash = ?", db.v.EHash(email)))
+	return (Users{conn{db, db}}).scan(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE ehash = ?", db.v.EHash(email)))
 }
 
 // UsernameTaken reports whether a username (any case) is in use by
@@ -211,7 +211,7 @@ func (st Users) ByEmail(ctx context.Context, email string) (*User, error) {
 func (st Users) UsernameTaken(ctx context.Context, username string, except int64) (bool, error) {
 	db := st.db
 	var id int64
-	err := db.queryRow(ctx, "SELECT id FROM users WHERE lusername = ?", strings.ToLower(username)).Scan(&id)
+	err := db.QueryRow(ctx, "SELECT id FROM users WHERE lusername = ?", strings.ToLower(username)).Scan(&id)
 	if err = mapErr(err); err == ErrNotFound {
 		return false, nil
 	}
@@ -224,7 +224,7 @@ func (st Users) UsernameTaken(ctx context.Context, username string, except int64
 // DeleteUser removes a user; everything owned goes with it (ON DELETE CASCADE).
 func (st Users) Delete(ctx context.Context, id int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM users WHERE id = ?", id)
+	res, err := q.Exec(ctx, "DELETE FROM users WHERE id = ?", id)
 	st.revokeAll() // the user, and the sessions and keys that went with it
 	if err != nil {
 		return err
@@ -261,18 +261,15 @@ func (st Sessions) Principal(ctx context.Context, jti string, now int64) (Princi
 		}
 		return Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Status: u.Status, Consent: u.Consent}, nil
 	}
-	err := db.queryRow(ctx, `SELECT u.id, u.username, u.role, u.status, u.consent FROM sessions s JOIN users u ON u.id = s.user_id
+	err := db.QueryRow(ctx, `SELECT u.id, u.username, u.role, u.status, u.consent FROM sessions s JOIN users u ON u.id = s.user_id
  WHERE s.id = ? AND s.expires_at > ?`, jti, now).Scan(&p.UserID, &p.Username, &p.Role, &p.Status, &p.Consent)
 	return p, mapErr(err)
 }
 
-func mustAffect(res interface{ RowsAffected() (int64, error) }) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return nil
+// UsernameOf reads a user's username (for public documents).
+func (st Users) UsernameOf(ctx context.Context, userID int64) (string, error) {
+	db := st.db
+	var name string
+	err := db.QueryRow(ctx, "SELECT username FROM users WHERE id = ?", userID).Scan(&name)
+	return name, mapErr(err)
 }

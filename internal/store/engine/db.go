@@ -1,10 +1,13 @@
-// Package store is Bobbin's persistence: one DB type over SQLite or
-// PostgreSQL, embedded migrations, and a file per table group holding that
-// table's queries. Queries are written once with `?` placeholders in SQL that
-// both engines accept; everything dialect-specific lives in this file and in
-// the migrations folders. Personal fields are encrypted here, on the way in
-// and out, so no caller can forget to.
-package store
+// Package engine is the database under Bobbin's table stores: one DB type
+// over SQLite or PostgreSQL (connections, the statement cache, write
+// transactions and SQLite's group commit), the embedded migrations, the
+// generations of the principal cache and their LISTEN/NOTIFY between
+// replicas, and which errors mean "unavailable". Queries are written once
+// with `?` placeholders in SQL that both engines accept; everything
+// dialect-specific lives in this package and in the migrations folders. The
+// table stores are in internal/store/accounts and internal/store/records;
+// internal/store is the facade callers use.
+package engine
 
 import (
 	"context"
@@ -62,10 +65,8 @@ type DB struct {
 	stmts map[stmtKey]*sql.Stmt
 	want  map[string]bool // write statements to prepare after the current transaction
 
-	cache *authCache  // nil: no principal cache (PostgreSQL, or no shared map)
-	wq    *writeQueue // SQLite: the group-commit writer (writequeue.go)
-
-	later laterWrites // audit events written off the request path
+	gens *Gens       // the principal cache's generations; nil: no cache (no shared map)
+	wq   *writeQueue // SQLite: the group-commit writer (writequeue.go)
 
 	listen *listener    // PostgreSQL: revocations from the other replicas (notify.go)
 	log    *slog.Logger // where the listener reports; may be nil
@@ -169,9 +170,9 @@ func OpenWith(ctx context.Context, url string, v *vault.Vault, o Options) (*DB, 
 		r.SetConnMaxLifetime(0)
 		db.w, db.r = w, r
 		// The principal cache, with generations shared by every process
-		// on this file; without them, no cache (cache.go).
+		// on this file; without them, no cache (gens.go).
 		if g, err := openGens(path + "-authgen"); err == nil {
-			db.cache = newAuthCache(g)
+			db.gens = g
 		}
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db.dialect = Postgres
@@ -189,9 +190,9 @@ func OpenWith(ctx context.Context, url string, v *vault.Vault, o Options) (*DB, 
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = p, p
 		// The principal cache, kept across replicas by LISTEN/NOTIFY.
-		db.cache = newAuthCache(&gens{words: make([]atomic.Uint64, gensWords)})
+		db.gens = &Gens{words: make([]atomic.Uint64, gensWords)}
 		db.log = slog.Default()
-		db.listen = startListener(url, db.cache, db.log)
+		db.listen = startListener(url, db.gens, db.log)
 	default:
 		return nil, errors.New("store: database URL must start with sqlite: or postgres://")
 	}
@@ -227,7 +228,6 @@ func (db *DB) Vault() *vault.Vault { return db.v }
 
 // Close closes statements and pools.
 func (db *DB) Close() error {
-	db.later.wait(0)
 	if db.listen != nil {
 		db.listen.stop()
 	}
@@ -321,19 +321,19 @@ func stmt(db *DB, ctx context.Context, write bool, query string) (*sql.Stmt, err
 	return s, nil
 }
 
-// querier is what the database and a write transaction offer the table
+// Querier is what the database and a write transaction offer the table
 // stores: SQL whose effect on the principal cache the calling store states
-// itself (conn.revokeUser...).
-type querier interface {
-	queryRow(ctx context.Context, query string, args ...any) *sql.Row
-	query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+// itself (Invalidate; the stores' revokeUser...).
+type Querier interface {
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// Raw SQL from outside this package (tools, benchmarks, tests) goes
-// through QueryRow, Query and Exec. What a raw write changed is not known
-// here, so Exec treats it as revoking everything cached; the table stores
-// never use it.
+// QueryRow, Query and Exec are what the table stores run. Exec states
+// nothing about the principal cache: the store that calls it does
+// (Invalidate). Raw SQL from outside the stores goes through the facade
+// (internal/store), whose Exec treats a write as revoking everything.
 
 // QueryRow reads one row on the read pool.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
@@ -345,12 +345,9 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return db.query(ctx, query, args...)
 }
 
-// Exec runs a raw write outside a transaction; everything cached is
-// stale once it has run.
+// Exec writes outside a transaction.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := db.exec(ctx, query, args...)
-	invalidate(db, db, true) // committed (or failed): either way, after
-	return res, err
+	return db.exec(ctx, query, args...)
 }
 
 // QueryRow reads inside the transaction.
@@ -363,10 +360,8 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 	return t.query(ctx, query, args...)
 }
 
-// Exec runs a raw write inside the transaction; everything cached is
-// stale once it has committed.
+// Exec writes inside the transaction.
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	invalidate(t.db, t, true)
 	return t.exec(ctx, query, args...)
 }
 
@@ -501,7 +496,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	err = tx.Commit()
 	// Bump once the commit is done: a reader that starts after this sees
-	// the write (cache.go).
+	// the write (gens.go).
 	bump(db, t.pend)
 	prepareWanted(db, ctx)
 	return err
@@ -526,15 +521,15 @@ func prepareWanted(db *DB, ctx context.Context) {
 	}
 }
 
-// insertID runs an INSERT ... RETURNING id and returns the id.
-func insertID(ctx context.Context, q querier, query string, args ...any) (int64, error) {
+// InsertID runs an INSERT ... RETURNING id and returns the id.
+func InsertID(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
 	var id int64
-	err := q.queryRow(ctx, query+" RETURNING id", args...).Scan(&id)
-	return id, mapErr(err)
+	err := q.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, MapErr(err)
 }
 
-// mapErr turns driver errors into the package's sentinels.
-func mapErr(err error) error {
+// MapErr turns driver errors into the package's sentinels.
+func MapErr(err error) error {
 	if err == nil {
 		return nil
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package store
+package engine
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 // openGens maps the generation file beside the SQLite database, shared by
 // every Bobbin process using it (the server, `bobbin user ...` run while it
 // serves), so a revocation written by any of them reaches every cache.
-func openGens(path string) (*gens, error) {
+func openGens(path string) (*Gens, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
@@ -39,5 +39,5 @@ func openGens(path string) (*gens, error) {
 		return nil, errors.New("store: generation map not aligned")
 	}
 	words := unsafe.Slice((*atomic.Uint64)(unsafe.Pointer(&b[0])), gensWords)
-	return &gens{words: words}, nil
+	return &Gens{words: words}, nil
 }

@@ -1,4 +1,4 @@
-package store
+package engine
 
 import (
 	"context"
@@ -115,4 +115,33 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 		invalidate(db, db, true) // a migration may rewrite anything cached, here or in a running server
 	}
 	return applied, nil
+}
+
+// PendingMigrations lists the migrations not applied yet (all of them for
+// a database never migrated). It writes nothing.
+func (db *DB) PendingMigrations(ctx context.Context) ([]string, error) {
+	list, err := db.Migrations()
+	if err != nil {
+		return nil, err
+	}
+	done := map[int]bool{}
+	rows, err := db.query(ctx, "SELECT version FROM schema_migrations")
+	if err == nil {
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			done[v] = true
+		}
+		rows.Close()
+	}
+	var out []string
+	for _, m := range list {
+		if !done[m.Version] {
+			out = append(out, m.Name)
+		}
+	}
+	return out, nil
 }

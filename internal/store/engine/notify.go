@@ -1,4 +1,4 @@
-package store
+package engine
 
 import (
 	"context"
@@ -54,25 +54,25 @@ func (p pending) payload() string {
 func (p pending) empty() bool { return !p.global && len(p.stripes) == 0 && len(p.remote) == 0 }
 
 // apply bumps what a notification names; anything unreadable bumps all.
-func (c *authCache) apply(payload string) {
+func (g *Gens) apply(payload string) {
 	if rest, ok := strings.CutPrefix(payload, "s"); ok && rest != "" {
 		for _, f := range strings.Split(rest, ",") {
 			n, err := strconv.ParseUint(f, 10, 64)
 			if err != nil {
-				c.g.global().Add(1)
+				g.Global().Add(1)
 				return
 			}
-			c.g.stripe(n).Add(1)
+			g.Stripe(n).Add(1)
 		}
 		return
 	}
-	c.g.global().Add(1)
+	g.Global().Add(1)
 }
 
 // listener keeps one LISTEN connection open and feeds the cache.
 type listener struct {
 	url    string
-	cache  *authCache
+	g      *Gens
 	log    *slog.Logger
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -83,10 +83,10 @@ type listener struct {
 	pid   atomic.Uint32
 }
 
-func startListener(url string, c *authCache, log *slog.Logger) *listener {
+func startListener(url string, g *Gens, log *slog.Logger) *listener {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &listener{url: url, cache: c, log: log, cancel: cancel, done: make(chan struct{}), ready: make(chan struct{})}
-	c.stale.Store(true)
+	l := &listener{url: url, g: g, log: log, cancel: cancel, done: make(chan struct{}), ready: make(chan struct{})}
+	g.stale.Store(true)
 	go l.run(ctx)
 	return l
 }
@@ -101,7 +101,7 @@ func (l *listener) run(ctx context.Context) {
 	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		err := l.listen(ctx)
-		l.cache.stale.Store(true)
+		l.g.stale.Store(true)
 		if ctx.Err() != nil {
 			return
 		}
@@ -140,15 +140,15 @@ func (l *listener) listen(ctx context.Context) error {
 	l.conns.Add(1)
 	l.pid.Store(conn.PgConn().PID())
 	// Anything cached while nobody listened may have been revoked.
-	l.cache.g.global().Add(1)
-	l.cache.stale.Store(false)
+	l.g.Global().Add(1)
+	l.g.stale.Store(false)
 	l.once.Do(func() { close(l.ready) })
 	for {
 		wctx, cancel := context.WithTimeout(ctx, heartbeat)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		if err == nil {
-			l.cache.apply(n.Payload)
+			l.g.apply(n.Payload)
 			continue
 		}
 		if ctx.Err() != nil {
@@ -188,4 +188,14 @@ func notifyNow(db *DB, p pending) {
 	if _, err := db.w.ExecContext(ctx, "SELECT pg_notify($1, $2)", revokeChannel, p.payload()); err != nil && db.log != nil {
 		db.log.Error("revocation notify failed", "err", err.Error())
 	}
+}
+
+// Listening reports the revocation listener's connections made so far and
+// the backend pid of the current one (0, 0 without a listener): a test
+// drops the connection and watches it come back.
+func (db *DB) Listening() (conns int64, pid uint32) {
+	if db.listen == nil {
+		return 0, 0
+	}
+	return db.listen.conns.Load(), db.listen.pid.Load()
 }

@@ -1,6 +1,7 @@
-package store
+package engine
 
 import (
+	"bobbin/internal/store/storetest"
 	"context"
 	"database/sql"
 	"errors"
@@ -9,17 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"bobbin/internal/vault"
 )
-
-func testVault(t *testing.T) *vault.Vault {
-	v, err := vault.New(strings.Repeat("s", 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
 
 // The pool bound and statement_timeout reach every pooled connection; a
 // statement running past it is cut and counts as the database being
@@ -104,7 +95,7 @@ func TestPostgresSSLMode(t *testing.T) {
 		t.Log("the test server has TLS on: the refusal of require is not checked")
 	}
 	_, err = Open(ctx, with("sometimes"), testVault(t))
-	if !errors.Is(err, ErrBadURL) || strings.Contains(err.Error(), os.Getenv(testPostgresEnv)) {
+	if !errors.Is(err, ErrBadURL) || strings.Contains(err.Error(), os.Getenv(storetest.Env)) {
 		t.Errorf("sslmode=sometimes: %v, want ErrBadURL without the URL", err)
 	}
 }

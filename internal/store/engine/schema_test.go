@@ -1,4 +1,4 @@
-package store
+package engine
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"bobbin/internal/vault"
 )
 
 // TestSchemasMatchAcrossDialects migrates a SQLite file and a PostgreSQL
@@ -133,20 +131,4 @@ func unionKeys[V any](a, b map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// openFreshPostgres opens a new, empty database (dropped after the test),
-// not yet migrated.
-func openFreshPostgres(t *testing.T) *DB {
-	t.Helper()
-	v, err := vault.New(strings.Repeat("s", 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(context.Background(), databaseURL(t, "postgres"), v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }

@@ -1,4 +1,4 @@
-package store
+package records
 
 import (
 	"context"
@@ -18,7 +18,7 @@ func acmeField(key string) string { return "acme_cache.data:" + key }
 // Get reads the value stored under key; ErrNotFound when there is none.
 func (st ACME) Get(ctx context.Context, key string) ([]byte, error) {
 	var enc string
-	if err := st.q.queryRow(ctx, "SELECT data_enc FROM acme_cache WHERE k = ?", key).Scan(&enc); err != nil {
+	if err := st.q.QueryRow(ctx, "SELECT data_enc FROM acme_cache WHERE k = ?", key).Scan(&enc); err != nil {
 		return nil, mapErr(err)
 	}
 	if enc == "" {
@@ -38,13 +38,13 @@ func (st ACME) Put(ctx context.Context, key string, data []byte, at int64) error
 	if err != nil {
 		return err
 	}
-	_, err = st.q.exec(ctx, `INSERT INTO acme_cache (k, data_enc, updated_at) VALUES (?, ?, ?)
+	_, err = st.q.Exec(ctx, `INSERT INTO acme_cache (k, data_enc, updated_at) VALUES (?, ?, ?)
  ON CONFLICT (k) DO UPDATE SET data_enc = excluded.data_enc, updated_at = excluded.updated_at`, key, enc, at)
 	return mapErr(err)
 }
 
 // Delete removes the value under key; none there is not an error.
 func (st ACME) Delete(ctx context.Context, key string) error {
-	_, err := st.q.exec(ctx, "DELETE FROM acme_cache WHERE k = ?", key)
+	_, err := st.q.Exec(ctx, "DELETE FROM acme_cache WHERE k = ?", key)
 	return mapErr(err)
 }

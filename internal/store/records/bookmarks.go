@@ -1,4 +1,4 @@
-package store
+package records
 
 import "context"
 
@@ -45,7 +45,7 @@ func (st Bookmarks) Create(ctx context.Context, b *Bookmark) error {
 // SaveBookmark writes title, url and updatedAt.
 func (st Bookmarks) Save(ctx context.Context, b *Bookmark) error {
 	q := st.q
-	res, err := q.exec(ctx, "UPDATE bookmarks SET title=?, url=?, updated_at=? WHERE id=?", b.Title, b.URL, b.UpdatedAt, b.ID)
+	res, err := q.Exec(ctx, "UPDATE bookmarks SET title=?, url=?, updated_at=? WHERE id=?", b.Title, b.URL, b.UpdatedAt, b.ID)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -55,13 +55,13 @@ func (st Bookmarks) Save(ctx context.Context, b *Bookmark) error {
 // BookmarkByID reads one bookmark.
 func (st Bookmarks) ByID(ctx context.Context, id int64) (*Bookmark, error) {
 	q := st.q
-	return scanBookmark(q.queryRow(ctx, "SELECT "+bookmarkColumns+" FROM bookmarks WHERE id = ?", id))
+	return scanBookmark(q.QueryRow(ctx, "SELECT "+bookmarkColumns+" FROM bookmarks WHERE id = ?", id))
 }
 
 // BookmarksByUser lists a user's bookmarks, oldest first.
 func (st Bookmarks) ByUser(ctx context.Context, userID int64) ([]*Bookmark, error) {
 	q := st.q
-	rows, err := q.query(ctx, "SELECT "+bookmarkColumns+" FROM bookmarks WHERE user_id = ? ORDER BY id", userID)
+	rows, err := q.Query(ctx, "SELECT "+bookmarkColumns+" FROM bookmarks WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (st Bookmarks) ByUser(ctx context.Context, userID int64) ([]*Bookmark, erro
 // DeleteBookmark removes a bookmark; ErrNotFound when it was already gone.
 func (st Bookmarks) Delete(ctx context.Context, id int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM bookmarks WHERE id = ?", id)
+	res, err := q.Exec(ctx, "DELETE FROM bookmarks WHERE id = ?", id)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package store
+package records
 
 import (
 	"context"
@@ -185,7 +185,7 @@ func (st Curated) CreateSet(ctx context.Context, c *CuratedSet) error {
 // CuratedSetByID reads one curated set.
 func (st Curated) SetByID(ctx context.Context, id int64) (*CuratedSet, error) {
 	q := st.q
-	return scanCuratedSet(q.queryRow(ctx, "SELECT "+csetColumns+" FROM curated_sets WHERE id = ?", id))
+	return scanCuratedSet(q.QueryRow(ctx, "SELECT "+csetColumns+" FROM curated_sets WHERE id = ?", id))
 }
 
 // CuratedSets lists curated sets by id; only published ones when
@@ -195,9 +195,9 @@ func (st Curated) Sets(ctx context.Context, publishedOnly bool) ([]*CuratedSet, 
 	var rows *sql.Rows
 	var err error
 	if publishedOnly {
-		rows, err = q.query(ctx, "SELECT "+csetColumns+" FROM curated_sets WHERE published = ? ORDER BY id", true)
+		rows, err = q.Query(ctx, "SELECT "+csetColumns+" FROM curated_sets WHERE published = ? ORDER BY id", true)
 	} else {
-		rows, err = q.query(ctx, "SELECT "+csetColumns+" FROM curated_sets ORDER BY id")
+		rows, err = q.Query(ctx, "SELECT "+csetColumns+" FROM curated_sets ORDER BY id")
 	}
 	if err != nil {
 		return nil, err
@@ -224,7 +224,7 @@ func (st Curated) SaveSet(ctx context.Context, c *CuratedSet) error {
 	c.UpdatedAt = max(Now(), c.CreatedAt)
 	cols := strings.Split(strings.TrimPrefix(csetColumns, "id, "), ", ")
 	cols = cols[:len(cols)-2] // created_at, updated_at
-	res, err := q.exec(ctx, "UPDATE curated_sets SET "+strings.Join(cols, " = ?, ")+" = ?, updated_at = ? WHERE id = ?",
+	res, err := q.Exec(ctx, "UPDATE curated_sets SET "+strings.Join(cols, " = ?, ")+" = ?, updated_at = ? WHERE id = ?",
 		append(a, c.UpdatedAt, c.ID)...)
 	if err != nil {
 		return mapErr(err)
@@ -235,7 +235,7 @@ func (st Curated) SaveSet(ctx context.Context, c *CuratedSet) error {
 // DeleteCuratedSet removes a curated set; ErrNotFound when it is gone.
 func (st Curated) DeleteSet(ctx context.Context, id int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM curated_sets WHERE id = ?", id)
+	res, err := q.Exec(ctx, "DELETE FROM curated_sets WHERE id = ?", id)
 	if err != nil {
 		return err
 	}
@@ -332,13 +332,13 @@ func (st Curated) CreatePack(ctx context.Context, p *OptionPack) error {
 // OptionPackByID reads one option pack.
 func (st Curated) PackByID(ctx context.Context, id int64) (*OptionPack, error) {
 	q := st.q
-	return scanOptionPack(q.queryRow(ctx, "SELECT "+opackColumns+" FROM option_packs WHERE id = ?", id))
+	return scanOptionPack(q.QueryRow(ctx, "SELECT "+opackColumns+" FROM option_packs WHERE id = ?", id))
 }
 
 // OptionPacks lists every option pack by id.
 func (st Curated) Packs(ctx context.Context) ([]*OptionPack, error) {
 	q := st.q
-	rows, err := q.query(ctx, "SELECT "+opackColumns+" FROM option_packs ORDER BY id")
+	rows, err := q.Query(ctx, "SELECT "+opackColumns+" FROM option_packs ORDER BY id")
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +364,7 @@ func (st Curated) SavePack(ctx context.Context, p *OptionPack) error {
 	p.UpdatedAt = max(Now(), p.CreatedAt)
 	cols := strings.Split(strings.TrimPrefix(opackColumns, "id, "), ", ")
 	cols = cols[:len(cols)-2]
-	res, err := q.exec(ctx, "UPDATE option_packs SET "+strings.Join(cols, " = ?, ")+" = ?, updated_at = ? WHERE id = ?",
+	res, err := q.Exec(ctx, "UPDATE option_packs SET "+strings.Join(cols, " = ?, ")+" = ?, updated_at = ? WHERE id = ?",
 		append(a, p.UpdatedAt, p.ID)...)
 	if err != nil {
 		return mapErr(err)
@@ -375,7 +375,7 @@ func (st Curated) SavePack(ctx context.Context, p *OptionPack) error {
 // DeleteOptionPack removes an option pack; ErrNotFound when it is gone.
 func (st Curated) DeletePack(ctx context.Context, id int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM option_packs WHERE id = ?", id)
+	res, err := q.Exec(ctx, "DELETE FROM option_packs WHERE id = ?", id)
 	if err != nil {
 		return err
 	}
@@ -412,7 +412,7 @@ func (st Curated) CreateSuggestion(ctx context.Context, s *Suggestion) error {
 	if s.CreatedAt == 0 {
 		s.CreatedAt = Now()
 	}
-	_, err = q.exec(ctx, "INSERT INTO suggestions (id, type, user_id, data_enc, created_at) VALUES (?,?,?,?,?)",
+	_, err = q.Exec(ctx, "INSERT INTO suggestions (id, type, user_id, data_enc, created_at) VALUES (?,?,?,?,?)",
 		s.ID, s.Type, s.UserID, enc, s.CreatedAt)
 	return mapErr(err)
 }
@@ -420,7 +420,7 @@ func (st Curated) CreateSuggestion(ctx context.Context, s *Suggestion) error {
 // Suggestions lists the suggestions of one type, oldest first.
 func (st Curated) Suggestions(ctx context.Context, typ string) ([]*Suggestion, error) {
 	db, q := st.db, st.q
-	rows, err := q.query(ctx, "SELECT id, type, user_id, data_enc, created_at FROM suggestions WHERE type = ? ORDER BY created_at, id", typ)
+	rows, err := q.Query(ctx, "SELECT id, type, user_id, data_enc, created_at FROM suggestions WHERE type = ? ORDER BY created_at, id", typ)
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +455,7 @@ func (st Curated) SuggestionByID(ctx context.Context, typ, id string) (*Suggesti
 	var s Suggestion
 	var uid sql.NullInt64
 	var enc string
-	err := q.queryRow(ctx, "SELECT id, type, user_id, data_enc, created_at FROM suggestions WHERE id = ? AND type = ?", id, typ).
+	err := q.QueryRow(ctx, "SELECT id, type, user_id, data_enc, created_at FROM suggestions WHERE id = ? AND type = ?", id, typ).
 		Scan(&s.ID, &s.Type, &uid, &enc, &s.CreatedAt)
 	if err != nil {
 		return nil, mapErr(err)
@@ -478,7 +478,7 @@ func (st Curated) SuggestionByID(ctx context.Context, typ, id string) (*Suggesti
 // such suggestion exists.
 func (st Curated) DeleteSuggestion(ctx context.Context, typ, id string) error {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM suggestions WHERE id = ? AND type = ?", id, typ)
+	res, err := q.Exec(ctx, "DELETE FROM suggestions WHERE id = ? AND type = ?", id, typ)
 	if err != nil {
 		return err
 	}

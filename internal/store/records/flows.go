@@ -1,4 +1,4 @@
-package store
+package records
 
 import "context"
 
@@ -37,6 +37,6 @@ func (st Flows) Create(ctx context.Context, it *FlowItem) error {
 // SlugTaken reports whether a post of this kind already asked for slug.
 func (st Flows) SlugTaken(ctx context.Context, kind, slug string) (bool, error) {
 	var n int
-	err := st.q.queryRow(ctx, "SELECT COUNT(*) FROM flow_items WHERE kind = ? AND slug = ?", kind, slug).Scan(&n)
+	err := st.q.QueryRow(ctx, "SELECT COUNT(*) FROM flow_items WHERE kind = ? AND slug = ?", kind, slug).Scan(&n)
 	return n > 0, mapErr(err)
 }

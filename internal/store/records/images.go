@@ -1,4 +1,4 @@
-package store
+package records
 
 import (
 	"context"
@@ -18,7 +18,7 @@ type ImageInfo struct {
 // It writes outside any transaction (on PostgreSQL, its own connection).
 func (st Images) Put(ctx context.Context, name, owner, contentType string, data []byte, at int64) error {
 	db := st.db
-	_, err := db.exec(ctx, `INSERT INTO images (name, owner, content_type, data, created_at) VALUES (?,?,?,?,?)
+	_, err := db.Exec(ctx, `INSERT INTO images (name, owner, content_type, data, created_at) VALUES (?,?,?,?,?)
  ON CONFLICT (name) DO UPDATE SET created_at = excluded.created_at`, name, owner, contentType, data, at)
 	return mapErr(err)
 }
@@ -28,14 +28,14 @@ func (st Images) ByName(ctx context.Context, name string) (string, []byte, error
 	db := st.db
 	var ct string
 	var data []byte
-	err := db.queryRow(ctx, "SELECT content_type, data FROM images WHERE name = ?", name).Scan(&ct, &data)
+	err := db.QueryRow(ctx, "SELECT content_type, data FROM images WHERE name = ?", name).Scan(&ct, &data)
 	return ct, data, mapErr(err)
 }
 
 // ImagesByOwner lists an owner's images.
 func (st Images) ByOwner(ctx context.Context, owner string) ([]ImageInfo, error) {
 	db := st.db
-	rows, err := db.query(ctx, "SELECT name, created_at FROM images WHERE owner = ? ORDER BY name", owner)
+	rows, err := db.Query(ctx, "SELECT name, created_at FROM images WHERE owner = ? ORDER BY name", owner)
 	if err != nil {
 		return nil, err
 	}
@@ -54,14 +54,14 @@ func (st Images) ByOwner(ctx context.Context, owner string) ([]ImageInfo, error)
 // DeleteImage removes one image; gone already is not an error.
 func (st Images) Delete(ctx context.Context, name string) error {
 	db := st.db
-	_, err := db.exec(ctx, "DELETE FROM images WHERE name = ?", name)
+	_, err := db.Exec(ctx, "DELETE FROM images WHERE name = ?", name)
 	return err
 }
 
 // DeleteImagesByOwner removes every image of an owner.
 func (st Images) DeleteByOwner(ctx context.Context, owner string) error {
 	db := st.db
-	_, err := db.exec(ctx, "DELETE FROM images WHERE owner = ?", owner)
+	_, err := db.Exec(ctx, "DELETE FROM images WHERE owner = ?", owner)
 	return err
 }
 
@@ -82,7 +82,7 @@ func (st Images) ImgOf(ctx context.Context, kind string, id int64) (string, erro
 		return "", ErrUnknownKind
 	}
 	var img string
-	err := db.queryRow(ctx, "SELECT img FROM "+table+" WHERE id = ?", id).Scan(&img)
+	err := db.QueryRow(ctx, "SELECT img FROM "+table+" WHERE id = ?", id).Scan(&img)
 	if err = mapErr(err); err == ErrNotFound {
 		return "", nil
 	}
@@ -96,7 +96,7 @@ func (st Images) OwnersOfUser(ctx context.Context, userID int64) ([]string, erro
 	q := st.q
 	out := []string{"user-" + strconv.FormatInt(userID, 10), "upload-" + strconv.FormatInt(userID, 10)}
 	for _, k := range []struct{ kind, table string }{{"set", "sets"}, {"pattern", "patterns"}} {
-		rows, err := q.query(ctx, "SELECT id FROM "+k.table+" WHERE user_id = ? ORDER BY id", userID)
+		rows, err := q.Query(ctx, "SELECT id FROM "+k.table+" WHERE user_id = ? ORDER BY id", userID)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package store
+package records
 
 import "context"
 
@@ -14,7 +14,7 @@ type Stats struct {
 func (st Info) Stats(ctx context.Context) (*Stats, error) {
 	db := st.db
 	var s Stats
-	err := db.queryRow(ctx, `SELECT
+	err := db.QueryRow(ctx, `SELECT
  (SELECT COUNT(*) FROM users),
  (SELECT COUNT(*) FROM sets),
  (SELECT COUNT(*) FROM curated_sets),
@@ -28,7 +28,7 @@ func (st Info) Stats(ctx context.Context) (*Stats, error) {
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	rows, err := db.query(ctx, "SELECT design, COUNT(*) FROM patterns GROUP BY design")
+	rows, err := db.Query(ctx, "SELECT design, COUNT(*) FROM patterns GROUP BY design")
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +48,6 @@ func (st Info) Stats(ctx context.Context) (*Stats, error) {
 // UserCount is the number of accounts (GET /info/users).
 func (st Info) UserCount(ctx context.Context) (int64, error) {
 	var n int64
-	err := st.q.queryRow(ctx, "SELECT COUNT(*) FROM users").Scan(&n)
+	err := st.q.QueryRow(ctx, "SELECT COUNT(*) FROM users").Scan(&n)
 	return n, mapErr(err)
 }

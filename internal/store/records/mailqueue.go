@@ -1,4 +1,4 @@
-package store
+package records
 
 import (
 	"context"
@@ -6,17 +6,6 @@ import (
 	"errors"
 	"strings"
 )
-
-// Mail is the store of the mail queue (migration 0018): the outbox table a
-// change writes its mails into, in its own transaction, and the delivery
-// worker (internal/courier) drains.
-type Mail struct{ conn }
-
-// Mail is the mail queue, outside any transaction.
-func (db *DB) Mail() Mail { return Mail{conn{db, db}} }
-
-// Mail is the mail queue, inside the transaction.
-func (t *Tx) Mail() Mail { return Mail{conn{t.db, t}} }
 
 // Statuses of a queued mail. A delivered mail's row is deleted.
 const (
@@ -72,12 +61,12 @@ func (st Mail) Claim(ctx context.Context, now, leaseUntil int64, limit int) ([]Q
 	if st.db.dialect == Postgres {
 		q += " FOR UPDATE SKIP LOCKED"
 	}
-	out, err := st.scan(st.q.query(ctx, q, MailQueued, now, limit))
+	out, err := st.scan(st.q.Query(ctx, q, MailQueued, now, limit))
 	if err != nil {
 		return nil, err
 	}
 	for i := range out {
-		if _, err := st.q.exec(ctx, "UPDATE mail_queue SET next_at = ? WHERE id = ?", leaseUntil, out[i].ID); err != nil {
+		if _, err := st.q.Exec(ctx, "UPDATE mail_queue SET next_at = ? WHERE id = ?", leaseUntil, out[i].ID); err != nil {
 			return nil, mapErr(err)
 		}
 		out[i].NextAt = leaseUntil
@@ -87,20 +76,20 @@ func (st Mail) Claim(ctx context.Context, now, leaseUntil int64, limit int) ([]Q
 
 // Delivered removes a delivered mail.
 func (st Mail) Delivered(ctx context.Context, id int64) error {
-	_, err := st.q.exec(ctx, "DELETE FROM mail_queue WHERE id = ?", id)
+	_, err := st.q.Exec(ctx, "DELETE FROM mail_queue WHERE id = ?", id)
 	return mapErr(err)
 }
 
 // Retry records a failed attempt; the mail is due again at nextAt.
 func (st Mail) Retry(ctx context.Context, id int64, attempts int, nextAt int64, lastErr string) error {
-	_, err := st.q.exec(ctx, "UPDATE mail_queue SET status = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?",
+	_, err := st.q.Exec(ctx, "UPDATE mail_queue SET status = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?",
 		MailQueued, attempts, nextAt, lastErr, id)
 	return mapErr(err)
 }
 
 // Fail marks a mail failed: no more attempts until an operator retries it.
 func (st Mail) Fail(ctx context.Context, id int64, attempts int, lastErr string) error {
-	_, err := st.q.exec(ctx, "UPDATE mail_queue SET status = ?, attempts = ?, last_error = ? WHERE id = ?",
+	_, err := st.q.Exec(ctx, "UPDATE mail_queue SET status = ?, attempts = ?, last_error = ? WHERE id = ?",
 		MailFailed, attempts, lastErr, id)
 	return mapErr(err)
 }
@@ -120,7 +109,7 @@ func (st Mail) Requeue(ctx context.Context, now int64, ids ...int64) (int64, err
 			args = append(args, id)
 		}
 	}
-	res, err := st.q.exec(ctx, q, args...)
+	res, err := st.q.Exec(ctx, q, args...)
 	if err != nil {
 		return 0, mapErr(err)
 	}
@@ -136,13 +125,13 @@ func (st Mail) List(ctx context.Context, status string) ([]QueuedMail, error) {
 		q += " WHERE status = ?"
 		args = append(args, status)
 	}
-	return st.scan(st.q.query(ctx, q+" ORDER BY id", args...))
+	return st.scan(st.q.Query(ctx, q+" ORDER BY id", args...))
 }
 
 // Depth counts the mails waiting for delivery (queued, not failed).
 func (st Mail) Depth(ctx context.Context) (int64, error) {
 	var n int64
-	err := st.q.queryRow(ctx, "SELECT COUNT(*) FROM mail_queue WHERE status = ?", MailQueued).Scan(&n)
+	err := st.q.QueryRow(ctx, "SELECT COUNT(*) FROM mail_queue WHERE status = ?", MailQueued).Scan(&n)
 	return n, mapErr(err)
 }
 

@@ -1,4 +1,4 @@
-package store
+package records
 
 import (
 	"context"
@@ -142,7 +142,7 @@ func (st Patterns) Save(ctx context.Context, p *Pattern) error {
 	if err != nil {
 		return err
 	}
-	res, err := q.exec(ctx, "UPDATE patterns SET name_enc=?, notes_enc=?, public=?, settings_enc=?, data_enc=?, img=?, updated_at=? WHERE id=?",
+	res, err := q.Exec(ctx, "UPDATE patterns SET name_enc=?, notes_enc=?, public=?, settings_enc=?, data_enc=?, img=?, updated_at=? WHERE id=?",
 		e.name, e.notes, p.Public, e.settings, e.data, p.Img, p.UpdatedAt, p.ID)
 	if err != nil {
 		return mapErr(err)
@@ -153,7 +153,7 @@ func (st Patterns) Save(ctx context.Context, p *Pattern) error {
 // LockPattern takes the row's write lock for the transaction (see LockSet).
 func (st Patterns) Lock(ctx context.Context, id int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "UPDATE patterns SET updated_at = updated_at WHERE id = ?", id)
+	res, err := q.Exec(ctx, "UPDATE patterns SET updated_at = updated_at WHERE id = ?", id)
 	if err != nil {
 		return err
 	}
@@ -163,13 +163,13 @@ func (st Patterns) Lock(ctx context.Context, id int64) error {
 // PatternByID reads one pattern, sealed.
 func (st Patterns) ByID(ctx context.Context, id int64) (*Pattern, error) {
 	q := st.q
-	return scanPattern(q.queryRow(ctx, "SELECT "+patternColumns+" FROM patterns WHERE id = ?", id))
+	return scanPattern(q.QueryRow(ctx, "SELECT "+patternColumns+" FROM patterns WHERE id = ?", id))
 }
 
 // PatternsByUser lists a user's patterns, open, oldest first.
 func (st Patterns) ByUser(ctx context.Context, userID int64) ([]*Pattern, error) {
 	db, q := st.db, st.q
-	rows, err := q.query(ctx, "SELECT "+patternColumns+" FROM patterns WHERE user_id = ? ORDER BY id", userID)
+	rows, err := q.Query(ctx, "SELECT "+patternColumns+" FROM patterns WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (st Patterns) ByUser(ctx context.Context, userID int64) ([]*Pattern, error)
 // DeletePattern removes a pattern; ErrNotFound when it was already gone.
 func (st Patterns) Delete(ctx context.Context, id int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM patterns WHERE id = ?", id)
+	res, err := q.Exec(ctx, "DELETE FROM patterns WHERE id = ?", id)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package store
+package records
 
 import (
 	"context"
@@ -130,7 +130,7 @@ func (st Sets) Save(ctx context.Context, s *Set) error {
 	if err != nil {
 		return err
 	}
-	res, err := q.exec(ctx, "UPDATE sets SET name_enc=?, notes_enc=?, public=?, imperial=?, measies_enc=?, img=?, updated_at=? WHERE id=?",
+	res, err := q.Exec(ctx, "UPDATE sets SET name_enc=?, notes_enc=?, public=?, imperial=?, measies_enc=?, img=?, updated_at=? WHERE id=?",
 		e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.UpdatedAt, s.ID)
 	if err != nil {
 		return mapErr(err)
@@ -144,7 +144,7 @@ func (st Sets) Save(ctx context.Context, s *Set) error {
 // concurrent update. ErrNotFound when the set does not exist.
 func (st Sets) Lock(ctx context.Context, id int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "UPDATE sets SET updated_at = updated_at WHERE id = ?", id)
+	res, err := q.Exec(ctx, "UPDATE sets SET updated_at = updated_at WHERE id = ?", id)
 	if err != nil {
 		return err
 	}
@@ -154,13 +154,13 @@ func (st Sets) Lock(ctx context.Context, id int64) error {
 // SetByID reads one set, sealed.
 func (st Sets) ByID(ctx context.Context, id int64) (*Set, error) {
 	q := st.q
-	return scanSet(q.queryRow(ctx, "SELECT "+setColumns+" FROM sets WHERE id = ?", id))
+	return scanSet(q.QueryRow(ctx, "SELECT "+setColumns+" FROM sets WHERE id = ?", id))
 }
 
 // SetsByUser lists a user's sets, open, oldest first.
 func (st Sets) ByUser(ctx context.Context, userID int64) ([]*Set, error) {
 	db, q := st.db, st.q
-	rows, err := q.query(ctx, "SELECT "+setColumns+" FROM sets WHERE user_id = ? ORDER BY id", userID)
+	rows, err := q.Query(ctx, "SELECT "+setColumns+" FROM sets WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -182,17 +182,9 @@ func (st Sets) ByUser(ctx context.Context, userID int64) ([]*Set, error) {
 // DeleteSet removes a set; ErrNotFound when it was already gone.
 func (st Sets) Delete(ctx context.Context, id int64) error {
 	q := st.q
-	res, err := q.exec(ctx, "DELETE FROM sets WHERE id = ?", id)
+	res, err := q.Exec(ctx, "DELETE FROM sets WHERE id = ?", id)
 	if err != nil {
 		return err
 	}
 	return mustAffect(res)
-}
-
-// UsernameOf reads a user's username (for public documents).
-func (st Users) UsernameOf(ctx context.Context, userID int64) (string, error) {
-	db := st.db
-	var name string
-	err := db.queryRow(ctx, "SELECT username FROM users WHERE id = ?", userID).Scan(&name)
-	return name, mapErr(err)
 }

@@ -1,0 +1,31 @@
+package engine
+
+import (
+	"testing"
+
+	"bobbin/internal/store/storetest"
+	"bobbin/internal/vault"
+)
+
+func databaseURL(t *testing.T, dialect string) string { return storetest.URL(t, dialect) }
+
+func testVault(t *testing.T) *vault.Vault { return storetest.Vault(t) }
+
+// openSQLite opens a migrated SQLite file.
+func openSQLite(t *testing.T) *DB { return storetest.Open(t, databaseURL(t, "sqlite"), true, Open) }
+
+// openTest is openSQLite with its principal cache's generations.
+func openTest(t *testing.T) *DB {
+	t.Helper()
+	db := openSQLite(t)
+	if !db.CacheEnabled() {
+		t.Fatal("cache off on SQLite")
+	}
+	return db
+}
+
+// openFreshPostgres opens a new, empty database (dropped after the test),
+// not yet migrated.
+func openFreshPostgres(t *testing.T) *DB {
+	return storetest.Open(t, databaseURL(t, "postgres"), false, Open)
+}
