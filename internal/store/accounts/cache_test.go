@@ -18,14 +18,7 @@ import (
 	"bobbin/internal/store/storetest"
 )
 
-func openTest(t *testing.T) *DB {
-	t.Helper()
-	db := openSQLite(t)
-	if !db.CacheEnabled() {
-		t.Fatal("cache off on SQLite")
-	}
-	return db
-}
+func openTest(t *testing.T) *DB { return storetest.Cached(t, openSQLite(t)) }
 
 // TestRevokingWritesSaySo keeps the principal cache honest as the store
 // grows: every function of internal/store and its packages whose SQL updates, deletes,

@@ -15,14 +15,7 @@ func testVault(t *testing.T) *vault.Vault { return storetest.Vault(t) }
 func openSQLite(t *testing.T) *DB { return storetest.Open(t, databaseURL(t, "sqlite"), true, Open) }
 
 // openTest is openSQLite with its principal cache's generations.
-func openTest(t *testing.T) *DB {
-	t.Helper()
-	db := openSQLite(t)
-	if !db.CacheEnabled() {
-		t.Fatal("cache off on SQLite")
-	}
-	return db
-}
+func openTest(t *testing.T) *DB { return storetest.Cached(t, openSQLite(t)) }
 
 // openFreshPostgres opens a new, empty database (dropped after the test),
 // not yet migrated.

@@ -9,8 +9,6 @@
 package records
 
 import (
-	"context"
-
 	"bobbin/internal/store/engine"
 	"bobbin/internal/vault"
 )
@@ -108,11 +106,8 @@ type Import struct{ conn }
 // Import is this package's part of the import's store.
 func (s Stores) Import() Import { return Import{s.c} }
 
-// The engine's errors, as this package's stores name them.
-var (
-	ErrNotFound = engine.ErrNotFound
-	ErrConflict = engine.ErrConflict
-)
+// ErrNotFound is returned when a row does not exist (engine.ErrNotFound).
+var ErrNotFound = engine.ErrNotFound
 
 // Postgres is the PostgreSQL dialect.
 const Postgres = engine.Postgres
@@ -120,10 +115,9 @@ const Postgres = engine.Postgres
 // Now is the store's clock in Unix milliseconds.
 func Now() int64 { return engine.Now() }
 
-func mapErr(err error) error { return engine.MapErr(err) }
-
-func mustAffect(res interface{ RowsAffected() (int64, error) }) error { return engine.MustAffect(res) }
-
-func insertID(ctx context.Context, q engine.Querier, query string, args ...any) (int64, error) {
-	return engine.InsertID(ctx, q, query, args...)
-}
+// The engine's helpers, under the names the stores use.
+var (
+	mapErr     = engine.MapErr
+	mustAffect = engine.MustAffect
+	insertID   = engine.InsertID
+)

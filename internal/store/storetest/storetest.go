@@ -125,3 +125,13 @@ func UsesIndexes(t *testing.T, db Querier, queries ...string) {
 		}
 	}
 }
+
+// Cached fails the test unless db has its principal cache (SQLite with a
+// shared generation map), and returns db.
+func Cached[T interface{ CacheEnabled() bool }](t *testing.T, db T) T {
+	t.Helper()
+	if !db.CacheEnabled() {
+		t.Fatal("cache off on SQLite")
+	}
+	return db
+}
