@@ -58,7 +58,6 @@ func URL(t *testing.T, dialect string) string {
 
 // Vault is the vault every test database is opened with.
 func Vault(t *testing.T) *vault.Vault {
-	t.Helper()
 	v, err := vault.New(strings.Repeat("s", 32))
 	if err != nil {
 		t.Fatal(err)
