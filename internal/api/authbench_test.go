@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -133,8 +134,14 @@ func BenchmarkAuth(b *testing.B) {
 
 // BenchmarkSets: the measurement-set routes, read and write, by key and
 // token (a write includes its transaction's commit and fsync).
+// With BOBBIN_BENCH_POSTGRES=1 (and BOBBIN_TEST_POSTGRES_URL) they run on
+// a fresh PostgreSQL database instead, for profiling that engine's path.
 func BenchmarkSets(b *testing.B) {
-	e := apitest.New(b, apitest.WithLogOutput(io.Discard, slog.LevelInfo))
+	opts := []apitest.Option{apitest.WithLogOutput(io.Discard, slog.LevelInfo)}
+	if os.Getenv("BOBBIN_BENCH_POSTGRES") == "1" {
+		opts = append(opts, apitest.WithPostgres())
+	}
+	e := apitest.New(b, opts...)
 	u := e.NewUser("user")
 	id := strconv.FormatInt(int64(e.Do("POST", "/sets/jwt", map[string]any{"name": "bench", "measies": map[string]any{"chest": 960}}, u.JWT()).Expect(b, 201, "").Num("set.id")), 10)
 	bearer, basic := "Bearer "+u.Token, basicHeader(u.Key, u.Secret)

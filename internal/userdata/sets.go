@@ -276,11 +276,15 @@ func (h *Sets) Patch(ctx context.Context, in *httpx.In[SetRequest]) (SetResponse
 	since, put := time.Now(), ""
 	var set *store.Set
 	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		// Lock first: the merge reads and writes measies in one step.
-		if err := tx.Sets().Lock(ctx, id); err != nil {
+		// Read and lock in one statement: the merge reads and writes
+		// measies in one step. Access is checked before decrypting.
+		if set, err = tx.Sets().ByIDLocked(ctx, id); err != nil {
 			return err
 		}
-		if set, err = loadSet(ctx, in.Caller(), tx.Sets(), id, ChangeLevel); err != nil {
+		if err := httpx.MayAccess(in.Caller(), set.UserID, ChangeLevel); err != nil {
+			return err
+		}
+		if err := tx.Sets().Open(set); err != nil {
 			return err
 		}
 		if err := ApplySet(set, req, in.Fields); err != nil {

@@ -412,6 +412,7 @@ type Tx struct {
 	tx      *sql.Tx
 	pend    pending // cache generations to bump after the commit
 	batched bool    // shares a group-commit transaction: statements ignore cancellation
+	pg      *pgTx   // PostgreSQL: the transaction's connection (pgtx.go); tx is nil
 }
 
 // stmtCtx is the context for a statement of the transaction.
@@ -440,6 +441,9 @@ func (t *Tx) cached(query string) *sql.Stmt {
 }
 
 func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.pg != nil {
+		return t.pg.queryRow(ctx, t.db.dialect.rebind(query), args)
+	}
 	ctx = t.stmtCtx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
@@ -448,6 +452,9 @@ func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.pg != nil {
+		return t.pg.query(ctx, t.db.dialect.rebind(query), args)
+	}
 	ctx = t.stmtCtx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
@@ -456,6 +463,9 @@ func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.pg != nil {
+		return t.pg.exec(ctx, t.db.dialect.rebind(query), args)
+	}
 	ctx = t.stmtCtx(ctx)
 	if s := t.cached(query); s != nil {
 		return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
@@ -472,34 +482,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.wq != nil {
 		return db.writeQueued(ctx, fn) // SQLite: group commit
 	}
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	t := &Tx{db: db, tx: tx}
-	defer func() {
-		if v := recover(); v != nil {
-			tx.Rollback()
-			bump(db, t.pend)
-			panic(v)
-		}
-	}()
-	if err := fn(t); err != nil {
-		tx.Rollback()
-		bump(db, t.pend)
-		return err
-	}
-	if err := t.notifyIn(ctx); err != nil {
-		tx.Rollback()
-		bump(db, t.pend)
-		return err
-	}
-	err = tx.Commit()
-	// Bump once the commit is done: a reader that starts after this sees
-	// the write (gens.go).
-	bump(db, t.pend)
-	prepareWanted(db, ctx)
-	return err
+	return writePG(ctx, db, fn) // PostgreSQL: few round trips (pgtx.go)
 }
 
 // prepareWanted prepares, on the write pool, the statements transactions
@@ -524,7 +507,13 @@ func prepareWanted(db *DB, ctx context.Context) {
 // InsertID runs an INSERT ... RETURNING id and returns the id.
 func InsertID(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
 	var id int64
-	err := q.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	var err error
+	if t, ok := q.(*Tx); ok && t.pg != nil {
+		// In one round trip with BEGIN when it is the first statement.
+		err = t.pg.row(ctx, t.db.dialect.rebind(query+" RETURNING id"), args).Scan(&id)
+	} else {
+		err = q.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	}
 	return id, MapErr(err)
 }
 

@@ -167,14 +167,8 @@ func (l *listener) listen(ctx context.Context) error {
 	}
 }
 
-// notifyIn sends, inside tx, what its commit will revoke.
-func (t *Tx) notifyIn(ctx context.Context) error {
-	if t.db.listen == nil || t.pend.empty() {
-		return nil
-	}
-	_, err := t.tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", revokeChannel, t.pend.payload())
-	return err
-}
+// A transaction sends what its commit will revoke inside itself, in the
+// COMMIT's batch (pgTx.commit).
 
 // notifyNow tells the other replicas what a write outside a transaction
 // (already committed) revoked. If PostgreSQL cannot take the notification,

@@ -130,8 +130,14 @@ func (st Sets) Save(ctx context.Context, s *Set) error {
 	if err != nil {
 		return err
 	}
-	res, err := q.Exec(ctx, "UPDATE sets SET name_enc=?, notes_enc=?, public=?, imperial=?, measies_enc=?, img=?, updated_at=? WHERE id=?",
-		e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.UpdatedAt, s.ID)
+	const save = "UPDATE sets SET name_enc=?, notes_enc=?, public=?, imperial=?, measies_enc=?, img=?, updated_at=? WHERE id=?"
+	args := []any{e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.UpdatedAt, s.ID}
+	if t, ok := q.(*Tx); ok && t.DeferLocked(s.ID, save, args...) {
+		// The row is locked by this transaction (ByIDLocked): the update
+		// affects it, so it goes with the COMMIT (engine/pgtx.go).
+		return nil
+	}
+	res, err := q.Exec(ctx, save, args...)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -149,6 +155,20 @@ func (st Sets) Lock(ctx context.Context, id int64) error {
 		return err
 	}
 	return mustAffect(res)
+}
+
+// ByIDLocked reads one set, sealed, inside a write transaction, and holds
+// it for the rest of the transaction (Lock and ByID in one statement), so
+// a read-modify-write such as a measies merge never loses a concurrent
+// update. On PostgreSQL it is SELECT ... FOR UPDATE, sent with BEGIN; on
+// SQLite the write transaction already holds the database.
+func (st Sets) ByIDLocked(ctx context.Context, id int64) (*Set, error) {
+	if t, ok := st.q.(*Tx); ok {
+		if row, ok := t.LockedRow(ctx, id, "SELECT "+setColumns+" FROM sets WHERE id = ? FOR UPDATE", id); ok {
+			return scanSet(row)
+		}
+	}
+	return st.ByID(ctx, id)
 }
 
 // SetByID reads one set, sealed.
