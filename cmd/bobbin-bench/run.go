@@ -31,13 +31,13 @@ type benchCase struct {
 	// needSeeded: rotates over keys sampled by 'seed' (more users than the
 	// principal cache holds, so user rows keep being read by index).
 	needSeeded bool
-	signin     bool    // compared with one Argon2id hash, not with bare
+	signin     bool // compared with one Argon2id hash, not with bare
 	// conc, when set, is the case's own number of connections (the
 	// sign-in memory phase); memTarget its peak-RSS target in bytes.
 	conc      int
 	memTarget int64
-	target     float64 // CPU ratio to bare the issue asks for (0: none)
-	make       func(e *env) gen
+	target    float64 // CPU ratio to bare the issue asks for (0: none)
+	make      func(e *env) gen
 }
 
 // env is what the cases build their requests from.
