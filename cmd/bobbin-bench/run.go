@@ -31,9 +31,13 @@ type benchCase struct {
 	// needSeeded: rotates over keys sampled by 'seed' (more users than the
 	// principal cache holds, so user rows keep being read by index).
 	needSeeded bool
-	signin     bool    // compared with one Argon2id hash, not with bare
-	target     float64 // CPU ratio to bare the issue asks for (0: none)
-	make       func(e *env) gen
+	signin     bool // compared with one Argon2id hash, not with bare
+	// conc, when set, is the case's own number of connections (the
+	// sign-in memory phase); memTarget its peak-RSS target in bytes.
+	conc      int
+	memTarget int64
+	target    float64 // CPU ratio to bare the issue asks for (0: none)
+	make      func(e *env) gen
 }
 
 // env is what the cases build their requests from.
@@ -106,13 +110,32 @@ func cases() []benchCase {
 				return &request{buildRequest(e.host, "PATCH", "/sets/"+strconv.FormatInt(u.setID, 10)+"/key", u.basic(), body), ok200}
 			})
 		}},
-		{name: "signin", label: "POST /signin", signin: true, make: func(e *env) gen {
-			return perUser(e, func(u *benchUser) *request {
-				return &request{buildRequest(e.host, "POST", "/signin", "", mustJSON(map[string]any{"username": u.email, "password": u.password})), ok200}
-			})
-		}},
+		{name: "signin", label: "POST /signin", signin: true, make: signinGen},
+		// The memory phase: 256 sign-ins at once queue for the hashing
+		// slots; run it on its own (--cases signin-256) so that its peak
+		// RSS is not what an earlier case left in the heap.
+		{name: "signin-256", label: "POST /signin, memory phase", signin: true, conc: 256, memTarget: 120 << 20, make: signinGen},
 		{name: "mix", label: "mix 90% read / 10% write", make: mixGen},
 	}
+}
+
+func signinGen(e *env) gen {
+	return perUser(e, func(u *benchUser) *request {
+		return &request{buildRequest(e.host, "POST", "/signin", "", mustJSON(map[string]any{"username": u.email, "password": u.password})), ok200}
+	})
+}
+
+// hashSlots is the number of Argon2id hashes Bobbin runs at once: its
+// BACKEND_HASH_CONCURRENCY when --env sets it, else one per CPU.
+func hashSlots(o *options) int {
+	for _, kv := range o.env {
+		if v, ok := strings.CutPrefix(kv, "BACKEND_HASH_CONCURRENCY="); ok {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	return runtime.NumCPU()
 }
 
 // mixGen: 90 % reads and 10 % writes, by both methods. Without the sets
@@ -401,6 +424,9 @@ func run(ctx context.Context, o *options) error {
 		if c.signin {
 			r.conc = o.signinConc
 		}
+		if c.conc > 0 {
+			r.conc = c.conc
+		}
 		if c.needSets && !sets {
 			r.skipped = "skipped: route not present"
 		}
@@ -511,6 +537,7 @@ func run(ctx context.Context, o *options) error {
 	}
 	fmt.Println("| case | req/s | p50 | p99 | server CPU/req | bare CPU/req | ÷ bare |" + pgHead + " target | peak RSS (own memory) | errors |")
 	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + pgRule + " --- | ---: | ---: |")
+	var memLines []string
 	for _, r := range results {
 		if r.skipped != "" {
 			fmt.Printf("| %s | %s | | | | | |%s | | |\n", r.c.label, r.skipped, map[bool]string{true: " | |", false: ""}[pg != nil])
@@ -554,8 +581,24 @@ func run(ctx context.Context, o *options) error {
 		}
 		fmt.Printf("| %s%s | %.0f | %s | %s | %.1f µs | %.1f µs | %s | %s | %s | %d/%d |\n", r.c.label, conc, median(rps),
 			ms(median(p50)), ms(median(p99)), us(median(cpu)), us(median(ref)), ratio, target, mib(peak)+" (anon "+mib(anon)+")", r.errors, r.total)
+		if r.c.memTarget > 0 {
+			// The hash wait: what a sign-in must wait when r.conc of them
+			// queue for the hashing slots, one hash each (CPU measured
+			// beside each round); and the same from the throughput seen.
+			slots := hashSlots(o)
+			wait := time.Duration(float64(r.conc) / float64(slots) * float64(median(r.hashes)))
+			seen := time.Duration(float64(r.conc) / max(median(rps), 1e-9) * float64(time.Second))
+			memLines = append(memLines, fmt.Sprintf("- sign-in memory phase, %d at once: peak RSS %s (own memory %s) %s; p99 %s = %.2f × the hash wait %s (%d ÷ %d hashing slots × one hash, %.1f ms CPU) %s; at the throughput seen the wait is %s (p99 %.2f × it); errors %d/%d %s",
+				r.conc, mib(peak), mib(anon), verdict(peak <= r.c.memTarget, "≤ "+mib(r.c.memTarget)),
+				ms(median(p99)), float64(median(p99))/float64(wait), ms(wait), r.conc, slots, float64(median(r.hashes))/1e6,
+				verdict(median(p99) <= 2*wait, "≤ 2 × hash wait"), ms(seen), float64(median(p99))/float64(seen),
+				r.errors, r.total, verdict(r.errors == 0, "none")))
+		}
 	}
 	fmt.Println()
+	for _, l := range memLines {
+		fmt.Println(l)
+	}
 	fmt.Printf("- one Argon2id hash (m=19 MiB, t=2, p=1), measured in the bench process: %.1f ms CPU at the start; the sign-in ratio uses a hash measured beside each round\n", float64(hash)/1e6)
 	fmt.Printf("- RSS: idle after first start %s; peak under load %s (VmHWM %s; own memory, RssAnon, %s: VmRSS also counts the database pages SQLite maps, once per connection); idle after a restart on the existing database %s %s\n",
 		mib(idle0), mib(loadRSS), mib(hwm), mib(loadAnon), mib(median(idles)), verdict(median(idles) <= 30<<20, "≤ 30 MiB"))

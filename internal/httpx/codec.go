@@ -48,6 +48,9 @@ var jsonType = []string{"application/json; charset=utf-8"}
 // Encode writes v as JSON with status: the bytes of json.Marshal and a
 // newline, encoded into a pooled buffer.
 func Encode(w http.ResponseWriter, status int, v any) error {
+	if a, ok := v.(Appender); ok {
+		return encodeAppender(w, status, a)
+	}
 	buf := encodeBufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -64,6 +67,34 @@ func Encode(w http.ResponseWriter, status int, v any) error {
 	w.WriteHeader(status)
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return ErrWritten // the client left; nothing more to answer
+	}
+	return nil
+}
+
+// appendBufs are the reused buffers of answers that write their own JSON.
+var appendBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// encodeAppender is Encode for an Appender: the same bytes (json.Marshal's
+// and a newline), written without encoding/json.
+func encodeAppender(w http.ResponseWriter, status int, a Appender) error {
+	p := appendBufs.Get().(*[]byte)
+	b, err := a.AppendJSON((*p)[:0])
+	defer func() {
+		if cap(b) <= 64<<10 {
+			*p = b[:0]
+			appendBufs.Put(p)
+		}
+	}()
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	h := w.Header()
+	h["Content-Type"] = jsonType
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(status)
+	if _, err := w.Write(b); err != nil {
+		return ErrWritten
 	}
 	return nil
 }
@@ -140,10 +171,7 @@ func (t Stamp) MarshalJSON() ([]byte, error) {
 	if t == 0 {
 		return []byte("null"), nil
 	}
-	b := make([]byte, 0, len(stampLayout)+2)
-	b = append(b, '"')
-	b = time.UnixMilli(int64(t)).UTC().AppendFormat(b, stampLayout)
-	return append(b, '"'), nil
+	return t.AppendTo(make([]byte, 0, len(stampLayout)+2)), nil
 }
 
 const stampLayout = "2006-01-02T15:04:05.000Z"

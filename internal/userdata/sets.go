@@ -37,31 +37,6 @@ type Set struct {
 	raw json.RawMessage `json:"-"` // the stored measies, shown instead of Measies
 }
 
-// setWire is Set on the wire with its measies passed through as stored.
-type setWire struct {
-	ID        int64           `json:"id"`
-	UserID    int64           `json:"userId"`
-	Name      string          `json:"name"`
-	Notes     string          `json:"notes"`
-	Public    bool            `json:"public"`
-	Imperial  bool            `json:"imperial"`
-	Measies   json.RawMessage `json:"measies"`
-	Img       string          `json:"img"`
-	CreatedAt httpx.Stamp     `json:"createdAt"`
-	UpdatedAt httpx.Stamp     `json:"updatedAt"`
-}
-
-// MarshalJSON writes the stored measies JSON (canonical: written by
-// json.Marshal of the map) without decoding it, when the set has it.
-func (s Set) MarshalJSON() ([]byte, error) {
-	if s.raw == nil {
-		type plain Set // no MarshalJSON: encoded field by field
-		return json.Marshal(plain(s))
-	}
-	return json.Marshal(setWire{ID: s.ID, UserID: s.UserID, Name: s.Name, Notes: s.Notes, Public: s.Public, Imperial: s.Imperial,
-		Measies: s.raw, Img: s.Img, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt})
-}
-
 // AsSet is the answer object of a stored (opened) set.
 func AsSet(s *store.Set) Set {
 	m := s.Measies
@@ -242,6 +217,12 @@ func (h *Sets) List(ctx context.Context, in *httpx.In[httpx.None]) (SetsResponse
 // loadSet reads a set from sets, checks that c may act on it (owner, or
 // level min) and only then decrypts it.
 func loadSet(ctx context.Context, c *httpx.Caller, sets store.Sets, id int64, min auth.Level) (*store.Set, error) {
+	return loadSetAs(ctx, c, sets, id, min, sets.Open)
+}
+
+// loadSetAs is loadSet opening the set with open (Sets.Open, or
+// Sets.OpenView for a set that is only shown).
+func loadSetAs(ctx context.Context, c *httpx.Caller, sets store.Sets, id int64, min auth.Level, open func(*store.Set) error) (*store.Set, error) {
 	set, err := sets.ByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -249,7 +230,7 @@ func loadSet(ctx context.Context, c *httpx.Caller, sets store.Sets, id int64, mi
 	if err := httpx.MayAccess(c, set.UserID, min); err != nil {
 		return nil, err
 	}
-	return set, sets.Open(set)
+	return set, open(set)
 }
 
 // Get is GET /sets/{id}: own, or level 6.
@@ -258,7 +239,8 @@ func (h *Sets) Get(ctx context.Context, in *httpx.In[httpx.None]) (SetResponse, 
 	if err != nil {
 		return SetResponse{}, err
 	}
-	set, err := loadSet(ctx, in.Caller(), h.d.DB.Sets(), id, ReadLevel)
+	sets := h.d.DB.Sets()
+	set, err := loadSetAs(ctx, in.Caller(), sets, id, ReadLevel, sets.OpenView)
 	if err != nil {
 		return SetResponse{}, err
 	}

@@ -18,7 +18,8 @@ type Set struct {
 	Measies  map[string]float64
 	// MeasiesJSON is the stored measies as written (json.Marshal of the
 	// map: sorted keys, canonical numbers), set instead of Measies by the
-	// reads that only show them (ByUser), so they pass through undecoded.
+	// reads that only show them (ByUser, OpenView), so they pass through
+	// undecoded.
 	MeasiesJSON json.RawMessage
 	Img         string
 	CreatedAt   int64
@@ -43,6 +44,10 @@ func scanSet(row interface{ Scan(...any) error }) (*Set, error) {
 
 // OpenSet decrypts a sealed set in place (a no-op when already open).
 func (st Sets) Open(s *Set) error { return st.open(s, false) }
+
+// OpenView decrypts a sealed set for showing only: its measies stay the
+// stored JSON (MeasiesJSON, passed through by the answer), Measies nil.
+func (st Sets) OpenView(s *Set) error { return st.open(s, true) }
 
 // open decrypts; with view the measies stay the stored JSON (MeasiesJSON).
 func (st Sets) open(s *Set, view bool) error {
