@@ -28,7 +28,10 @@ func acctConfirmEmail(e *apitest.Env, a apitest.Auth, id, check string) *apitest
 	return e.Do("PATCH", "/account/jwt", map[string]any{"confirm": "emailchange", "confirmation": id, "check": check}, a)
 }
 
-func TestEmailChange(t *testing.T) { acctEmailChange(t) }
+func TestEmailChange(t *testing.T) {
+	t.Parallel()
+	acctEmailChange(t)
+}
 
 func acctEmailChange(t *testing.T, opts ...apitest.Option) {
 	e := apitest.New(t, opts...)
@@ -111,7 +114,10 @@ func acctEmailChange(t *testing.T, opts ...apitest.Option) {
 	acctConfirmEmail(e, u.JWT(), r.Str("confirmation"), r.Str("check")).Expect(t, 404, "notFound")
 }
 
-func TestEmailChangeTaken(t *testing.T) { acctEmailChangeTaken(t) }
+func TestEmailChangeTaken(t *testing.T) {
+	t.Parallel()
+	acctEmailChangeTaken(t)
+}
 
 func acctEmailChangeTaken(t *testing.T, opts ...apitest.Option) {
 	e := apitest.New(t, opts...)

@@ -141,6 +141,6 @@ func TestAccountLifePostgres(t *testing.T) {
 		"Restrict": acctRestrictAccount, "Export": acctAccountExport, "Delete": acctDeleteAccount,
 		"Audit": acctAccountAudit, "Profiles": acctProfiles,
 	} {
-		t.Run(name, func(t *testing.T) { run(t, apitest.WithPostgres()) })
+		t.Run(name, func(t *testing.T) { t.Parallel(); run(t, apitest.WithPostgres()) })
 	}
 }

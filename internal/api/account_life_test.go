@@ -13,7 +13,10 @@ import (
 	"bobbin/internal/store"
 )
 
-func TestConsent(t *testing.T) { acctConsent(t) }
+func TestConsent(t *testing.T) {
+	t.Parallel()
+	acctConsent(t)
+}
 
 func acctConsent(t *testing.T, opts ...apitest.Option) {
 	e := apitest.New(t, opts...)
@@ -46,7 +49,10 @@ func acctConsent(t *testing.T, opts ...apitest.Option) {
 	e.Do("PATCH", "/consent/jwt", map[string]any{"consent": 2}, u.JWT()).Expect(t, 403, "accountDisabled")
 }
 
-func TestRestrictAccount(t *testing.T) { acctRestrictAccount(t) }
+func TestRestrictAccount(t *testing.T) {
+	t.Parallel()
+	acctRestrictAccount(t)
+}
 
 func acctRestrictAccount(t *testing.T, opts ...apitest.Option) {
 	e := apitest.New(t, opts...)
@@ -121,7 +127,10 @@ func acctRows(t *testing.T, e *apitest.Env, userID int64) int {
 	return total
 }
 
-func TestAccountExport(t *testing.T) { acctAccountExport(t) }
+func TestAccountExport(t *testing.T) {
+	t.Parallel()
+	acctAccountExport(t)
+}
 
 func acctAccountExport(t *testing.T, opts ...apitest.Option) {
 	e := apitest.New(t, opts...)
@@ -186,7 +195,10 @@ func acctAccountExport(t *testing.T, opts ...apitest.Option) {
 	}
 }
 
-func TestDeleteAccount(t *testing.T) { acctDeleteAccount(t) }
+func TestDeleteAccount(t *testing.T) {
+	t.Parallel()
+	acctDeleteAccount(t)
+}
 
 func acctDeleteAccount(t *testing.T, opts ...apitest.Option) {
 	e := apitest.New(t, opts...)
@@ -238,7 +250,10 @@ func acctDeleteAccount(t *testing.T, opts ...apitest.Option) {
 	acctMail(t, e, u.Email, "signup")
 }
 
-func TestAccountAudit(t *testing.T) { acctAccountAudit(t) }
+func TestAccountAudit(t *testing.T) {
+	t.Parallel()
+	acctAccountAudit(t)
+}
 
 func acctAccountAudit(t *testing.T, opts ...apitest.Option) {
 	e, clock := acctEnv(t, opts...)
@@ -294,7 +309,10 @@ func acctAccountAudit(t *testing.T, opts ...apitest.Option) {
 	}
 }
 
-func TestProfiles(t *testing.T) { acctProfiles(t) }
+func TestProfiles(t *testing.T) {
+	t.Parallel()
+	acctProfiles(t)
+}
 
 func acctProfiles(t *testing.T, opts ...apitest.Option) {
 	e := apitest.New(t, opts...)

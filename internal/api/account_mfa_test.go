@@ -29,7 +29,10 @@ func acctEnableMFA(t *testing.T, e *apitest.Env, u *apitest.User, clock *acctClo
 	return secret, codes
 }
 
-func TestAccountMFA(t *testing.T) { acctAccountMFA(t) }
+func TestAccountMFA(t *testing.T) {
+	t.Parallel()
+	acctAccountMFA(t)
+}
 
 func acctAccountMFA(t *testing.T, opts ...apitest.Option) {
 	e, clock := acctEnv(t, opts...)

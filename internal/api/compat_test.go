@@ -18,14 +18,15 @@ import (
 	"bobbin/internal/apitest"
 )
 
-// onBoth runs fn against a fresh server on SQLite, then on PostgreSQL
+// onBoth runs fn against a fresh server on SQLite and, beside it, on PostgreSQL
 // (skipped with the reason when no PostgreSQL is configured).
 func onBoth(t *testing.T, fn func(t *testing.T, e *apitest.Env)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, apitest.New(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, apitest.New(t, apitest.WithPostgres())) })
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); fn(t, apitest.New(t)) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); fn(t, apitest.New(t, apitest.WithPostgres())) })
 }
 
 func TestCompatPatternCarriesSet(t *testing.T) {
+	t.Parallel()
 	onBoth(t, func(t *testing.T, e *apitest.Env) {
 		owner := e.NewUser("user")
 		other := e.NewUser("user")
@@ -121,6 +122,7 @@ func TestCompatPatternCarriesSet(t *testing.T) {
 }
 
 func TestCompatAccountFields(t *testing.T) {
+	t.Parallel()
 	onBoth(t, func(t *testing.T, e *apitest.Env) {
 		u := e.NewUser("user")
 		for _, m := range dataMethods {
@@ -155,6 +157,7 @@ func TestCompatAccountFields(t *testing.T) {
 }
 
 func TestCompatSigninByID(t *testing.T) {
+	t.Parallel()
 	onBoth(t, func(t *testing.T, e *apitest.Env) {
 		u := e.NewUser("user")
 		for _, name := range []any{u.ID, float64(u.ID), strconv.FormatInt(u.ID, 10)} {
@@ -174,6 +177,7 @@ func TestCompatSigninByID(t *testing.T) {
 }
 
 func TestCompatYAMLDocuments(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t, apitest.WithEnv("BACKEND_SITE_NAME", "Bobbin Test Site"))
 	u := e.NewUser("user")
 	for _, m := range dataMethods {
@@ -219,6 +223,7 @@ func TestCompatYAMLDocuments(t *testing.T) {
 // auth.md: a password change needs currentPassword, except with a sign-in
 // token whose sign-in is at most 15 minutes old; API keys always need it.
 func TestCompatPasswordChangeFreshSignin(t *testing.T) {
+	t.Parallel()
 	e, clock := acctEnv(t)
 	u := e.NewUser("user") // its token comes from the signup confirmation, just now
 	e.Do("PATCH", "/account/key", map[string]any{"password": "a brand new password 1"}, u.KeyAuth()).Expect(t, 400, "currentPasswordMissing")
@@ -262,6 +267,7 @@ func noisePNG(t *testing.T, w, h int) []byte {
 }
 
 func TestCompatImageUploads(t *testing.T) {
+	t.Parallel()
 	onBoth(t, func(t *testing.T, e *apitest.Env) {
 		u := e.NewUser("user")
 		other := e.NewUser("user")
@@ -303,6 +309,7 @@ func TestCompatImageUploads(t *testing.T) {
 }
 
 func TestCompatAnonymousUploadThrottle(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	img := map[string]any{"img": dataURI("image/png", testPNG(t, 1))}
 	for i := 0; i < 10; i++ {
@@ -318,6 +325,7 @@ func TestCompatAnonymousUploadThrottle(t *testing.T) {
 }
 
 func TestCompatCardAndUserCount(t *testing.T) {
+	t.Parallel()
 	onBoth(t, func(t *testing.T, e *apitest.Env) {
 		n := e.Do("GET", "/info/users", nil, apitest.None).Expect(t, 200, "")
 		if n.Num("users") != 0 {
@@ -345,6 +353,7 @@ func TestCompatCardAndUserCount(t *testing.T) {
 }
 
 func TestCompatSubscriberShape(t *testing.T) {
+	t.Parallel()
 	onBoth(t, func(t *testing.T, e *apitest.Env) {
 		for i, test := range []any{true, 1, "yes", map[string]any{}} {
 			email := "Reader" + strconv.Itoa(i) + "@Example.COM"
@@ -388,6 +397,7 @@ func TestCompatSubscriberShape(t *testing.T) {
 }
 
 func TestCompatAdminSearchShape(t *testing.T) {
+	t.Parallel()
 	onBoth(t, func(t *testing.T, e *apitest.Env) {
 		sup := e.NewUser("support")
 		u := e.NewUser("user")
@@ -418,6 +428,7 @@ func TestCompatAdminSearchShape(t *testing.T) {
 }
 
 func TestCompatCuratedSetFromSuggestion(t *testing.T) {
+	t.Parallel()
 	onBoth(t, func(t *testing.T, e *apitest.Env) {
 		cur := e.NewUser("curator")
 		u := e.NewUser("user")

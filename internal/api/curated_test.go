@@ -170,7 +170,10 @@ func curatedLifecycle(t *testing.T, e *apitest.Env) {
 	}
 }
 
-func TestCuratedSetsLifecycle(t *testing.T) { curatedLifecycle(t, apitest.New(t)) }
+func TestCuratedSetsLifecycle(t *testing.T) {
+	t.Parallel()
+	curatedLifecycle(t, apitest.New(t))
+}
 
 func TestCuratedSetErrors(t *testing.T) {
 	t.Parallel()
@@ -383,7 +386,10 @@ func curatedClone(t *testing.T, e *apitest.Env) {
 	}
 }
 
-func TestCuratedClone(t *testing.T) { curatedClone(t, apitest.New(t)) }
+func TestCuratedClone(t *testing.T) {
+	t.Parallel()
+	curatedClone(t, apitest.New(t))
+}
 
 func TestOptionPacks(t *testing.T) {
 	t.Parallel()
@@ -652,7 +658,10 @@ func statsScenario(t *testing.T, e *apitest.Env) {
 	e.Do("POST", "/info/stats", nil, apitest.None).Expect(t, 405, "methodNotAllowed")
 }
 
-func TestStats(t *testing.T) { statsScenario(t, apitest.New(t)) }
+func TestStats(t *testing.T) {
+	t.Parallel()
+	statsScenario(t, apitest.New(t))
+}
 
 // TestCuratedPostgres runs the scenarios on PostgreSQL (skipped without it).
 func TestCuratedPostgres(t *testing.T) {
@@ -663,7 +672,10 @@ func TestCuratedPostgres(t *testing.T) {
 	t.Run("tags", func(t *testing.T) { curatedTags(t, e) })
 }
 
-func TestStatsPostgres(t *testing.T) { statsScenario(t, apitest.New(t, apitest.WithPostgres())) }
+func TestStatsPostgres(t *testing.T) {
+	t.Parallel()
+	statsScenario(t, apitest.New(t, apitest.WithPostgres()))
+}
 
 func TestCuratedYAMLNumbers(t *testing.T) {
 	t.Parallel()

@@ -9,6 +9,7 @@ import (
 // Every line of routeErrors names a route of the table (a renamed route
 // must not silently lose its codes) and lists each code once.
 func TestRouteErrorsNameRoutes(t *testing.T) {
+	t.Parallel()
 	routes := map[string]bool{}
 	for _, rt := range (&Server{}).routeTable() {
 		routes[rt.Verb+" "+rt.Path] = true

@@ -291,7 +291,10 @@ func TestSetsEncryptedAtRest(t *testing.T) {
 
 // Concurrent PATCHes of different names all land: the merge reads and
 // writes under the row's lock.
-func TestSetsConcurrentMerge(t *testing.T) { setsConcurrentMerge(t, apitest.New(t)) }
+func TestSetsConcurrentMerge(t *testing.T) {
+	t.Parallel()
+	setsConcurrentMerge(t, apitest.New(t))
+}
 
 func TestSetsConcurrentMergePostgres(t *testing.T) {
 	t.Parallel()

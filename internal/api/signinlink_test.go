@@ -26,7 +26,10 @@ func acctRequestLink(t *testing.T, e *apitest.Env, ident string, u *apitest.User
 	return id, check
 }
 
-func TestSigninLink(t *testing.T) { acctSigninLink(t) }
+func TestSigninLink(t *testing.T) {
+	t.Parallel()
+	acctSigninLink(t)
+}
 
 func acctSigninLink(t *testing.T, opts ...apitest.Option) {
 	// More links than the default 5 mails an hour per recipient.
@@ -86,7 +89,10 @@ func acctSigninLink(t *testing.T, opts ...apitest.Option) {
 	e.Do("POST", "/signinlink/"+id+"/"+check, nil, apitest.None).Expect(t, 404, "notFound")
 }
 
-func TestSigninLinkMFAAndState(t *testing.T) { acctSigninLinkMFAAndState(t) }
+func TestSigninLinkMFAAndState(t *testing.T) {
+	t.Parallel()
+	acctSigninLinkMFAAndState(t)
+}
 
 func acctSigninLinkMFAAndState(t *testing.T, opts ...apitest.Option) {
 	e, clock := acctEnv(t, opts...)

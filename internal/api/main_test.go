@@ -1,0 +1,25 @@
+package api_test
+
+import (
+	"flag"
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+)
+
+// TestMain lets more parallel tests run at once than -test.parallel's
+// default (GOMAXPROCS, 2 on the CI machine): an API test spends most of
+// its time waiting for fsyncs and PostgreSQL, not computing, so eight per
+// core overlap that waiting. An explicit -test.parallel is kept. The
+// tests that time or measure the process are not parallel and run alone
+// before the parallel ones start.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", strconv.Itoa(8*runtime.GOMAXPROCS(0)))
+	}
+	os.Exit(m.Run())
+}
