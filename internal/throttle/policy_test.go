@@ -151,6 +151,7 @@ func TestPerAddressAndUnknownNames(t *testing.T) {
 // Issue 12: a million distinct usernames, each failed once from many
 // addresses, do not block anyone else's sign-in.
 func TestUsernameFloodBlocksNoOtherSignIn(t *testing.T) {
+	t.Parallel() // beside the other flood; the heap-measuring test stays serial
 	w := 15 * time.Minute
 	p := &SignIn{PerAccount: NewSized(10, w, floodCapacity), PerAddress: NewSized(100, w, floodCapacity),
 		PerKnown: NewSized(10, w, floodCapacity), Known: NewMemoryKnown(1<<12, time.Hour)}

@@ -89,6 +89,7 @@ func TestSweep(t *testing.T) {
 // every new sign-in was refused. Now memory stays bounded, a new key is
 // always counted, and a key over its limit stays over it through the flood.
 func TestFloodOfDistinctKeysBlocksNoOneAndFreesNoOne(t *testing.T) {
+	t.Parallel() // beside the other flood; the heap-measuring test stays serial
 	l := NewSized(10, 15*time.Minute, floodCapacity)
 	t0 := time.Unix(10_000, 0)
 	for i := 0; i < 10; i++ {
