@@ -7,57 +7,23 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/acme/autocert"
 
 	"bobbin/internal/store"
+	"bobbin/internal/store/storetest"
 	"bobbin/internal/vault"
 )
 
-const postgresEnv = "BOBBIN_TEST_POSTGRES_URL"
-
-// sharedDatabase makes an empty database of the dialect for one test: a
-// SQLite file in a temporary folder, or a PostgreSQL database of its own
-// (dropped at the end), skipped with the reason when PostgreSQL is not
-// configured.
-func sharedDatabase(t *testing.T, dialect string) string {
-	t.Helper()
-	if dialect == "sqlite" {
-		return "sqlite:" + filepath.Join(t.TempDir(), "bobbin.db")
-	}
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip("PostgreSQL test skipped: " + postgresEnv + " is not set (.ci/run sets it)")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "bobbin_tls_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+// sharedDatabase makes an empty database of the dialect for one test (a
+// SQLite file, or a PostgreSQL database of its own, skipped with the reason
+// when PostgreSQL is not configured).
+func sharedDatabase(t *testing.T, dialect string) string { return storetest.URL(t, dialect) }
 
 // openDB opens one handle on the database at dbURL, as one replica does,
 // with the root secret root; migrate says whether this handle migrates.
