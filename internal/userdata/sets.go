@@ -214,14 +214,9 @@ func (h *Sets) List(ctx context.Context, in *httpx.In[httpx.None]) (SetsResponse
 	return SetsResponse{httpx.Success, httpx.List(sets, AsSet)}, nil
 }
 
-// loadSet reads a set from sets, checks that c may act on it (owner, or
-// level min) and only then decrypts it.
-func loadSet(ctx context.Context, c *httpx.Caller, sets store.Sets, id int64, min auth.Level) (*store.Set, error) {
-	return loadSetAs(ctx, c, sets, id, min, sets.Open)
-}
-
-// loadSetAs is loadSet opening the set with open (Sets.Open, or
-// Sets.OpenView for a set that is only shown).
+// loadSetAs reads a set from sets, checks that c may act on it (owner, or
+// level min) and only then opens it with open (Sets.Open, or Sets.OpenView
+// for a set that is only shown).
 func loadSetAs(ctx context.Context, c *httpx.Caller, sets store.Sets, id int64, min auth.Level, open func(*store.Set) error) (*store.Set, error) {
 	set, err := sets.ByID(ctx, id)
 	if err != nil {
