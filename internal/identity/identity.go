@@ -102,11 +102,7 @@ type LinkedProvider struct {
 // WithSigninMethods adds the account's linked providers and its number
 // of passkeys (GET /account).
 func WithSigninMethods(ctx context.Context, db DB, a *Account) error {
-	links, err := db.Identities().OfUser(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	keys, err := db.Passkeys().OfUser(ctx, a.ID)
+	links, n, err := db.Identities().SigninMethods(ctx, a.ID) // cached with the user
 	if err != nil {
 		return err
 	}
@@ -114,7 +110,6 @@ func WithSigninMethods(ctx context.Context, db DB, a *Account) error {
 	for _, l := range links {
 		list = append(list, LinkedProvider{Provider: l.Provider, Email: l.Email, CreatedAt: httpx.Stamp(l.CreatedAt), LastUsedAt: httpx.Stamp(l.LastUsedAt)})
 	}
-	n := len(keys)
 	a.Providers, a.Passkeys = &list, &n
 	return nil
 }

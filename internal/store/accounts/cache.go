@@ -65,6 +65,15 @@ type userEntry struct {
 	cep uint64 // counter epoch
 }
 
+// methodsEntry is what GET /account shows of a user's sign-in methods:
+// the provider links and the number of passkeys. Their writes revoke the
+// user's stripe (signinmethods.go), as the user's own row's writes do.
+type methodsEntry struct {
+	links    []Identity // never handed out: callers get a copy
+	passkeys int
+	st       stamp
+}
+
 type sessEntry struct {
 	userID, expiresAt int64
 	st                stamp
@@ -88,6 +97,7 @@ type authCache struct {
 	g        *engine.Gens
 	mu       sync.RWMutex
 	users    map[int64]userEntry
+	methods  map[int64]methodsEntry
 	sessions map[string]sessEntry
 	keys     map[string]keyEntry
 
@@ -102,7 +112,7 @@ type authCache struct {
 }
 
 func newAuthCache(g *engine.Gens) *authCache {
-	c := &authCache{g: g, users: map[int64]userEntry{}, sessions: map[string]sessEntry{}, keys: map[string]keyEntry{}}
+	c := &authCache{g: g, users: map[int64]userEntry{}, methods: map[int64]methodsEntry{}, sessions: map[string]sessEntry{}, keys: map[string]keyEntry{}}
 	c.w0.Store(g.Flushes().Load())
 	return c
 }
@@ -199,6 +209,27 @@ func putLocked[K comparable, V any](m map[K]V, limit int, k K, v V) {
 		}
 	}
 	m[k] = v
+}
+
+// signinMethods returns a copy of the user's provider links and the
+// number of their passkeys, reading them on a miss.
+func (c *authCache) signinMethods(ctx context.Context, db *DB, id int64) ([]Identity, int, error) {
+	c.mu.RLock()
+	e, ok := c.methods[id]
+	c.mu.RUnlock()
+	stripe := userStripe(id)
+	if !ok || !c.fresh(e.st, stripe) || c.g.Stale() {
+		e = methodsEntry{st: c.stamp(stripe)} // before the reads: see the package comment
+		var err error
+		if e.links, err = (Identities{conn{db, db}}).read(ctx, id); err != nil {
+			return nil, 0, err
+		}
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM passkeys WHERE user_id = ?", id).Scan(&e.passkeys); err != nil {
+			return nil, 0, mapErr(err)
+		}
+		put(&c.mu, c.methods, maxCachedUsers, id, e)
+	}
+	return append([]Identity(nil), e.links...), e.passkeys, nil
 }
 
 // user returns the cached user (shared: read it, never change it),

@@ -24,6 +24,7 @@ func (st Identities) Create(ctx context.Context, it *Identity) error {
 	}
 	it.ID, err = insertID(ctx, st.q, "INSERT INTO user_identities (user_id, provider, subject, email_enc, created_at, last_used_at) VALUES (?,?,?,?,?,?)",
 		it.UserID, it.Provider, it.Subject, email, it.CreatedAt, it.LastUsedAt)
+	st.revokeUser(it.UserID) // the account answer lists the links (cached, also when there were none)
 	return err
 }
 
@@ -49,6 +50,30 @@ func (st Identities) BySubject(ctx context.Context, provider, subject string) (*
 
 // OfUser lists an account's links, oldest first.
 func (st Identities) OfUser(ctx context.Context, userID int64) ([]Identity, error) {
+	return st.read(ctx, userID)
+}
+
+// SigninMethods is what the account answer shows of how the user signs
+// in: the provider links, oldest first, and the number of passkeys. Read
+// outside a transaction, it comes from the principal cache when that is
+// on (every write of links and passkeys revokes the user's stripe).
+func (st Identities) SigninMethods(ctx context.Context, userID int64) ([]Identity, int, error) {
+	db, q := st.db, st.q
+	if d, ok := q.(*DB); ok && d == db && db.cache != nil {
+		return db.cache.signinMethods(ctx, db, userID)
+	}
+	links, err := st.read(ctx, userID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var n int
+	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM passkeys WHERE user_id = ?", userID).Scan(&n); err != nil {
+		return nil, 0, mapErr(err)
+	}
+	return links, n, nil
+}
+
+func (st Identities) read(ctx context.Context, userID int64) ([]Identity, error) {
 	rows, err := st.q.Query(ctx, "SELECT "+identityColumns+" FROM user_identities WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
@@ -71,13 +96,19 @@ func (st Identities) Used(ctx context.Context, id int64, email string, at int64)
 	if err != nil {
 		return err
 	}
-	_, err = st.q.Exec(ctx, "UPDATE user_identities SET email_enc = ?, last_used_at = ? WHERE id = ?", enc, at, id)
-	return err
+	var userID int64
+	err = st.q.QueryRow(ctx, "UPDATE user_identities SET email_enc = ?, last_used_at = ? WHERE id = ? RETURNING user_id", enc, at, id).Scan(&userID)
+	if err = mapErr(err); err != nil {
+		return err
+	}
+	st.revokeUser(userID) // the account answer shows the link's email and last use
+	return nil
 }
 
 // Delete removes an account's link to a provider; ErrNotFound when none.
 func (st Identities) Delete(ctx context.Context, userID int64, provider string) error {
 	res, err := st.q.Exec(ctx, "DELETE FROM user_identities WHERE user_id = ? AND provider = ?", userID, provider)
+	st.revokeUser(userID) // the account answer lists the links
 	if err != nil {
 		return err
 	}
@@ -113,6 +144,7 @@ func (st Passkeys) Create(ctx context.Context, p *Passkey) error {
 	var err error
 	p.ID, err = insertID(ctx, st.q, "INSERT INTO passkeys (user_id, credential_id, user_handle, name, credential, created_at, last_used_at) VALUES (?,?,?,?,?,?,?)",
 		p.UserID, p.CredentialID, p.UserHandle, p.Name, p.Credential, p.CreatedAt, p.LastUsedAt)
+	st.revokeUser(p.UserID) // the account answer counts the passkeys
 	return err
 }
 
@@ -157,6 +189,7 @@ func (st Passkeys) Used(ctx context.Context, id int64, prev, credential string, 
 // Delete removes an own passkey; ErrNotFound when the account has none by that id.
 func (st Passkeys) Delete(ctx context.Context, userID, id int64) error {
 	res, err := st.q.Exec(ctx, "DELETE FROM passkeys WHERE user_id = ? AND id = ?", userID, id)
+	st.revokeUser(userID) // the account answer counts the passkeys
 	if err != nil {
 		return err
 	}
