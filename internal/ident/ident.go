@@ -69,11 +69,19 @@ func Username(raw string) (Name, error) {
 		return Name{}, apierr.UsernameTooLong
 	}
 	allDigits := true
-	for _, r := range display {
+	for i, r := range display {
 		if !unicode.IsDigit(r) {
 			allDigits = false
 		}
-		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-') {
+		if !usernameRune(r, i) {
+			return Name{}, apierr.UsernameInvalid
+		}
+	}
+	// The key too: case mapping can add a mark the display did not have
+	// ("İ" maps to "i" and U+0307), and a name must prepare again to the
+	// same key (FuzzUsername).
+	for i, r := range key {
+		if !usernameRune(r, i) {
 			return Name{}, apierr.UsernameInvalid
 		}
 	}
@@ -81,6 +89,15 @@ func Username(raw string) (Name, error) {
 		return Name{}, apierr.UsernameInvalid
 	}
 	return Name{Display: display, Key: key, Skeleton: skeleton(key)}, nil
+}
+
+// usernameRune is what a username holds at byte offset i: letters,
+// digits, '.', '_', '-', and after the first character the nonspacing
+// marks that letters carry where no precomposed form exists (the dot of
+// "i̇", the case mapping of "İ"; skeletons drop them, so they make no
+// look-alike).
+func usernameRune(r rune, i int) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-' || (i > 0 && unicode.Is(unicode.Mn, r))
 }
 
 // Skeleton is the skeleton of any stored username, also one that the
