@@ -30,8 +30,8 @@ import (
 
 // DB is the database.
 type DB struct {
-	e   *engine.DB
-	acc *accounts.DB
+	e   *engine.Pool
+	acc *accounts.Base
 	rec *records.DB
 }
 
@@ -72,7 +72,7 @@ func (db *DB) Vault() *vault.Vault { return db.e.Vault() }
 // Migrations lists the dialect's steps in order.
 func (db *DB) Migrations() ([]Migration, error) { return db.e.Migrations() }
 
-// Migrate applies every migration not yet applied (engine.DB.Migrate).
+// Migrate applies every migration not yet applied (engine.Pool.Migrate).
 func (db *DB) Migrate(ctx context.Context) ([]string, error) { return db.e.Migrate(ctx) }
 
 // PendingMigrations lists the migrations not applied yet. It writes nothing.
@@ -133,7 +133,7 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	return t.acc.Tx.Exec(ctx, query, args...)
 }
 
-// Limiter returns the database limiter called name (accounts.DB.Limiter).
+// Limiter returns the database limiter called name (accounts.Base.Limiter).
 func (db *DB) Limiter(name string, limit int, window time.Duration) *DBLimiter {
 	return db.acc.Limiter(name, limit, window)
 }

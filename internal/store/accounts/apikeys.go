@@ -50,7 +50,7 @@ func (st Keys) Create(ctx context.Context, k *APIKey) error {
 // principal cache when fresh (cache.go).
 func (st Keys) ByID(ctx context.Context, id string) (*APIKey, error) {
 	db, q := st.db, st.q
-	if d, ok := q.(*DB); ok && d == db && db.cache != nil {
+	if d, ok := q.(*Base); ok && d == db && db.cache != nil {
 		e, err := db.cache.key(ctx, db, id)
 		if err != nil {
 			return nil, err

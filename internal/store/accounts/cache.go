@@ -213,7 +213,7 @@ func putLocked[K comparable, V any](m map[K]V, limit int, k K, v V) {
 
 // signinMethods returns a copy of the user's provider links and the
 // number of their passkeys, reading them on a miss.
-func (c *authCache) signinMethods(ctx context.Context, db *DB, id int64) ([]Identity, int, error) {
+func (c *authCache) signinMethods(ctx context.Context, db *Base, id int64) ([]Identity, int, error) {
 	c.mu.RLock()
 	e, ok := c.methods[id]
 	c.mu.RUnlock()
@@ -234,7 +234,7 @@ func (c *authCache) signinMethods(ctx context.Context, db *DB, id int64) ([]Iden
 
 // user returns the cached user (shared: read it, never change it),
 // reading it on a miss.
-func (c *authCache) user(ctx context.Context, db *DB, id int64) (*User, error) {
+func (c *authCache) user(ctx context.Context, db *Base, id int64) (*User, error) {
 	c.mu.RLock()
 	e, ok := c.users[id]
 	c.mu.RUnlock()
@@ -255,7 +255,7 @@ func (c *authCache) user(ctx context.Context, db *DB, id int64) (*User, error) {
 	return u, nil
 }
 
-func (c *authCache) session(ctx context.Context, db *DB, jti string) (sessEntry, error) {
+func (c *authCache) session(ctx context.Context, db *Base, jti string) (sessEntry, error) {
 	c.mu.RLock()
 	e, ok := c.sessions[jti]
 	c.mu.RUnlock()
@@ -272,7 +272,7 @@ func (c *authCache) session(ctx context.Context, db *DB, jti string) (sessEntry,
 	return e, nil
 }
 
-func (c *authCache) key(ctx context.Context, db *DB, id string) (keyEntry, error) {
+func (c *authCache) key(ctx context.Context, db *Base, id string) (keyEntry, error) {
 	c.mu.RLock()
 	e, ok := c.keys[id]
 	c.mu.RUnlock()

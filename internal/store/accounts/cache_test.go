@@ -18,7 +18,7 @@ import (
 	"bobbin/internal/store/storetest"
 )
 
-func openTest(t *testing.T) *DB { return storetest.Cached(t, openSQLite(t)) }
+func openTest(t *testing.T) *Base { return storetest.Cached(t, openSQLite(t)) }
 
 // TestRevokingWritesSaySo keeps the principal cache honest as the store
 // grows: every function of internal/store and its packages whose SQL updates, deletes,
@@ -137,7 +137,7 @@ func TestRevokingWritesSaySo(t *testing.T) {
 	}
 }
 
-func newUser(t *testing.T, db *DB, name string) *User {
+func newUser(t *testing.T, db *Base, name string) *User {
 	t.Helper()
 	u := &User{Username: name, Email: name + "@example.com", Role: "user", Status: 1, Consent: 1, Language: "en",
 		Data: map[string]any{"nested": map[string]any{"a": 1.0}, "list": []any{"x"}}}
@@ -312,7 +312,7 @@ func TestFlushCountsCachedEntriesInPlace(t *testing.T) {
 		t.Fatalf("key after flush: %+v %v", gk, err)
 	}
 	// Another process flushes behind our back: the database has 10 more.
-	if _, err := db.DB.Exec(ctx, "UPDATE users SET jwt_calls = jwt_calls + 10 WHERE id = ?", u.ID); err != nil {
+	if _, err := db.Pool.Exec(ctx, "UPDATE users SET jwt_calls = jwt_calls + 10 WHERE id = ?", u.ID); err != nil {
 		t.Fatal(err)
 	}
 	db.cache.g.Flushes().Add(1)

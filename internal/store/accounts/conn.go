@@ -17,11 +17,11 @@ import (
 	"bobbin/internal/vault"
 )
 
-// DB is the database as this package's stores see it: the engine, and
+// Base is the database as this package's stores see it: the engine, and
 // what the package keeps for it (the principal cache, the audit events
 // still being written).
-type DB struct {
-	*engine.DB
+type Base struct {
+	*engine.Pool
 	v       *vault.Vault // db.Vault()
 	dialect engine.Dialect
 	cache   *authCache // nil: no principal cache (no shared generation map)
@@ -30,8 +30,8 @@ type DB struct {
 
 // New returns the stores' view of e, with its principal cache when e has
 // generations for one. Close it instead of e.
-func New(e *engine.DB) *DB {
-	db := &DB{DB: e, v: e.Vault(), dialect: e.Dialect()}
+func New(e *engine.Pool) *Base {
+	db := &Base{Pool: e, v: e.Vault(), dialect: e.Dialect()}
 	if g := e.Gens(); g != nil {
 		db.cache = newAuthCache(g)
 	}
@@ -40,26 +40,26 @@ func New(e *engine.DB) *DB {
 
 // Close waits for the audit events still being written, then closes the
 // database.
-func (db *DB) Close() error {
+func (db *Base) Close() error {
 	db.later.wait(0)
-	return db.DB.Close()
+	return db.Pool.Close()
 }
 
 // Tx is a write transaction.
 type Tx struct {
 	*engine.Tx
-	db *DB
+	db *Base
 }
 
-// Write runs fn in a write transaction (engine.DB.Write).
-func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.DB.Write(ctx, func(t *engine.Tx) error { return fn(&Tx{t, db}) })
+// Write runs fn in a write transaction (engine.Pool.Write).
+func (db *Base) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.Pool.Write(ctx, func(t *engine.Tx) error { return fn(&Tx{t, db}) })
 }
 
 // conn is what a table store runs on: the database (reads on the read
 // pool, writes each committed on their own) or a write transaction.
 type conn struct {
-	db *DB
+	db *Base
 	q  engine.Querier
 }
 
@@ -79,12 +79,12 @@ func (c conn) revokeCred(id string) { invalidate(c.db, c.q, false, credStripe(id
 func (c conn) revokeAll() { invalidate(c.db, c.q, true) }
 
 // invalidate is engine.Invalidate on the engine's own connection.
-func invalidate(db *DB, q engine.Querier, global bool, stripes ...uint64) {
+func invalidate(db *Base, q engine.Querier, global bool, stripes ...uint64) {
 	if tx, ok := q.(*Tx); ok {
-		engine.Invalidate(db.DB, tx.Tx, global, stripes...)
+		engine.Invalidate(db.Pool, tx.Tx, global, stripes...)
 		return
 	}
-	engine.Invalidate(db.DB, db.DB, global, stripes...)
+	engine.Invalidate(db.Pool, db.Pool, global, stripes...)
 }
 
 func userStripe(id int64) uint64 { return engine.UserStripe(id) }
@@ -95,7 +95,7 @@ func credStripe(s string) uint64 { return engine.CredStripe(s) }
 type Users struct{ conn }
 
 // Users is the store of users, outside any transaction.
-func (db *DB) Users() Users { return Users{conn{db, db}} }
+func (db *Base) Users() Users { return Users{conn{db, db}} }
 
 // Users is the store of users, inside the transaction.
 func (t *Tx) Users() Users { return Users{conn{t.db, t}} }
@@ -104,7 +104,7 @@ func (t *Tx) Users() Users { return Users{conn{t.db, t}} }
 type Sessions struct{ conn }
 
 // Sessions is the store of sessions, outside any transaction.
-func (db *DB) Sessions() Sessions { return Sessions{conn{db, db}} }
+func (db *Base) Sessions() Sessions { return Sessions{conn{db, db}} }
 
 // Sessions is the store of sessions, inside the transaction.
 func (t *Tx) Sessions() Sessions { return Sessions{conn{t.db, t}} }
@@ -113,7 +113,7 @@ func (t *Tx) Sessions() Sessions { return Sessions{conn{t.db, t}} }
 type Keys struct{ conn }
 
 // Keys is the store of API keys, outside any transaction.
-func (db *DB) Keys() Keys { return Keys{conn{db, db}} }
+func (db *Base) Keys() Keys { return Keys{conn{db, db}} }
 
 // Keys is the store of API keys, inside the transaction.
 func (t *Tx) Keys() Keys { return Keys{conn{t.db, t}} }
@@ -122,7 +122,7 @@ func (t *Tx) Keys() Keys { return Keys{conn{t.db, t}} }
 type Confirmations struct{ conn }
 
 // Confirmations is the store of confirmations, outside any transaction.
-func (db *DB) Confirmations() Confirmations { return Confirmations{conn{db, db}} }
+func (db *Base) Confirmations() Confirmations { return Confirmations{conn{db, db}} }
 
 // Confirmations is the store of confirmations, inside the transaction.
 func (t *Tx) Confirmations() Confirmations { return Confirmations{conn{t.db, t}} }
@@ -131,7 +131,7 @@ func (t *Tx) Confirmations() Confirmations { return Confirmations{conn{t.db, t}}
 type Audit struct{ conn }
 
 // Audit is the store of the security log, outside any transaction.
-func (db *DB) Audit() Audit { return Audit{conn{db, db}} }
+func (db *Base) Audit() Audit { return Audit{conn{db, db}} }
 
 // Audit is the store of the security log, inside the transaction.
 func (t *Tx) Audit() Audit { return Audit{conn{t.db, t}} }
@@ -140,7 +140,7 @@ func (t *Tx) Audit() Audit { return Audit{conn{t.db, t}} }
 type Subscribers struct{ conn }
 
 // Subscribers is the store of newsletter subscribers, outside any transaction.
-func (db *DB) Subscribers() Subscribers { return Subscribers{conn{db, db}} }
+func (db *Base) Subscribers() Subscribers { return Subscribers{conn{db, db}} }
 
 // Subscribers is the store of newsletter subscribers, inside the transaction.
 func (t *Tx) Subscribers() Subscribers { return Subscribers{conn{t.db, t}} }
@@ -149,7 +149,7 @@ func (t *Tx) Subscribers() Subscribers { return Subscribers{conn{t.db, t}} }
 type Activity struct{ conn }
 
 // Activity is the store of written-behind call counters, outside any transaction.
-func (db *DB) Activity() Activity { return Activity{conn{db, db}} }
+func (db *Base) Activity() Activity { return Activity{conn{db, db}} }
 
 // Activity is the store of written-behind call counters, inside the transaction.
 func (t *Tx) Activity() Activity { return Activity{conn{t.db, t}} }
@@ -160,7 +160,7 @@ func (t *Tx) Activity() Activity { return Activity{conn{t.db, t}} }
 type Import struct{ conn }
 
 // Import is the import's store, outside any transaction.
-func (db *DB) Import() Import { return Import{conn{db, db}} }
+func (db *Base) Import() Import { return Import{conn{db, db}} }
 
 // Import is the import's store, inside the transaction.
 func (t *Tx) Import() Import { return Import{conn{t.db, t}} }
@@ -169,7 +169,7 @@ func (t *Tx) Import() Import { return Import{conn{t.db, t}} }
 type Identities struct{ conn }
 
 // Identities is the store of provider links, outside any transaction.
-func (db *DB) Identities() Identities { return Identities{conn{db, db}} }
+func (db *Base) Identities() Identities { return Identities{conn{db, db}} }
 
 // Identities is the store of provider links, inside the transaction.
 func (t *Tx) Identities() Identities { return Identities{conn{t.db, t}} }
@@ -178,7 +178,7 @@ func (t *Tx) Identities() Identities { return Identities{conn{t.db, t}} }
 type Passkeys struct{ conn }
 
 // Passkeys is the store of passkeys, outside any transaction.
-func (db *DB) Passkeys() Passkeys { return Passkeys{conn{db, db}} }
+func (db *Base) Passkeys() Passkeys { return Passkeys{conn{db, db}} }
 
 // Passkeys is the store of passkeys, inside the transaction.
 func (t *Tx) Passkeys() Passkeys { return Passkeys{conn{t.db, t}} }

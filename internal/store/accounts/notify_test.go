@@ -9,7 +9,7 @@ import (
 
 // twoReplicas opens the same fresh PostgreSQL database twice, as two
 // replicas would; skipped without BOBBIN_TEST_POSTGRES_URL.
-func twoReplicas(t *testing.T) (a, b *DB) {
+func twoReplicas(t *testing.T) (a, b *Base) {
 	t.Helper()
 	dbs := openReplicas(t, "postgres", 2)
 	return dbs[0], dbs[1]
@@ -17,7 +17,7 @@ func twoReplicas(t *testing.T) (a, b *DB) {
 
 // refusedWithin polls a's view of the session until it is refused, and
 // reports how long that took after the revoking commit.
-func refusedWithin(t *testing.T, a *DB, jti string, limit time.Duration) time.Duration {
+func refusedWithin(t *testing.T, a *Base, jti string, limit time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -109,7 +109,7 @@ func TestPostgresListenerDropMakesCacheStale(t *testing.T) {
 	}
 	conns, pid := a.Listening()
 	// Kill a's listening connection, then revoke on b while a cannot hear.
-	if _, err := b.DB.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
+	if _, err := b.Pool.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(3 * time.Second)
@@ -135,7 +135,7 @@ func TestPostgresListenerDropMakesCacheStale(t *testing.T) {
 	}
 }
 
-func listenerConns(db *DB) int64 {
+func listenerConns(db *Base) int64 {
 	n, _ := db.Listening()
 	return n
 }

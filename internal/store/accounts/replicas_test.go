@@ -14,7 +14,7 @@ import (
 var dialects = []string{"sqlite", "postgres"}
 
 // Open opens the database at url and this package's view of it.
-func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
+func Open(ctx context.Context, url string, v *vault.Vault) (*Base, error) {
 	e, err := engine.Open(ctx, url, v)
 	if err != nil {
 		return nil, err
@@ -27,14 +27,14 @@ func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
 func databaseURL(t *testing.T, dialect string) string { return storetest.URL(t, dialect) }
 
 // openSQLite opens a migrated SQLite file.
-func openSQLite(t *testing.T) *DB { return storetest.Open(t, databaseURL(t, "sqlite"), true, Open) }
+func openSQLite(t *testing.T) *Base { return storetest.Open(t, databaseURL(t, "sqlite"), true, Open) }
 
 // openReplicas opens n handles on one database, as n replicas would, each
 // with the same root secret; the first one migrates.
-func openReplicas(t *testing.T, dialect string, n int) []*DB {
+func openReplicas(t *testing.T, dialect string, n int) []*Base {
 	t.Helper()
 	u := databaseURL(t, dialect)
-	var out []*DB
+	var out []*Base
 	for i := 0; i < n; i++ {
 		out = append(out, storetest.Open(t, u, i == 0, Open))
 	}

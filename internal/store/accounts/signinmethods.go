@@ -59,7 +59,7 @@ func (st Identities) OfUser(ctx context.Context, userID int64) ([]Identity, erro
 // on (every write of links and passkeys revokes the user's stripe).
 func (st Identities) SigninMethods(ctx context.Context, userID int64) ([]Identity, int, error) {
 	db, q := st.db, st.q
-	if d, ok := q.(*DB); ok && d == db && db.cache != nil {
+	if d, ok := q.(*Base); ok && d == db && db.cache != nil {
 		return db.cache.signinMethods(ctx, db, userID)
 	}
 	links, err := st.read(ctx, userID)

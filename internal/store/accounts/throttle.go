@@ -16,7 +16,7 @@ import (
 // Keys are stored as keyed hashes (vault.Check), never as the address,
 // name or key id. Rows of ended windows are dropped by Sweep.
 type DBLimiter struct {
-	db     *DB
+	db     *Base
 	name   string
 	limit  int
 	window time.Duration
@@ -24,7 +24,7 @@ type DBLimiter struct {
 
 // Limiter returns the database limiter called name (one per kind of limit:
 // "signin.account", "key.address", ...), allowing limit events per window.
-func (db *DB) Limiter(name string, limit int, window time.Duration) *DBLimiter {
+func (db *Base) Limiter(name string, limit int, window time.Duration) *DBLimiter {
 	return &DBLimiter{db: db, name: name, limit: limit, window: window}
 }
 
@@ -107,13 +107,13 @@ func (l *DBLimiter) Sweep(ctx context.Context, now time.Time) error {
 // addresses that signed in to each account, at most perAccount of them
 // (the most recent), forgotten after ttl. Addresses are keyed hashes.
 type DBKnown struct {
-	db         *DB
+	db         *Base
 	perAccount int
 	ttl        time.Duration
 }
 
 // KnownAddresses returns the database's known-address list.
-func (db *DB) KnownAddresses(perAccount int, ttl time.Duration) *DBKnown {
+func (db *Base) KnownAddresses(perAccount int, ttl time.Duration) *DBKnown {
 	return &DBKnown{db: db, perAccount: perAccount, ttl: ttl}
 }
 

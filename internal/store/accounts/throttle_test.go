@@ -147,7 +147,7 @@ func TestDBSignInPolicyAcrossReplicas(t *testing.T) {
 				t.Fatal(err)
 			}
 			w := 15 * time.Minute
-			policy := func(db *DB) *throttle.SignIn {
+			policy := func(db *Base) *throttle.SignIn {
 				return &throttle.SignIn{PerAccount: db.Limiter("signin.account", 10, w),
 					PerAddress: db.Limiter("signin.address", 100, w), PerKnown: db.Limiter("signin.known", 10, w),
 					Known: db.KnownAddresses(throttle.KnownPerAccount, 90*24*time.Hour)}

@@ -184,7 +184,7 @@ var sqlSaveUser = (`UPDATE users SET username=?, lusername=?, email_enc=?, ehash
 // principal cache when fresh (cache.go); the copy returned is the caller's.
 func (st Users) ByID(ctx context.Context, id int64) (*User, error) {
 	db, q := st.db, st.q
-	if d, ok := q.(*DB); ok && d == db && db.cache != nil {
+	if d, ok := q.(*Base); ok && d == db && db.cache != nil {
 		u, err := db.cache.user(ctx, db, id)
 		if err != nil {
 			return nil, err

@@ -53,10 +53,10 @@ var ErrNotFound = errors.New("store: not found")
 // ErrConflict is returned when a unique constraint refuses a write.
 var ErrConflict = errors.New("store: conflict")
 
-// DB is the database. Writes go through w: for SQLite that pool has one
+// Pool is the database: its connection pools. Writes go through w: for SQLite that pool has one
 // connection, so writers queue in Go rather than meeting "database is
 // locked"; reads go through r, which has several.
-type DB struct {
+type Pool struct {
 	w, r    *sql.DB
 	dialect Dialect
 	v       *vault.Vault
@@ -97,7 +97,7 @@ type Options struct {
 
 // Open connects to url ("sqlite:<path>" or "postgres://...") with the
 // default Options.
-func Open(ctx context.Context, url string, v *vault.Vault) (*DB, error) {
+func Open(ctx context.Context, url string, v *vault.Vault) (*Pool, error) {
 	return OpenWith(ctx, url, v, Options{})
 }
 
@@ -129,8 +129,8 @@ func pgConfig(url string, o Options) (*pgx.ConnConfig, error) {
 }
 
 // OpenWith is Open with Options.
-func OpenWith(ctx context.Context, url string, v *vault.Vault, o Options) (*DB, error) {
-	db := &DB{v: v, stmts: map[stmtKey]*sql.Stmt{}, want: map[string]bool{}}
+func OpenWith(ctx context.Context, url string, v *vault.Vault, o Options) (*Pool, error) {
+	db := &Pool{v: v, stmts: map[stmtKey]*sql.Stmt{}, want: map[string]bool{}}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		db.dialect = SQLite
@@ -221,13 +221,13 @@ func OpenWith(ctx context.Context, url string, v *vault.Vault, o Options) (*DB, 
 }
 
 // Dialect reports the engine.
-func (db *DB) Dialect() Dialect { return db.dialect }
+func (db *Pool) Dialect() Dialect { return db.dialect }
 
 // Vault is the encryption in use.
-func (db *DB) Vault() *vault.Vault { return db.v }
+func (db *Pool) Vault() *vault.Vault { return db.v }
 
 // Close closes statements and pools.
-func (db *DB) Close() error {
+func (db *Pool) Close() error {
 	if db.listen != nil {
 		db.listen.stop()
 	}
@@ -249,7 +249,7 @@ func (db *DB) Close() error {
 }
 
 // Ping checks that reads and writes can be made: /ready uses it.
-func (db *DB) Ping(ctx context.Context) error {
+func (db *Pool) Ping(ctx context.Context) error {
 	if err := db.r.PingContext(ctx); err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func (d Dialect) rebind(q string) string {
 }
 
 // stmt returns a statement prepared once per pool and query.
-func stmt(db *DB, ctx context.Context, write bool, query string) (*sql.Stmt, error) {
+func stmt(db *Pool, ctx context.Context, write bool, query string) (*sql.Stmt, error) {
 	k := stmtKey{write, query}
 	db.mu.RLock()
 	s := db.stmts[k]
@@ -336,17 +336,17 @@ type Querier interface {
 // (internal/store), whose Exec treats a write as revoking everything.
 
 // QueryRow reads one row on the read pool.
-func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (db *Pool) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return db.queryRow(ctx, query, args...)
 }
 
 // Query reads rows on the read pool.
-func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (db *Pool) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return db.query(ctx, query, args...)
 }
 
 // Exec writes outside a transaction.
-func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (db *Pool) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return db.exec(ctx, query, args...)
 }
 
@@ -365,7 +365,7 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	return t.exec(ctx, query, args...)
 }
 
-func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (db *Pool) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	s, err := stmt(db, ctx, false, query)
 	if err != nil {
 		return db.r.QueryRowContext(ctx, db.dialect.rebind(query), args...) // carries the error to Scan
@@ -373,7 +373,7 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return s.QueryRowContext(ctx, args...)
 }
 
-func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (db *Pool) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	s, err := stmt(db, ctx, false, query)
 	if err != nil {
 		return nil, err
@@ -384,7 +384,7 @@ func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // Exec writes outside a transaction: for SQLite a one-statement
 // transaction through the write queue (writequeue.go), for PostgreSQL an
 // autocommit statement on the pool.
-func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (db *Pool) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := checkFile(db); err != nil {
 		return nil, err
 	}
@@ -408,7 +408,7 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Tx is a write transaction.
 type Tx struct {
-	db      *DB
+	db      *Pool
 	tx      *sql.Tx
 	pend    pending // cache generations to bump after the commit
 	batched bool    // shares a group-commit transaction: statements ignore cancellation
@@ -475,7 +475,7 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // Write runs fn in a write transaction: committed when fn returns nil,
 // rolled back otherwise, so a failed request leaves no partial write.
-func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+func (db *Pool) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := checkFile(db); err != nil {
 		return err
 	}
@@ -487,7 +487,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 
 // prepareWanted prepares, on the write pool, the statements transactions
 // ran as text. The transaction has ended, so the pool's connection is free.
-func prepareWanted(db *DB, ctx context.Context) {
+func prepareWanted(db *Pool, ctx context.Context) {
 	db.mu.Lock()
 	if len(db.want) == 0 {
 		db.mu.Unlock()

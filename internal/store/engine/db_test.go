@@ -25,7 +25,7 @@ func TestMigrationsAreNumberedAlikeInBothDialects(t *testing.T) {
 }
 
 func TestRebind(t *testing.T) {
-	db := &DB{dialect: Postgres}
+	db := &Pool{dialect: Postgres}
 	if got := db.dialect.rebind("SELECT a FROM t WHERE b = ? AND c IN (?, ?)"); got != "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)" {
 		t.Fatal(got)
 	}

@@ -68,11 +68,11 @@ func mix64(x uint64) uint64 { // splitmix64 finalizer
 }
 
 // Gens are the principal cache's generations; nil when there is no cache.
-func (db *DB) Gens() *Gens { return db.gens }
+func (db *Pool) Gens() *Gens { return db.gens }
 
 // CacheEnabled reports whether the principal cache is on (SQLite with a
 // shared generation map, or PostgreSQL with its revocation listener).
-func (db *DB) CacheEnabled() bool { return db.gens != nil }
+func (db *Pool) CacheEnabled() bool { return db.gens != nil }
 
 // pending is what a write will bump once it has committed.
 type pending struct {
@@ -84,11 +84,11 @@ type pending struct {
 // Invalidate records that the write on q may revoke what stripes (or,
 // with global, anything) cached: inside a transaction after its commit,
 // otherwise (q is the DB, the write already committed) now.
-func Invalidate(db *DB, q Querier, global bool, stripes ...uint64) {
+func Invalidate(db *Pool, q Querier, global bool, stripes ...uint64) {
 	invalidate(db, q, global, stripes...)
 }
 
-func invalidate(db *DB, q Querier, global bool, stripes ...uint64) {
+func invalidate(db *Pool, q Querier, global bool, stripes ...uint64) {
 	if db.gens == nil {
 		return
 	}
@@ -108,7 +108,7 @@ func (t *Tx) NotifyRemote(stripes ...uint64) {
 	t.pend.remote = append(t.pend.remote, stripes...)
 }
 
-func bump(db *DB, p pending) {
+func bump(db *Pool, p pending) {
 	if db.gens == nil {
 		return
 	}

@@ -21,7 +21,7 @@ type Migration struct {
 }
 
 // Migrations lists the dialect's steps in order.
-func (db *DB) Migrations() ([]Migration, error) {
+func (db *Pool) Migrations() ([]Migration, error) {
 	dir := "migrations/" + db.dialect.String()
 	entries, err := fs.ReadDir(migrations, dir)
 	if err != nil {
@@ -56,7 +56,7 @@ func (db *DB) Migrations() ([]Migration, error) {
 // Migrate applies every migration not yet applied, each in its own
 // transaction. On PostgreSQL an advisory lock keeps replicas that start
 // together from applying the same step twice.
-func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
+func (db *Pool) Migrate(ctx context.Context) (applied []string, err error) {
 	list, err := db.Migrations()
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 
 // PendingMigrations lists the migrations not applied yet (all of them for
 // a database never migrated). It writes nothing.
-func (db *DB) PendingMigrations(ctx context.Context) ([]string, error) {
+func (db *Pool) PendingMigrations(ctx context.Context) ([]string, error) {
 	list, err := db.Migrations()
 	if err != nil {
 		return nil, err

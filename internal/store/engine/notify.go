@@ -173,7 +173,7 @@ func (l *listener) listen(ctx context.Context) error {
 // notifyNow tells the other replicas what a write outside a transaction
 // (already committed) revoked. If PostgreSQL cannot take the notification,
 // their listening connections are down too, and their caches stale.
-func notifyNow(db *DB, p pending) {
+func notifyNow(db *Pool, p pending) {
 	if db.listen == nil || p.empty() {
 		return
 	}
@@ -187,7 +187,7 @@ func notifyNow(db *DB, p pending) {
 // Listening reports the revocation listener's connections made so far and
 // the backend pid of the current one (0, 0 without a listener): a test
 // drops the connection and watches it come back.
-func (db *DB) Listening() (conns int64, pid uint32) {
+func (db *Pool) Listening() (conns int64, pid uint32) {
 	if db.listen == nil {
 		return 0, 0
 	}

@@ -58,7 +58,7 @@ type pgQueued struct {
 var errPGRolledBack = errors.New("store: the transaction was rolled back")
 
 // writePG is DB.Write on PostgreSQL.
-func writePG(ctx context.Context, db *DB, fn func(tx *Tx) error) error {
+func writePG(ctx context.Context, db *Pool, fn func(tx *Tx) error) error {
 	c, err := db.w.Conn(ctx)
 	if err != nil {
 		return err

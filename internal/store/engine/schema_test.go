@@ -78,7 +78,7 @@ func (c columns) add(table, column string) {
 	c[table][strings.ToLower(column)] = true
 }
 
-func sqliteColumns(t *testing.T, db *DB) columns {
+func sqliteColumns(t *testing.T, db *Pool) columns {
 	t.Helper()
 	out := columns{}
 	rows, err := db.r.Query(`SELECT m.name, p.name FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p
@@ -90,7 +90,7 @@ func sqliteColumns(t *testing.T, db *DB) columns {
 	return out
 }
 
-func postgresColumns(t *testing.T, db *DB) columns {
+func postgresColumns(t *testing.T, db *Pool) columns {
 	t.Helper()
 	out := columns{}
 	rows, err := db.r.Query(`SELECT c.table_name, c.column_name FROM information_schema.columns AS c

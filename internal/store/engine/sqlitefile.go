@@ -13,7 +13,7 @@ import (
 var ErrFileMoved = errors.New("store: the SQLite database file is no longer at its path")
 
 // rememberFile records the identity (device and inode) of the open file.
-func rememberFile(db *DB, path string) error {
+func rememberFile(db *Pool, path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -24,7 +24,7 @@ func rememberFile(db *DB, path string) error {
 
 // checkFile fails when the path no longer names the file that is open.
 // One stat per write transaction; nothing for PostgreSQL.
-func checkFile(db *DB) error {
+func checkFile(db *Pool) error {
 	if db.file == nil {
 		return nil
 	}

@@ -62,7 +62,7 @@ type writeQueue struct {
 
 var errClosed = errors.New("store: database is closed")
 
-func startWriter(db *DB) {
+func startWriter(db *Pool) {
 	q := &writeQueue{reqs: make(chan *writeReq, 1024), stop: make(chan struct{}), closed: make(chan struct{})}
 	db.wq = q
 	go db.writer(q)
@@ -70,7 +70,7 @@ func startWriter(db *DB) {
 
 // stopWriter ends the writer after the batch in progress; requests still
 // queued are answered errClosed.
-func stopWriter(db *DB) {
+func stopWriter(db *Pool) {
 	q := db.wq
 	if q == nil {
 		return
@@ -79,7 +79,7 @@ func stopWriter(db *DB) {
 	<-q.closed
 }
 
-func (db *DB) writer(q *writeQueue) {
+func (db *Pool) writer(q *writeQueue) {
 	defer close(q.closed)
 	for {
 		var first *writeReq
@@ -121,7 +121,7 @@ const (
 var errAborted = errors.New("store: write transaction aborted")
 
 // runBatch runs the requests of one batch in one transaction.
-func (db *DB) runBatch(batch []*writeReq) {
+func (db *Pool) runBatch(batch []*writeReq) {
 	db.wq.batches.Add(1)
 	tx, err := db.w.BeginTx(context.Background(), nil)
 	var ok []*writeReq // requests whose work is in the transaction
@@ -163,7 +163,7 @@ func (db *DB) runBatch(batch []*writeReq) {
 }
 
 // writeQueued is Write for SQLite: see the top of this file.
-func (db *DB) writeQueued(ctx context.Context, fn func(tx *Tx) error) (err error) {
+func (db *Pool) writeQueued(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	r := &writeReq{ctx: ctx, turn: make(chan turn, 1), ran: make(chan int, 1), done: make(chan error, 1)}
 	select {
 	case <-db.wq.stop: // checked first: a send below may also be ready

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-func countRows(t *testing.T, db *DB, name string) int {
+func countRows(t *testing.T, db *Pool, name string) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRow(context.Background(), "SELECT COUNT(*) FROM meta WHERE k = ?", name).Scan(&n); err != nil {
@@ -114,7 +114,7 @@ func TestGroupCommitIsolatesRequests(t *testing.T) {
 }
 
 // waitQueued waits until n requests sit in the writer's queue.
-func waitQueued(t *testing.T, db *DB, n int) {
+func waitQueued(t *testing.T, db *Pool, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for len(db.wq.reqs) < n {

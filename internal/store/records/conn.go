@@ -15,7 +15,7 @@ import (
 
 // DB is the database as this package's stores see it.
 type DB struct {
-	*engine.DB
+	*engine.Pool
 	v       *vault.Vault // db.Vault()
 	dialect engine.Dialect
 }
@@ -24,7 +24,7 @@ type DB struct {
 type Tx = engine.Tx
 
 // New returns the stores' view of e.
-func New(e *engine.DB) *DB { return &DB{DB: e, v: e.Vault(), dialect: e.Dialect()} }
+func New(e *engine.Pool) *DB { return &DB{Pool: e, v: e.Vault(), dialect: e.Dialect()} }
 
 // conn is what a table store runs on: the database (reads on the read
 // pool, writes each committed on their own) or a write transaction.
