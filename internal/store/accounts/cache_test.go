@@ -264,7 +264,7 @@ func TestHotPathUsesIndexes(t *testing.T) {
 		"SELECT "+userColumns+" FROM users WHERE id = ?",
 		"SELECT user_id, expires_at FROM sessions WHERE id = ?",
 		"SELECT user_id, level, secret_hash, expires_at FROM apikeys WHERE id = ?",
-		sqlSaveUser, sqlFlushUser, sqlFlushKey, "DELETE FROM sessions WHERE id = ?", "DELETE FROM apikeys WHERE id = ?",
+		sqlSaveUser, "DELETE FROM sessions WHERE id = ?", "DELETE FROM apikeys WHERE id = ?",
 		"SELECT "+userColumns+" FROM users WHERE lusername = ?",
 		"SELECT "+userColumns+" FROM users WHERE ehash = ?",
 	)
