@@ -104,12 +104,17 @@ func execJSON[R any](ctx context.Context, tx *Tx, query string, rows []R) error 
 // argument as a table a, depends on the engine.
 type flushSQL struct{ query, sqlite, postgres string }
 
+// On SQLite the statement is UPDATE OR FAIL: a failing row ends the
+// statement without undoing the rows before it, which spares SQLite the
+// statement journal a multi-row UPDATE otherwise writes (a copy of every
+// page it changes, to a temporary file); any error fails the whole flush,
+// whose transaction (or savepoint) is then rolled back.
 func (f flushSQL) in(d engine.Dialect) string {
-	from := f.sqlite
 	if d == engine.Postgres {
-		from = f.postgres
+		return strings.Replace(f.query, "{rows}", f.postgres, 1)
 	}
-	return strings.Replace(f.query, "{rows}", from, 1)
+	q := strings.Replace(f.query, "UPDATE ", "UPDATE OR FAIL ", 1)
+	return strings.Replace(q, "{rows}", f.sqlite, 1)
 }
 
 var (

@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"bobbin/internal/store/storetest"
 )
 
 // flushFixture makes nu users and nk keys (of the first nk users) in one
 // transaction and answers their ids.
-func flushFixture(t *testing.T, db *Base, nu, nk int) ([]int64, []string) {
+func flushFixture(t testing.TB, db *Base, nu, nk int) ([]int64, []string) {
 	t.Helper()
 	ctx := context.Background()
 	var uids []int64
@@ -202,4 +206,32 @@ func storetestOpen(t *testing.T, dialect string) *Base {
 		return openTest(t)
 	}
 	return openReplicas(t, dialect, 1)[0]
+}
+
+// BenchmarkFlush is one flush of every 10th user and key of 20,000 (the
+// rotation's shape: rows spread over the tables, each on its own page).
+// It reports the process CPU (user and system, the writer and the
+// kernel's work included) per flush; nothing is asserted.
+func BenchmarkFlush(b *testing.B) {
+	db := storetest.Cached(b, storetest.Open(b, "sqlite:"+b.TempDir()+"/b.db", true, Open))
+	uids, kids := flushFixture(b, db, 20000, 20000)
+	users, keys := map[int64]UserActivity{}, map[string]KeyActivity{}
+	for i := 0; i < len(uids); i += 10 {
+		users[uids[i]] = UserActivity{KeyCalls: 1, LastSeen: 1}
+		keys[kids[i]] = KeyActivity{Calls: 1, LastSeen: 1}
+	}
+	ctx := context.Background()
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	b.ResetTimer()
+	c0 := cpu()
+	for range b.N {
+		if err := db.Activity().Flush(ctx, users, keys); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpu()-c0)/float64(b.N)/1e6, "cpu-ms/op")
 }

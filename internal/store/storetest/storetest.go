@@ -57,7 +57,7 @@ func URL(t *testing.T, dialect string) string {
 }
 
 // Vault is the vault every test database is opened with.
-func Vault(t *testing.T) *vault.Vault {
+func Vault(t testing.TB) *vault.Vault {
 	v, err := vault.New(strings.Repeat("s", 32))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ type DB interface {
 
 // Open opens url with open and the test vault, closes it after the test,
 // and migrates it first when migrate is set.
-func Open[T DB](t *testing.T, url string, migrate bool, open func(context.Context, string, *vault.Vault) (T, error)) T {
+func Open[T DB](t testing.TB, url string, migrate bool, open func(context.Context, string, *vault.Vault) (T, error)) T {
 	t.Helper()
 	db, err := open(context.Background(), url, Vault(t))
 	if err != nil {
@@ -127,7 +127,7 @@ func UsesIndexes(t *testing.T, db Querier, queries ...string) {
 
 // Cached fails the test unless db has its principal cache (SQLite with a
 // shared generation map), and returns db.
-func Cached[T interface{ CacheEnabled() bool }](t *testing.T, db T) T {
+func Cached[T interface{ CacheEnabled() bool }](t testing.TB, db T) T {
 	t.Helper()
 	if !db.CacheEnabled() {
 		t.Fatal("cache off on SQLite")
