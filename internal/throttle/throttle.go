@@ -81,7 +81,7 @@ func NewSized(limit int, window time.Duration, capacity int) *Limiter {
 	per := max(sample, (capacity+shards-1)/shards)
 	l := &Limiter{Limit: limit, Window: window, seed: maphash.MakeSeed(), perShard: per}
 	for i := range l.sh {
-		l.sh[i].m = make(map[uint64]*entry, min(per, 1024))
+		l.sh[i].m = map[uint64]*entry{}
 	}
 	return l
 }
