@@ -292,7 +292,25 @@ func serveCmd(cmd *cobra.Command, getenv func(string) string, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	return serve(cmd.Context(), cfg, newLogger(cfg, stderr))
+	log := newLogger(cfg, stderr)
+	if n := memoryLimit(cfg, getenv("GOMEMLIMIT")); n > 0 {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(n)) // the previous one again once serve ends (tests serve in-process)
+		log.Info("soft memory limit set", "bytes", n, "setting", "BACKEND_MEMORY_LIMIT")
+	}
+	return serve(cmd.Context(), cfg, log)
+}
+
+// memoryLimit is the soft memory limit the server sets itself: its
+// BACKEND_MEMORY_LIMIT, unless GOMEMLIMIT is set (the runtime has read
+// that one already) or the setting is 0. Without one, the collector lets
+// the heap double between collections, and the Argon2id hashes (19 MiB
+// each, allocated afresh by every hash) double with it
+// (docs/performance.md, "The sign-in memory phase, continued").
+func memoryLimit(cfg *config.Config, gomemlimit string) int64 {
+	if gomemlimit != "" {
+		return 0
+	}
+	return cfg.MemoryLimit
 }
 
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"bobbin/internal/config"
 )
 
 func runCmd(t *testing.T, env map[string]string, args ...string) (string, error) {
@@ -35,6 +37,30 @@ func runCode(t *testing.T, env map[string]string, args ...string) (code int, std
 	err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errb)
 	code = exitCode(err, &errb)
 	return code, out.String(), errb.String()
+}
+
+// The server sets its soft memory limit from BACKEND_MEMORY_LIMIT, unless
+// GOMEMLIMIT is set (the runtime has applied that) or the setting is 0.
+func TestMemoryLimitFromTheSettingUnlessGOMEMLIMIT(t *testing.T) {
+	for _, c := range []struct {
+		args       []string
+		gomemlimit string
+		want       int64
+	}{
+		{nil, "", 96 << 20},
+		{[]string{"--memory-limit", "200MiB"}, "", 200 << 20},
+		{[]string{"--memory-limit", "0"}, "", 0},
+		{nil, "150MiB", 0},
+		{[]string{"--memory-limit", "200MiB"}, "off", 0},
+	} {
+		cfg, _, err := config.Load(c.args, func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := memoryLimit(cfg, c.gomemlimit); got != c.want {
+			t.Errorf("%v, GOMEMLIMIT=%q: %d, want %d", c.args, c.gomemlimit, got, c.want)
+		}
+	}
 }
 
 func TestVersionPrintsTheBuildInfo(t *testing.T) {

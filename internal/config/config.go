@@ -59,6 +59,7 @@ type Config struct {
 
 	HashConcurrency int // Argon2id hashes running at once
 	HashWait        time.Duration
+	MemoryLimit     int64 // bytes: the Go runtime's soft memory limit unless GOMEMLIMIT is set; 0: none
 
 	ThrottleWindow        time.Duration
 	SigninFailsPerAccount int
@@ -334,6 +335,11 @@ func coreSettings() []setting {
 		}},
 		{"BACKEND_HASH_CONCURRENCY", "hash-concurrency", "0", "password hashes running at once (0: one per CPU)", intSetter(func(c *Config) *int { return &c.HashConcurrency }, 0)},
 		{"BACKEND_HASH_WAIT", "hash-wait", "2s", "how long a sign-in waits for a hashing slot before 503", durationSetter(func(c *Config) *time.Duration { return &c.HashWait })},
+		{"BACKEND_MEMORY_LIMIT", "memory-limit", "96MiB", "soft memory limit of the process (the collector works harder near it, it is not a cap), e.g. 96MiB or 1GiB; 0: none; GOMEMLIMIT, when set, wins", func(c *Config, v string) error {
+			n, err := ParseSize(v)
+			c.MemoryLimit = n
+			return err
+		}},
 		{"BACKEND_THROTTLE_WINDOW", "throttle-window", "15m", "window of the failed sign-in and failed key limits", durationSetter(func(c *Config) *time.Duration { return &c.ThrottleWindow })},
 		{"BACKEND_SIGNIN_FAILS_PER_ACCOUNT", "signin-fails-per-account", "10", "failed sign-ins per account per window", intSetter(func(c *Config) *int { return &c.SigninFailsPerAccount }, 1)},
 		{"BACKEND_SIGNIN_FAILS_PER_ADDRESS", "signin-fails-per-address", "100", "failed sign-ins per client address per window", intSetter(func(c *Config) *int { return &c.SigninFailsPerAddress }, 1)},
@@ -403,6 +409,27 @@ func validDomain(d string) bool {
 		}
 	}
 	return true
+}
+
+// ParseSize accepts a number of bytes with an optional binary unit: 0,
+// 1048576, 512KiB, 96MiB, 2GiB.
+func ParseSize(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	unit := int64(1)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}} {
+		if rest, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, unit = rest, u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<50)/unit {
+		return 0, errors.New("must be a size such as 96MiB or 1GiB (0: none)")
+	}
+	return n * unit, nil
 }
 
 // ParseDuration accepts Go durations and a day suffix: 90m, 12h, 7d, 1d12h.

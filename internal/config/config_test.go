@@ -53,6 +53,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"BACKEND_ACME_URL":        {"BACKEND_ACME_URL": "http://acme.example/dir"},
 		"BACKEND_TLS_CACHE":       {"BACKEND_TLS_DOMAINS": "a.example.com", "BACKEND_TLS_CACHE": "s3"},
 		"BACKEND_METRICS_TOKEN":   {"BACKEND_METRICS_TOKEN": "short"},
+		"BACKEND_MEMORY_LIMIT":    {"BACKEND_MEMORY_LIMIT": "96MB"},
 	}
 	for name, e := range cases {
 		_, _, err := Load(nil, env(e))
@@ -150,6 +151,26 @@ func TestParseDuration(t *testing.T) {
 		if _, err := ParseDuration(bad); err == nil {
 			t.Fatalf("%q accepted", bad)
 		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1048576": 1 << 20, "512KiB": 512 << 10, "96MiB": 96 << 20, " 2GiB ": 2 << 30, "10B": 10} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "96MB", "1.5GiB", "MiB", "2000000000GiB"} {
+		if _, err := ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) accepted", in)
+		}
+	}
+	c, _, err := Load([]string{"--memory-limit", "0"}, env(nil))
+	if err != nil || c.MemoryLimit != 0 {
+		t.Fatalf("--memory-limit 0: %d %v", c.MemoryLimit, err)
+	}
+	if c, _, err := Load(nil, env(nil)); err != nil || c.MemoryLimit != 96<<20 {
+		t.Fatalf("default memory limit: %d %v", c.MemoryLimit, err)
 	}
 }
 
