@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -213,7 +214,18 @@ func storetestOpen(t *testing.T, dialect string) *Base {
 // It reports the process CPU (user and system, the writer and the
 // kernel's work included) per flush; nothing is asserted.
 func BenchmarkFlush(b *testing.B) {
-	db := storetest.Cached(b, storetest.Open(b, "sqlite:"+b.TempDir()+"/b.db", true, Open))
+	b.Run("sqlite", func(b *testing.B) {
+		benchFlush(b, storetest.Cached(b, storetest.Open(b, "sqlite:"+b.TempDir()+"/b.db", true, Open)))
+	})
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv(storetest.Env) == "" {
+			b.Skip(storetest.Env + " is not set")
+		}
+		benchFlush(b, storetest.Open(b, storetest.URL(b, "postgres"), true, Open))
+	})
+}
+
+func benchFlush(b *testing.B, db *Base) {
 	uids, kids := flushFixture(b, db, 20000, 20000)
 	users, keys := map[int64]UserActivity{}, map[string]KeyActivity{}
 	for i := 0; i < len(uids); i += 10 {

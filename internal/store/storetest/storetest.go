@@ -27,7 +27,7 @@ const Env = "BOBBIN_TEST_POSTGRES_URL"
 
 // URL makes an empty database of the dialect and answers its URL;
 // PostgreSQL is skipped (with the reason) when no server is named.
-func URL(t *testing.T, dialect string) string {
+func URL(t testing.TB, dialect string) string {
 	t.Helper()
 	if dialect == "sqlite" {
 		return "sqlite:" + filepath.Join(t.TempDir(), "t.db")
