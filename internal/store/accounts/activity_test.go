@@ -181,21 +181,7 @@ func TestFailedFlushWritesNothing(t *testing.T) {
 func TestFlushUsesPrimaryKeys(t *testing.T) {
 	db := openTest(t)
 	for table, q := range map[string]string{"users": sqlFlushUsers.in(db.dialect), "apikeys": sqlFlushKeys.in(db.dialect)} {
-		rows, err := db.Pool.Query(context.Background(), "EXPLAIN QUERY PLAN "+q, "[]")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		joined := strings.Join(plan, "; ")
+		joined := storetest.Plan(t, db.Pool, q, "[]")
 		if !strings.Contains(joined, "SEARCH "+table+" USING") || strings.Contains(joined, "SCAN "+table) {
 			t.Errorf("%s flush plan: %s", table, joined)
 		}

@@ -97,32 +97,37 @@ type Querier interface {
 // through an index: no table scan, whatever the size.
 func UsesIndexes(t *testing.T, db Querier, queries ...string) {
 	t.Helper()
-	ctx := context.Background()
 	for _, q := range queries {
 		n := strings.Count(q, "?")
 		args := make([]any, n)
 		for i := range args {
 			args[i] = 1
 		}
-		rows, err := db.Query(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		joined := strings.Join(plan, "; ")
+		joined := Plan(t, db, q, args...)
 		if strings.Contains(joined, "SCAN") || !strings.Contains(joined, "SEARCH") {
 			t.Errorf("%s\n  plan: %s", strings.Join(strings.Fields(q), " ")[:min(90, len(q))], joined)
 		}
 	}
+}
+
+// Plan is SQLite's query plan of q with args, its steps joined by "; ".
+func Plan(t testing.TB, db Querier, q string, args ...any) string {
+	t.Helper()
+	rows, err := db.Query(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
 }
 
 // Cached fails the test unless db has its principal cache (SQLite with a
