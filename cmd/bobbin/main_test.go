@@ -47,7 +47,7 @@ func TestMemoryLimitFromTheSettingUnlessGOMEMLIMIT(t *testing.T) {
 		gomemlimit string
 		want       int64
 	}{
-		{nil, "", 96 << 20},
+		{nil, "", 72 << 20},
 		{[]string{"--memory-limit", "200MiB"}, "", 200 << 20},
 		{[]string{"--memory-limit", "0"}, "", 0},
 		{nil, "150MiB", 0},

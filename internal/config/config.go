@@ -335,7 +335,7 @@ func coreSettings() []setting {
 		}},
 		{"BACKEND_HASH_CONCURRENCY", "hash-concurrency", "0", "password hashes running at once (0: one per CPU)", intSetter(func(c *Config) *int { return &c.HashConcurrency }, 0)},
 		{"BACKEND_HASH_WAIT", "hash-wait", "2s", "how long a sign-in waits for a hashing slot before 503", durationSetter(func(c *Config) *time.Duration { return &c.HashWait })},
-		{"BACKEND_MEMORY_LIMIT", "memory-limit", "96MiB", "soft memory limit of the process (the collector works harder near it, it is not a cap), e.g. 96MiB or 1GiB; 0: none; GOMEMLIMIT, when set, wins", func(c *Config, v string) error {
+		{"BACKEND_MEMORY_LIMIT", "memory-limit", "72MiB", "soft memory limit of the process (the collector works harder near it, it is not a cap), e.g. 96MiB or 1GiB; 0: none; GOMEMLIMIT, when set, wins", func(c *Config, v string) error {
 			n, err := ParseSize(v)
 			c.MemoryLimit = n
 			return err

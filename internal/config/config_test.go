@@ -169,7 +169,7 @@ func TestParseSize(t *testing.T) {
 	if err != nil || c.MemoryLimit != 0 {
 		t.Fatalf("--memory-limit 0: %d %v", c.MemoryLimit, err)
 	}
-	if c, _, err := Load(nil, env(nil)); err != nil || c.MemoryLimit != 96<<20 {
+	if c, _, err := Load(nil, env(nil)); err != nil || c.MemoryLimit != 72<<20 {
 		t.Fatalf("default memory limit: %d %v", c.MemoryLimit, err)
 	}
 }
