@@ -1,11 +1,10 @@
 package api_test
 
 import (
-	"flag"
 	"os"
-	"runtime"
-	"strconv"
 	"testing"
+
+	"bobbin/internal/apitest"
 )
 
 // TestMain lets more parallel tests run at once than -test.parallel's
@@ -15,11 +14,6 @@ import (
 // tests that time or measure the process are not parallel and run alone
 // before the parallel ones start.
 func TestMain(m *testing.M) {
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given {
-		flag.Set("test.parallel", strconv.Itoa(8*runtime.GOMAXPROCS(0)))
-	}
+	apitest.Parallel(8)
 	os.Exit(m.Run())
 }
