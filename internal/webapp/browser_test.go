@@ -1,9 +1,9 @@
 package webapp_test
 
 // The harness of the browser tests: one headless Debian chromium per test
-// binary, a fresh browser context (storage, cache) per test, the page's
-// console errors and CSP violations failing the test, and a screenshot
-// saved on failure.
+// binary, a fresh browser context (storage, cache) per test, the tests run
+// side by side in their own tabs, the page's console errors and CSP
+// violations failing the test, and a screenshot saved on failure.
 
 import (
 	"context"
@@ -32,7 +32,11 @@ var browser struct {
 	skip   string // why there is no browser
 }
 
+// TestMain runs three browser tests per core at once (unless
+// -test.parallel is given): each has its own server, database and browser
+// context, and a test mostly waits for the page.
 func TestMain(m *testing.M) {
+	apitest.Parallel(3)
 	code := m.Run()
 	if browser.cancel != nil {
 		browser.cancel()
@@ -87,6 +91,11 @@ func startBrowser() {
 		chromedp.Flag("disable-default-apps", true),
 		chromedp.Flag("metrics-recording-only", true),
 		chromedp.Flag("password-store", "basic"),
+		// Tests run side by side in tabs of this one browser: a tab in
+		// the background keeps its timers and rendering at full speed.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.WindowSize(1280, 900),
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)

@@ -53,6 +53,7 @@ func (tb *tab) signIn(username, password string) {
 // scratch code, make an API key and use it from Go, make and edit a set,
 // make it public, sign out.
 func TestJourneyPerson(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	e := apitest.New(t)
 	tb := newTab(t, e)
@@ -203,6 +204,7 @@ func TestJourneyPerson(t *testing.T) {
 
 // An admin changes a user's role; the user's next page shows it.
 func TestJourneyAdminChangesRole(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
@@ -258,6 +260,7 @@ func TestJourneyAdminChangesRole(t *testing.T) {
 // Your data: the consent page when consent is lacking, export, restrict
 // (another user) and delete.
 func TestJourneyYourData(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	e := apitest.New(t)
 	u := e.NewUser("user")

@@ -16,6 +16,7 @@ import (
 // The mail links: a sign-in link, an email change, a newsletter
 // subscription and its unsubscribe link, each completed on one click.
 func TestMailLinkPages(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	e := apitest.New(t)
 	u := e.NewUser("user")
@@ -103,6 +104,7 @@ func TestMailLinkPages(t *testing.T) {
 // under Authorize, and tries routes against this server, with a bearer
 // token given under Authorize.
 func TestDocsPage(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	e := apitest.New(t)
 	u := e.NewUser("user")
@@ -141,6 +143,7 @@ func TestDocsPage(t *testing.T) {
 
 // Every control is labelled, and no page scrolls sideways at phone width.
 func TestPagesAccessible(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	e := apitest.New(t)
 	admin := e.NewUser("admin")
@@ -197,6 +200,7 @@ func TestPagesAccessible(t *testing.T) {
 // must stay under 300 KB; the time until the form is ready is logged
 // (docs/web.md), not asserted.
 func TestSigninPageWeight(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	e := apitest.New(t)
 	tb := newTab(t, e)

@@ -36,6 +36,7 @@ func (tb *tab) virtualAuthenticator() webauthn.AuthenticatorID {
 // in with it, and deletes it. The server's relying party is localhost,
 // the page's own origin.
 func TestJourneyPasskey(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	e := apitest.New(t, apitest.WithLocalhost())
 	u := e.NewUser("user")
@@ -94,6 +95,7 @@ func TestJourneyPasskey(t *testing.T) {
 // page lists the provider, which cannot be unlinked while it is the only
 // way in.
 func TestJourneyProvider(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	oidc, err := mockoidc.Run()
 	if err != nil {
@@ -183,6 +185,7 @@ func TestJourneyProvider(t *testing.T) {
 // A curator opens a curated set, edits its names per language, height,
 // published state and a measurement; the API answers the new values.
 func TestJourneyCuratorEditsSet(t *testing.T) {
+	t.Parallel()
 	needBrowser(t)
 	e := apitest.New(t)
 	cur := e.NewUser("curator")

@@ -47,6 +47,7 @@ func get(t *testing.T, e *apitest.Env, path string, hdr ...string) (*http.Respon
 // the strict policy; unknown paths and other methods still get the API's
 // JSON answers; the API's own routes on the same paths are untouched.
 func TestPagesAndFallback(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	for _, p := range []string{"/", "/confirm/signup/abc/def", "/confirm/emailchange/abc/def", "/signinlink/abc/def",
 		"/newsletter/subscribe?id=x&ehash=y", "/newsletter/unsubscribe?i=" + strings.Repeat("a", 64), "/signin/callback/github?state=a.b&code=c"} {
@@ -109,6 +110,7 @@ func TestPagesAndFallback(t *testing.T) {
 // Opening a signup link changes nothing; the confirmation still works
 // afterwards, once, through the API (as the page's button does).
 func TestLandingPageChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	r := e.Do("POST", "/signup", map[string]any{"email": "lee@example.com", "language": "en", "test": true}, apitest.None).Expect(t, 201, "")
 	id := r.Str("confirmation")
@@ -132,6 +134,7 @@ func TestLandingPageChangesNothing(t *testing.T) {
 // Assets: gzip when asked (and the same bytes unpacked), ETag
 // revalidation, types; /docs under its own policy, renderer vendored.
 func TestAssets(t *testing.T) {
+	t.Parallel()
 	e := apitest.New(t)
 	plain, body := get(t, e, "/app/main.js")
 	if plain.StatusCode != 200 || plain.Header.Get("Content-Type") != "text/javascript; charset=utf-8" || plain.Header.Get("Content-Encoding") != "" {
@@ -178,6 +181,7 @@ func TestAssets(t *testing.T) {
 // The policies allow no inline script and nothing from elsewhere, and
 // the app's own files hold no inline script, inline handler or remote URL.
 func TestNoInlineScriptNoThirdParty(t *testing.T) {
+	t.Parallel()
 	for _, csp := range []string{webapp.AppCSP, webapp.DocsCSP} {
 		for _, d := range strings.Split(csp, ";") {
 			d = strings.TrimSpace(d)
