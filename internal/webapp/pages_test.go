@@ -104,7 +104,9 @@ func TestMailLinkPages(t *testing.T) {
 // under Authorize, and tries routes against this server, with a bearer
 // token given under Authorize.
 func TestDocsPage(t *testing.T) {
-	t.Parallel()
+	// Not parallel: rendering the whole API description is the heaviest
+	// page; it runs alone before the other browser tests, not starved by
+	// them (on a loaded machine under -race it outran its tab's deadline).
 	needBrowser(t)
 	e := apitest.New(t)
 	u := e.NewUser("user")
