@@ -86,9 +86,10 @@ func cases() []benchCase {
 			r := &request{buildRequest(e.host, "GET", "/health", "", nil), ok200}
 			return func(int, int) *request { return r }
 		}},
-		{name: "whoami-jwt", label: "GET /whoami/jwt", target: 3, make: get("/whoami/jwt", false)},
-		{name: "account-jwt", label: "GET /account/jwt", target: 3, make: get("/account/jwt", false)},
-		{name: "account-key", label: "GET /account/key", target: 3, make: get("/account/key", true)},
+		{name: "whoami-jwt", label: "GET /whoami/jwt", target: 1.5, make: get("/whoami/jwt", false)},
+		{name: "whoami-key", label: "GET /whoami/key", target: 1.5, make: get("/whoami/key", true)},
+		{name: "account-jwt", label: "GET /account/jwt", target: 1.5, make: get("/account/jwt", false)},
+		{name: "account-key", label: "GET /account/key", target: 1.5, make: get("/account/key", true)},
 		{name: "account-key-seeded", label: "GET /account/key, rotating over seeded keys", target: 3, needSeeded: true, make: func(e *env) gen {
 			rs := make([]*request, len(e.seeded))
 			for i, h := range e.seeded {

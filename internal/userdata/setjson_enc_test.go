@@ -6,10 +6,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"bobbin/internal/httpx"
+	"bobbin/internal/httpx/jsontest"
 	"bobbin/internal/store"
 )
 
@@ -27,39 +27,8 @@ type (
 	}
 )
 
-// Strings clients may store: HTML, script ends, JSONP separators, every
-// control character, quotes and backslashes, invalid UTF-8, long runes.
-var adversarial = []string{
-	"", "plain", `"quoted" \back\slash/`, "</script><script>alert(1)</script>", "a&b<c>d",
-	"line\u2028sep\u2029para", "\x00\x01\x07\x08\x09\x0a\x0b\x0c\x0d\x1b\x1f\x7f", "tab\tnl\ncr\r",
-	"\xff\xfe invalid \xc3\x28 \xed\xa0\x80 \xe2\x82", "日本語 🧵 Ünïcødé", "\u00a0\u200b\ufeff\ufffd",
-	strings.Repeat("x<", 300), "\\u003c", "emoji 👩‍👩‍👧 zwj", "\U0010ffff",
-}
-
 var specialFloats = []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 960, 820.5, 1e20, 1e21, 1e-6, 1e-7, 9.999999e-7,
 	123456789012345678901234567890, math.MaxFloat64, math.SmallestNonzeroFloat64, -1e-300, 1e-100, 2.5e-8, 1.7976931348623157e308}
-
-func randString(r *rand.Rand) string {
-	if r.IntN(3) == 0 {
-		return adversarial[r.IntN(len(adversarial))]
-	}
-	var b strings.Builder
-	for n := r.IntN(40); n > 0; n-- {
-		switch r.IntN(6) {
-		case 0:
-			b.WriteByte(byte(r.IntN(0x80))) // any ASCII, controls included
-		case 1:
-			b.WriteByte(byte(0x80 + r.IntN(0x80))) // a stray byte: invalid UTF-8
-		case 2:
-			b.WriteRune(rune(r.IntN(0x110000))) // any code point (surrogates become U+FFFD)
-		case 3:
-			b.WriteString([]string{"<", ">", "&", "\u2028", "\u2029", `"`, `\`, "</script>"}[r.IntN(8)])
-		default:
-			b.WriteByte(byte('a' + r.IntN(26)))
-		}
-	}
-	return b.String()
-}
 
 func randFloat(r *rand.Rand) float64 {
 	switch r.IntN(4) {
@@ -81,7 +50,7 @@ func randSet(r *rand.Rand) store.Set {
 		for math.IsNaN(f) || math.IsInf(f, 0) {
 			f = randFloat(r)
 		}
-		m[randString(r)] = f
+		m[jsontest.RandString(r)] = f
 	}
 	stamp := func() int64 {
 		if r.IntN(5) == 0 {
@@ -89,8 +58,8 @@ func randSet(r *rand.Rand) store.Set {
 		}
 		return r.Int64N(1<<44) - 1<<40
 	}
-	return store.Set{ID: r.Int64() >> r.IntN(63), UserID: r.Int64N(1 << 40), Name: randString(r), Notes: randString(r),
-		Public: r.IntN(2) == 0, Imperial: r.IntN(2) == 0, Measies: m, Img: randString(r), CreatedAt: stamp(), UpdatedAt: stamp()}
+	return store.Set{ID: r.Int64() >> r.IntN(63), UserID: r.Int64N(1 << 40), Name: jsontest.RandString(r), Notes: jsontest.RandString(r),
+		Public: r.IntN(2) == 0, Imperial: r.IntN(2) == 0, Measies: m, Img: jsontest.RandString(r), CreatedAt: stamp(), UpdatedAt: stamp()}
 }
 
 // checkSetEncoding compares every way the set answers are written with
@@ -155,7 +124,7 @@ func itoa(n int) string { return httpx.Itoa(int64(n)) }
 
 func TestSetEncoderMatchesMarshal(t *testing.T) {
 	// Each adversarial string in every string field and as a measies name.
-	for i, s := range adversarial {
+	for i, s := range jsontest.Adversarial {
 		checkSetEncoding(t, store.Set{ID: int64(i), UserID: 3, Name: s, Notes: s, Img: s, CreatedAt: 1, UpdatedAt: 1700000000123,
 			Measies: map[string]float64{s: specialFloats[i%len(specialFloats)], "chest": 960}})
 	}
@@ -193,7 +162,7 @@ func TestSetEncoderRefusesNonFinite(t *testing.T) {
 }
 
 func FuzzSetEncoder(f *testing.F) {
-	for i, s := range adversarial {
+	for i, s := range jsontest.Adversarial {
 		f.Add(int64(i), s, s, "k"+s, specialFloats[i%len(specialFloats)], int64(i)*1e11, i%2 == 0)
 	}
 	f.Fuzz(func(t *testing.T, id int64, name, notes, key string, v float64, stamp int64, public bool) {
