@@ -6,6 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash"
+	"io"
+	"sync"
 
 	"github.com/google/uuid"
 )
@@ -32,6 +35,9 @@ func NewAPIKey() (keyID, secret string, err error) {
 // It is safe for concurrent use.
 type SecretHasher struct {
 	key []byte
+	// macs are keyed HMACs ready for use (every key request hashes its
+	// secret: a fresh HMAC hashes the key's pads again each time).
+	macs sync.Pool
 }
 
 // NewSecretHasher returns a hasher keyed with serverKey, which must be at
@@ -41,14 +47,26 @@ func NewSecretHasher(serverKey []byte) (*SecretHasher, error) {
 	if len(serverKey) < MinKeyLen {
 		return nil, errors.New("auth: secret hashing key shorter than 32 bytes")
 	}
-	return &SecretHasher{key: append([]byte(nil), serverKey...)}, nil
+	s := &SecretHasher{key: append([]byte(nil), serverKey...)}
+	s.macs.New = func() any { return hmac.New(sha256.New, s.key) }
+	return s, nil
 }
 
 // Hash returns the 32-byte keyed hash of secret, to be stored.
 func (s *SecretHasher) Hash(secret string) []byte {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte(secret))
-	return m.Sum(nil)
+	var sum [sha256.Size]byte
+	return append([]byte(nil), s.sum(&sum, secret)...)
+}
+
+// sum writes the keyed hash of secret into out and returns it.
+func (s *SecretHasher) sum(out *[sha256.Size]byte, secret string) []byte {
+	m := s.macs.Get().(hash.Hash)
+	m.Reset()
+	io.WriteString(m, secret)
+	b := m.Sum(out[:0])
+	m.Reset() // nothing of the secret stays in the pooled state
+	s.macs.Put(m)
+	return b
 }
 
 // Equal reports whether secret hashes to stored, in constant time. stored
@@ -56,8 +74,8 @@ func (s *SecretHasher) Hash(secret string) []byte {
 // computed and the answer is false, so an unknown key and a wrong secret
 // take the same time.
 func (s *SecretHasher) Equal(secret string, stored []byte) bool {
-	sum := s.Hash(secret)
-	return hmac.Equal(sum, stored)
+	var sum [sha256.Size]byte
+	return hmac.Equal(s.sum(&sum, secret), stored)
 }
 
 // ValidKeyID reports whether s is a UUID in canonical lower-case form

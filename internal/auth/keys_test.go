@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -162,6 +163,42 @@ func TestValidKeyID(t *testing.T) {
 	for _, tc := range tests {
 		if got := ValidKeyID(tc.s); got != tc.want {
 			t.Errorf("ValidKeyID(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
+
+// The hasher reuses keyed HMACs: whatever secrets went through one before,
+// in whatever order and from however many goroutines, each hash is the
+// fresh HMAC of its own secret, and Equal agrees with it.
+func TestSecretHasherReuse(t *testing.T) {
+	h := testHasher(t)
+	want := func(secret string) []byte {
+		m := hmac.New(sha256.New, bytes.Repeat([]byte{7}, 32))
+		m.Write([]byte(secret))
+		return m.Sum(nil)
+	}
+	secrets := []string{"", "a", strings.Repeat("s", 63), strings.Repeat("long", 100), "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
+	done := make(chan error)
+	for g := range 8 {
+		go func() {
+			for i := range 200 {
+				s := secrets[(g+i)%len(secrets)]
+				got := h.Hash(s)
+				switch {
+				case !bytes.Equal(got, want(s)):
+					done <- fmt.Errorf("hash of %q: %x", s, got)
+					return
+				case !h.Equal(s, got) || h.Equal(s+"x", got) || h.Equal(s, got[:31]):
+					done <- fmt.Errorf("Equal disagrees with Hash on %q", s)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
 		}
 	}
 }
