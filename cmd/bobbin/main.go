@@ -36,6 +36,7 @@ import (
 
 	"bobbin/internal/app"
 	"bobbin/internal/config"
+	"bobbin/internal/logbatch"
 	"bobbin/internal/store"
 )
 
@@ -274,6 +275,12 @@ func versionLine(bi *debug.BuildInfo) string {
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	return slog.New(logHandler(cfg, w, w))
+}
+
+// logHandler writes to out in the configured format (by default text when
+// w, the process's stderr, is a terminal, else JSON).
+func logHandler(cfg *config.Config, w, out io.Writer) slog.Handler {
 	format := cfg.LogFormat
 	if format == "" {
 		format = "json"
@@ -282,9 +289,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 		}
 	}
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, nil))
+		return slog.NewTextHandler(out, nil)
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.NewJSONHandler(out, nil)
 }
 
 func serveCmd(cmd *cobra.Command, getenv func(string) string, stderr io.Writer) error {
@@ -292,7 +299,11 @@ func serveCmd(cmd *cobra.Command, getenv func(string) string, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
+	// The server logs a line per request: lines are written in batches
+	// (internal/logbatch), Warn and above at once, the rest when it stops.
+	lw := logbatch.New(stderr, logbatch.Delay)
+	defer lw.Flush()
+	log := slog.New(logbatch.Urgent(logHandler(cfg, stderr, lw), lw))
 	if n := memoryLimit(cfg, getenv("GOMEMLIMIT")); n > 0 {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(n)) // the previous one again once serve ends (tests serve in-process)
 		log.Info("soft memory limit set", "bytes", n, "setting", "BACKEND_MEMORY_LIMIT")
