@@ -154,7 +154,7 @@ func (s *Server) endpoint(rt Route, ep Endpoint) http.Handler {
 		if r.ContentLength > limit {
 			return errTooLarge
 		}
-		if r.Body != nil {
+		if r.Body != nil && r.Body != http.NoBody { // a GET's empty body needs no limit
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		if ep.Method != MethodNone {
