@@ -9,7 +9,7 @@ import "bobbin/internal/httpx"
 
 // appendTo appends the apikey object; the secret only when it is set
 // (omitempty).
-func (k *APIKey) appendTo(b []byte) []byte {
+func (k *APIKey) appendTo(b []byte) ([]byte, error) {
 	b = append(b, `{"key":`...)
 	b = httpx.AppendString(b, k.Key)
 	if k.Secret != "" {
@@ -30,13 +30,10 @@ func (k *APIKey) appendTo(b []byte) []byte {
 	b = k.LastSeen.AppendTo(b)
 	b = append(b, `,"calls":`...)
 	b = httpx.AppendInt(b, k.Calls)
-	return append(b, '}')
+	return append(b, '}'), nil
 }
 
 // AppendJSON appends {"result":...,"apikey":{...}}.
 func (r APIKeyResponse) AppendJSON(b []byte) ([]byte, error) {
-	b = httpx.AppendResult(b, r.Result)
-	b = append(b, `,"apikey":`...)
-	b = r.APIKey.appendTo(b)
-	return append(b, '}'), nil
+	return httpx.AppendEnvelope(b, r.Result, "apikey", r.APIKey.appendTo)
 }

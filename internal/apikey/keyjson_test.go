@@ -1,11 +1,7 @@
 package apikey
 
 import (
-	"bytes"
-	"encoding/json"
 	"math/rand/v2"
-	"net/http/httptest"
-	"strconv"
 	"testing"
 
 	"bobbin/internal/httpx"
@@ -13,28 +9,11 @@ import (
 )
 
 // checkKeyEncoding compares the key answer written by hand with
-// encoding/json's reflection over the same type (it has no MarshalJSON),
-// directly and as httpx.Encode puts it on the wire.
+// encoding/json's reflection over the same type, and what httpx.Encode writes.
 func checkKeyEncoding(t *testing.T, k APIKey) {
 	t.Helper()
 	for _, res := range []httpx.Result{httpx.Success, httpx.Created} {
-		v := APIKeyResponse{res, k}
-		want, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := v.AppendJSON([]byte("prefix"))
-		if err != nil || !bytes.Equal(got, append([]byte("prefix"), want...)) {
-			t.Fatalf("key answer: %v\n got %s\nwant prefix%s", err, got, want)
-		}
-		w := httptest.NewRecorder()
-		if err := httpx.Encode(w, 201, v); err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, '\n')
-		if !bytes.Equal(w.Body.Bytes(), want) || w.Header().Get("Content-Length") != strconv.Itoa(len(want)) {
-			t.Fatalf("through Encode:\n got %q (%s)\nwant %q", w.Body.Bytes(), w.Header().Get("Content-Length"), want)
-		}
+		jsontest.MatchesMarshal(t, APIKeyResponse{res, k})
 	}
 }
 

@@ -143,3 +143,17 @@ func AppendResult(b []byte, r Result) []byte {
 
 // AppendInt appends an integer.
 func AppendInt(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
+
+// AppendEnvelope appends {"result":...,"<name>":<what body appends>}, the
+// shape of the answers that carry one object.
+func AppendEnvelope(b []byte, r Result, name string, body func([]byte) ([]byte, error)) ([]byte, error) {
+	b = AppendResult(b, r)
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	b, err := body(b)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}

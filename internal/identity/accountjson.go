@@ -122,25 +122,14 @@ func appendProviders(b []byte, list []LinkedProvider) []byte {
 
 // AppendJSON appends {"result":...,"account":{...}}.
 func (r AccountResponse) AppendJSON(b []byte) ([]byte, error) {
-	b = httpx.AppendResult(b, r.Result)
-	b = append(b, `,"account":`...)
-	b, err := r.Account.AppendJSON(b)
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '}'), nil
+	return httpx.AppendEnvelope(b, r.Result, "account", r.Account.AppendJSON)
 }
 
 // AppendJSON appends {"result":"error","error":...,"account":{...}}.
 func (r WhoamiProblem) AppendJSON(b []byte) ([]byte, error) {
-	b = append(b, `{"result":`...)
-	b = httpx.AppendString(b, r.Result)
-	b = append(b, `,"error":`...)
-	b = httpx.AppendString(b, r.Error)
-	b = append(b, `,"account":`...)
-	b, err := r.Account.AppendJSON(b)
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '}'), nil
+	return httpx.AppendEnvelope(b, httpx.Result{Result: r.Result}, "error", func(b []byte) ([]byte, error) {
+		b = httpx.AppendString(b, r.Error)
+		b = append(b, `,"account":`...)
+		return r.Account.AppendJSON(b)
+	})
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
-	"net/http/httptest"
-	"strconv"
 	"testing"
 
 	"bobbin/internal/httpx"
@@ -14,9 +12,8 @@ import (
 )
 
 // checkAccountEncoding compares every account answer written by hand with
-// encoding/json's reflection over the same types (they have no
-// MarshalJSON): the account, its two envelopes, and the bytes httpx.Encode
-// puts on the wire (body and Content-Length).
+// encoding/json's reflection over the same types: the account, its two
+// envelopes and the whoami problem answer, and what httpx.Encode writes.
 func checkAccountEncoding(t *testing.T, a Account) {
 	t.Helper()
 	want, err := json.Marshal(a)
@@ -29,25 +26,7 @@ func checkAccountEncoding(t *testing.T, a Account) {
 	}
 	for _, v := range []httpx.Appender{AccountResponse{httpx.Success, a}, AccountResponse{httpx.Created, a},
 		WhoamiProblem{Result: "error", Error: "consentLacking", Account: a}, WhoamiProblem{Result: a.Bio, Error: a.Email, Account: a}} {
-		want, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := v.AppendJSON([]byte("prefix")) // appends, never overwrites
-		if err != nil || !bytes.Equal(got, append([]byte("prefix"), want...)) {
-			t.Fatalf("%T: %v\n got %s\nwant prefix%s", v, err, got, want)
-		}
-		var enc bytes.Buffer
-		if err := json.NewEncoder(&enc).Encode(v); err != nil { // what Encode wrote before
-			t.Fatal(err)
-		}
-		w := httptest.NewRecorder()
-		if err := httpx.Encode(w, 200, v); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(w.Body.Bytes(), enc.Bytes()) || w.Header().Get("Content-Length") != strconv.Itoa(enc.Len()) {
-			t.Fatalf("%T through Encode:\n got %q (%s)\nwant %q", v, w.Body.Bytes(), w.Header().Get("Content-Length"), enc.Bytes())
-		}
+		jsontest.MatchesMarshal(t, v)
 	}
 }
 

@@ -5,8 +5,15 @@
 package jsontest
 
 import (
+	"bytes"
+	"encoding/json"
 	"math/rand/v2"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"testing"
+
+	"bobbin/internal/httpx"
 )
 
 // Adversarial are strings clients may store: HTML, script ends, JSONP
@@ -42,4 +49,32 @@ func RandString(r *rand.Rand) string {
 		}
 	}
 	return b.String()
+}
+
+// MatchesMarshal checks that v, an answer type without MarshalJSON (so
+// that encoding/json reflects over it), is written by its AppendJSON as
+// json.Marshal writes it, appended after what the buffer held, and that
+// httpx.Encode puts on the wire what json.Encoder wrote (body and
+// Content-Length).
+func MatchesMarshal(t testing.TB, v httpx.Appender) {
+	t.Helper()
+	want, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := v.AppendJSON([]byte("prefix"))
+	if err != nil || !bytes.Equal(got, append([]byte("prefix"), want...)) {
+		t.Fatalf("%T: %v\n got %s\nwant prefix%s", v, err, got, want)
+	}
+	var enc bytes.Buffer
+	if err := json.NewEncoder(&enc).Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	if err := httpx.Encode(w, 200, v); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(w.Body.Bytes(), enc.Bytes()) || w.Header().Get("Content-Length") != strconv.Itoa(enc.Len()) {
+		t.Fatalf("%T through Encode:\n got %q (%s)\nwant %q", v, w.Body.Bytes(), w.Header().Get("Content-Length"), enc.Bytes())
+	}
 }
