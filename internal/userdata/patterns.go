@@ -8,11 +8,9 @@ import (
 	"math"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"bobbin/internal/apierr"
-	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
 	"bobbin/internal/store"
 )
@@ -270,36 +268,11 @@ func (h *Patterns) Create(ctx context.Context, in *httpx.In[PatternRequest]) (Pa
 	if err := ApplyPattern(p, req); err != nil {
 		return PatternResponse{}, err
 	}
-	since, put := time.Now(), ""
-	var out Pattern
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := h.mayUse(ctx, tx, c, setID, csetID); err != nil {
-			return err
-		}
-		if err := tx.Patterns().Create(ctx, p); err != nil {
-			return err
-		}
-		if req.Img == nil || strings.TrimSpace(*req.Img) == "" {
-			return nil
-		}
-		// As for sets: the owner name needs the id; Settle below cleans up.
-		img, err := h.d.Images.Accept(ctx, PatternOwner(p.ID), *req.Img)
-		if err != nil {
-			return err
-		}
-		p.Img, put = img, img
-		return tx.Patterns().Save(ctx, p)
-	})
-	if req.Img != nil && p.ID != 0 {
-		h.d.Images.Settle(ctx, PatternOwner(p.ID), since, put)
-	}
+	err = patternKind.create(ctx, h.d, p, req.Img, func(tx *store.Tx) error { return h.mayUse(ctx, tx, c, setID, csetID) })
 	if err != nil {
 		return PatternResponse{}, err
 	}
-	if out, err = h.present(ctx, h.d.DB, c, p, true); err != nil {
-		return PatternResponse{}, err
-	}
-	return PatternResponse{httpx.Created, out}, nil
+	return h.answer(ctx, c, p, httpx.Created)
 }
 
 // List is GET /patterns: the caller's own.
@@ -319,34 +292,18 @@ func (h *Patterns) List(ctx context.Context, in *httpx.In[httpx.None]) (Patterns
 	return PatternsResponse{httpx.Success, out}, nil
 }
 
-// loadPattern reads a pattern from ps, checks access (owner, or level
-// min) and only then decrypts it.
-func loadPattern(ctx context.Context, c *httpx.Caller, ps store.Patterns, id int64, min auth.Level) (*store.Pattern, error) {
-	p, err := ps.ByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := httpx.MayAccess(c, p.UserID, min); err != nil {
-		return nil, err
-	}
-	return p, ps.Open(p)
-}
-
 // Get is GET /patterns/{id}: own, or level 6.
 func (h *Patterns) Get(ctx context.Context, in *httpx.In[httpx.None]) (PatternResponse, error) {
 	id, err := in.PathID("id")
 	if err != nil {
 		return PatternResponse{}, err
 	}
-	p, err := loadPattern(ctx, in.Caller(), h.d.DB.Patterns(), id, ReadLevel)
+	ps := h.d.DB.Patterns()
+	p, err := patternKind.load(ctx, in.Caller(), ps.ByID, id, ReadLevel, ps.Open)
 	if err != nil {
 		return PatternResponse{}, err
 	}
-	out, err := h.present(ctx, h.d.DB, in.Caller(), p, true)
-	if err != nil {
-		return PatternResponse{}, err
-	}
-	return PatternResponse{httpx.Success, out}, nil
+	return h.answer(ctx, in.Caller(), p, httpx.Success)
 }
 
 // Patch is PATCH /patterns/{id}: own, or level 8 (recorded in the owner's
@@ -357,115 +314,33 @@ func (h *Patterns) Patch(ctx context.Context, in *httpx.In[PatternRequest]) (Pat
 		return PatternResponse{}, err
 	}
 	req := &in.Body
-	since, put := time.Now(), ""
-	var p *store.Pattern
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.Patterns().Lock(ctx, id); err != nil {
-			return err
+	p, err := patternKind.patch(ctx, h.d, id, req.Img, func(tx *store.Tx) (*store.Pattern, error) {
+		ps := tx.Patterns()
+		if err := ps.Lock(ctx, id); err != nil {
+			return nil, err
 		}
-		if p, err = loadPattern(ctx, in.Caller(), tx.Patterns(), id, ChangeLevel); err != nil {
-			return err
-		}
-		if err := ApplyPattern(p, req); err != nil {
-			return err
-		}
-		if req.Img != nil {
-			if p.Img, err = h.d.Images.Accept(ctx, PatternOwner(id), *req.Img); err != nil {
-				return err
-			}
-			put = p.Img
-		}
-		p.UpdatedAt = h.d.Now().UnixMilli()
-		if err := tx.Patterns().Save(ctx, p); err != nil {
-			return err
-		}
-		return h.d.Audit.Foreign(ctx, tx, p.UserID, "pattern.changed", httpx.Itoa(id))
-	})
-	if req.Img != nil {
-		h.d.Images.Settle(ctx, PatternOwner(id), since, put)
-	}
+		return patternKind.load(ctx, in.Caller(), ps.ByID, id, ChangeLevel, ps.Open)
+	}, func(p *store.Pattern) error { return ApplyPattern(p, req) })
 	if err != nil {
 		return PatternResponse{}, err
 	}
-	out, err := h.present(ctx, h.d.DB, in.Caller(), p, true)
-	if err != nil {
-		return PatternResponse{}, err
-	}
-	return PatternResponse{httpx.Success, out}, nil
+	return h.answer(ctx, in.Caller(), p, httpx.Success)
 }
 
 // Delete is DELETE /patterns/{id}: own, or level 8.
 func (h *Patterns) Delete(ctx context.Context, in *httpx.In[httpx.None]) error {
-	id, err := in.PathID("id")
-	if err != nil {
-		return err
-	}
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		p, err := tx.Patterns().ByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := MayChange(in.Caller(), p.UserID); err != nil {
-			return err
-		}
-		if err := tx.Patterns().Delete(ctx, id); err != nil {
-			return err
-		}
-		return h.d.Audit.Foreign(ctx, tx, p.UserID, "pattern.deleted", httpx.Itoa(id))
-	})
-	if err != nil {
-		return err
-	}
-	h.d.Images.Drop(ctx, PatternOwner(id))
-	return nil
+	return patternKind.delete(ctx, h.d, in)
 }
 
 // Clone is POST /patterns/{id}/clone: it copies an own, public, or
 // (level 8) any pattern into the caller's account; the copy is private.
 func (h *Patterns) Clone(ctx context.Context, in *httpx.In[httpx.None]) (PatternResponse, error) {
-	id, err := in.PathID("id")
-	if err != nil {
-		return PatternResponse{}, err
-	}
-	c := in.Caller()
-	since, put := time.Now(), ""
-	var clone *store.Pattern
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		src, err := tx.Patterns().ByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := MayClone(c, src.UserID, src.Public); err != nil {
-			return err
-		}
-		if err := tx.Patterns().Open(src); err != nil {
-			return err
-		}
-		clone = ClonePattern(src, c.UserID, h.d.Now().UnixMilli())
-		if err := tx.Patterns().Create(ctx, clone); err != nil {
-			return err
-		}
-		if src.Img == "" {
-			return nil
-		}
-		if clone.Img, err = h.d.Images.Copy(ctx, PatternOwner(clone.ID), src.Img); err != nil {
-			return err
-		}
-		put = clone.Img
-		return tx.Patterns().Save(ctx, clone)
-	})
-	if clone != nil && clone.ID != 0 && put != "" {
-		h.d.Images.Settle(ctx, PatternOwner(clone.ID), since, put)
-	}
-	if err != nil {
-		return PatternResponse{}, err
-	}
-	out, err := h.present(ctx, h.d.DB, c, clone, true)
+	clone, err := patternKind.clone(ctx, h.d, in, ClonePattern)
 	if err != nil {
 		return PatternResponse{}, err
 	}
 	// 200 success, as upstream's server answers a pattern clone.
-	return PatternResponse{httpx.Success, out}, nil
+	return h.answer(ctx, in.Caller(), clone, httpx.Success)
 }
 
 // refReader reads what a pattern names (the DB or a transaction).
@@ -499,6 +374,16 @@ func (h *Patterns) mayUse(ctx context.Context, db refReader, c *httpx.Caller, se
 		}
 	}
 	return nil
+}
+
+// answer is {result, pattern} of an opened pattern, as reader c may see
+// it (see present).
+func (h *Patterns) answer(ctx context.Context, c *httpx.Caller, p *store.Pattern, result httpx.Result) (PatternResponse, error) {
+	out, err := h.present(ctx, h.d.DB, c, p, true)
+	if err != nil {
+		return PatternResponse{}, err
+	}
+	return PatternResponse{result, out}, nil
 }
 
 // present is the answer object of an opened pattern with the set and
@@ -538,20 +423,5 @@ func (h *Patterns) present(ctx context.Context, db refReader, c *httpx.Caller, p
 // Document serves GET /patterns/{id}.json and .yaml for public patterns;
 // everything else is the same 404.
 func (h *Patterns) Document(w http.ResponseWriter, r *http.Request) error {
-	id, format, ok := httpx.DocFile(r.PathValue("file"))
-	if !ok {
-		return apierr.NotFound
-	}
-	ctx := r.Context()
-	p, err := h.d.DB.Patterns().ByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := Published(p.Public); err != nil {
-		return err
-	}
-	if err := h.d.DB.Patterns().Open(p); err != nil {
-		return err
-	}
-	return httpx.WriteDocument(w, format, PatternDocumentOf(p, h.d.SiteName))
+	return patternKind.document(w, r, h.d, func(p *store.Pattern, author string) any { return PatternDocumentOf(p, author) })
 }

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"bobbin/internal/apierr"
-	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
 	"bobbin/internal/measure"
 	"bobbin/internal/store"
@@ -179,27 +177,7 @@ func (h *Sets) Create(ctx context.Context, in *httpx.In[SetRequest]) (SetRespons
 	if err := ApplySet(set, req, in.Fields); err != nil {
 		return SetResponse{}, err
 	}
-	since, put := time.Now(), ""
-	err := h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.Sets().Create(ctx, set); err != nil {
-			return err
-		}
-		if req.Img == nil || strings.TrimSpace(*req.Img) == "" {
-			return nil
-		}
-		// The image's owner name needs the id: store it now, inside the
-		// transaction; Settle below removes it if the commit fails.
-		img, err := h.d.Images.Accept(ctx, SetOwner(set.ID), *req.Img)
-		if err != nil {
-			return err
-		}
-		set.Img, put = img, img
-		return tx.Sets().Save(ctx, set)
-	})
-	if req.Img != nil && set.ID != 0 {
-		h.d.Images.Settle(ctx, SetOwner(set.ID), since, put)
-	}
-	if err != nil {
+	if err := setKind.create(ctx, h.d, set, req.Img, nil); err != nil {
 		return SetResponse{}, err
 	}
 	return SetResponse{httpx.Created, AsSet(set)}, nil
@@ -214,20 +192,6 @@ func (h *Sets) List(ctx context.Context, in *httpx.In[httpx.None]) (SetsResponse
 	return SetsResponse{httpx.Success, httpx.List(sets, AsSet)}, nil
 }
 
-// loadSetAs reads a set from sets, checks that c may act on it (owner, or
-// level min) and only then opens it with open (Sets.Open, or Sets.OpenView
-// for a set that is only shown).
-func loadSetAs(ctx context.Context, c *httpx.Caller, sets store.Sets, id int64, min auth.Level, open func(*store.Set) error) (*store.Set, error) {
-	set, err := sets.ByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := httpx.MayAccess(c, set.UserID, min); err != nil {
-		return nil, err
-	}
-	return set, open(set)
-}
-
 // Get is GET /sets/{id}: own, or level 6.
 func (h *Sets) Get(ctx context.Context, in *httpx.In[httpx.None]) (SetResponse, error) {
 	id, err := in.PathID("id")
@@ -235,7 +199,7 @@ func (h *Sets) Get(ctx context.Context, in *httpx.In[httpx.None]) (SetResponse, 
 		return SetResponse{}, err
 	}
 	sets := h.d.DB.Sets()
-	set, err := loadSetAs(ctx, in.Caller(), sets, id, ReadLevel, sets.OpenView)
+	set, err := setKind.load(ctx, in.Caller(), sets.ByID, id, ReadLevel, sets.OpenView)
 	if err != nil {
 		return SetResponse{}, err
 	}
@@ -250,38 +214,12 @@ func (h *Sets) Patch(ctx context.Context, in *httpx.In[SetRequest]) (SetResponse
 		return SetResponse{}, err
 	}
 	req := &in.Body
-	since, put := time.Now(), ""
-	var set *store.Set
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
+	set, err := setKind.patch(ctx, h.d, id, req.Img, func(tx *store.Tx) (*store.Set, error) {
 		// Read and lock in one statement: the merge reads and writes
 		// measies in one step. Access is checked before decrypting.
-		if set, err = tx.Sets().ByIDLocked(ctx, id); err != nil {
-			return err
-		}
-		if err := httpx.MayAccess(in.Caller(), set.UserID, ChangeLevel); err != nil {
-			return err
-		}
-		if err := tx.Sets().Open(set); err != nil {
-			return err
-		}
-		if err := ApplySet(set, req, in.Fields); err != nil {
-			return err
-		}
-		if req.Img != nil {
-			if set.Img, err = h.d.Images.Accept(ctx, SetOwner(id), *req.Img); err != nil {
-				return err
-			}
-			put = set.Img
-		}
-		set.UpdatedAt = h.d.Now().UnixMilli()
-		if err := tx.Sets().Save(ctx, set); err != nil {
-			return err
-		}
-		return h.d.Audit.Foreign(ctx, tx, set.UserID, "set.changed", httpx.Itoa(id))
-	})
-	if req.Img != nil {
-		h.d.Images.Settle(ctx, SetOwner(id), since, put)
-	}
+		sets := tx.Sets()
+		return setKind.load(ctx, in.Caller(), sets.ByIDLocked, id, ChangeLevel, sets.Open)
+	}, func(set *store.Set) error { return ApplySet(set, req, in.Fields) })
 	if err != nil {
 		return SetResponse{}, err
 	}
@@ -290,68 +228,14 @@ func (h *Sets) Patch(ctx context.Context, in *httpx.In[SetRequest]) (SetResponse
 
 // Delete is DELETE /sets/{id}: own, or level 8.
 func (h *Sets) Delete(ctx context.Context, in *httpx.In[httpx.None]) error {
-	id, err := in.PathID("id")
-	if err != nil {
-		return err
-	}
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		set, err := tx.Sets().ByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := MayChange(in.Caller(), set.UserID); err != nil {
-			return err
-		}
-		if err := tx.Sets().Delete(ctx, id); err != nil {
-			return err
-		}
-		return h.d.Audit.Foreign(ctx, tx, set.UserID, "set.deleted", httpx.Itoa(id))
-	})
-	if err != nil {
-		return err
-	}
-	h.d.Images.Drop(ctx, SetOwner(id))
-	return nil
+	return setKind.delete(ctx, h.d, in)
 }
 
 // Clone is POST /sets/{id}/clone: it copies a set the caller owns, a
 // public set, or (level 8) any set into the caller's account. The copy is
 // private.
 func (h *Sets) Clone(ctx context.Context, in *httpx.In[httpx.None]) (SetResponse, error) {
-	id, err := in.PathID("id")
-	if err != nil {
-		return SetResponse{}, err
-	}
-	c := in.Caller()
-	since, put := time.Now(), ""
-	var clone *store.Set
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		src, err := tx.Sets().ByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := MayClone(c, src.UserID, src.Public); err != nil {
-			return err
-		}
-		if err := tx.Sets().Open(src); err != nil {
-			return err
-		}
-		clone = CloneSet(src, c.UserID, h.d.Now().UnixMilli())
-		if err := tx.Sets().Create(ctx, clone); err != nil {
-			return err
-		}
-		if src.Img == "" {
-			return nil
-		}
-		if clone.Img, err = h.d.Images.Copy(ctx, SetOwner(clone.ID), src.Img); err != nil {
-			return err
-		}
-		put = clone.Img
-		return tx.Sets().Save(ctx, clone)
-	})
-	if clone != nil && clone.ID != 0 && put != "" {
-		h.d.Images.Settle(ctx, SetOwner(clone.ID), since, put)
-	}
+	clone, err := setKind.clone(ctx, h.d, in, CloneSet)
 	if err != nil {
 		return SetResponse{}, err
 	}
@@ -361,20 +245,5 @@ func (h *Sets) Clone(ctx context.Context, in *httpx.In[httpx.None]) (SetResponse
 // Document serves GET /sets/{id}.json and .yaml: public sets only; any
 // other case is the same 404.
 func (h *Sets) Document(w http.ResponseWriter, r *http.Request) error {
-	id, format, ok := httpx.DocFile(r.PathValue("file"))
-	if !ok {
-		return apierr.NotFound
-	}
-	ctx := r.Context()
-	set, err := h.d.DB.Sets().ByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := Published(set.Public); err != nil {
-		return err
-	}
-	if err := h.d.DB.Sets().Open(set); err != nil {
-		return err
-	}
-	return httpx.WriteDocument(w, format, SetDocumentOf(set, h.d.SiteName))
+	return setKind.document(w, r, h.d, func(set *store.Set, author string) any { return SetDocumentOf(set, author) })
 }
