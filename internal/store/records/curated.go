@@ -1,6 +1,7 @@
 package records
 
 import (
+	"bobbin/internal/store/engine"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -32,6 +33,142 @@ func curatedLangColumns(prefix string) string {
 
 // Curated sets and option packs are published material, not personal data:
 // they are stored in clear (auth.md "Data at rest" does not name them).
+// Both tables hold names, notes and tags in every language beside one
+// JSON column (measies, options): they are read and written by the same
+// steps (curatedTable below).
+
+// scanner is a row or rows, before Scan.
+type scanner interface{ Scan(...any) error }
+
+// curatedTable is one of the two tables of curated material, of rows T.
+type curatedTable[T any] struct {
+	table, columns string // columns: id first, created_at and updated_at last
+	scan           func(scanner) (*T, error)
+	args           func(*T) ([]any, error)                // the writable columns' values, in columns order after id and before created_at
+	stamps         func(*T) (id, created, updated *int64) // where the row keeps them
+}
+
+// create inserts v and sets its ID and timestamps.
+func (t curatedTable[T]) create(ctx context.Context, q engine.Querier, v *T) error {
+	a, err := t.args(v)
+	if err != nil {
+		return err
+	}
+	id, created, updated := t.stamps(v)
+	if *created == 0 {
+		*created = Now()
+	}
+	*updated = *created
+	cols := strings.TrimPrefix(t.columns, "id, ")
+	newID, err := insertID(ctx, q, "INSERT INTO "+t.table+" ("+cols+") VALUES ("+curatedMarks(len(a)+2)+")",
+		append(a, *created, *updated)...)
+	if err != nil {
+		return err
+	}
+	*id = newID
+	return nil
+}
+
+// byID reads one row.
+func (t curatedTable[T]) byID(ctx context.Context, q engine.Querier, id int64) (*T, error) {
+	return t.scan(q.QueryRow(ctx, "SELECT "+t.columns+" FROM "+t.table+" WHERE id = ?", id))
+}
+
+// list reads the rows (where they match where, when given) by id.
+func (t curatedTable[T]) list(ctx context.Context, q engine.Querier, where string, args ...any) ([]*T, error) {
+	rows, err := q.Query(ctx, "SELECT "+t.columns+" FROM "+t.table+where+" ORDER BY id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*T{}
+	for rows.Next() {
+		v, err := t.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// save writes every writable column of v and stamps its update time.
+func (t curatedTable[T]) save(ctx context.Context, q engine.Querier, v *T) error {
+	a, err := t.args(v)
+	if err != nil {
+		return err
+	}
+	id, created, updated := t.stamps(v)
+	*updated = max(Now(), *created)
+	cols := strings.Split(strings.TrimPrefix(t.columns, "id, "), ", ")
+	cols = cols[:len(cols)-2] // created_at, updated_at
+	res, err := q.Exec(ctx, "UPDATE "+t.table+" SET "+strings.Join(cols, " = ?, ")+" = ?, updated_at = ? WHERE id = ?",
+		append(a, *updated, *id)...)
+	if err != nil {
+		return mapErr(err)
+	}
+	return mustAffect(res)
+}
+
+// delete removes a row; ErrNotFound when it is gone.
+func (t curatedTable[T]) delete(ctx context.Context, q engine.Querier, id int64) error {
+	res, err := q.Exec(ctx, "DELETE FROM "+t.table+" WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res)
+}
+
+// langDests appends the destinations of the name and notes columns.
+func langDests(dst []any, name, notes *[6]string) []any {
+	for i := range name {
+		dst = append(dst, &name[i])
+	}
+	for i := range notes {
+		dst = append(dst, &notes[i])
+	}
+	return dst
+}
+
+// langArgs appends the values of the name and notes columns.
+func langArgs(a []any, name, notes *[6]string) []any {
+	for _, n := range name {
+		a = append(a, n)
+	}
+	for _, n := range notes {
+		a = append(a, n)
+	}
+	return a
+}
+
+// decodeCurated reads the tag columns into tags and the JSON column text
+// into m, an empty map when there is none.
+func decodeCurated[V any](tags *[6][]string, flat, i18n, text string, m *map[string]V) error {
+	var err error
+	if *tags, err = decodeTags(flat, i18n); err != nil {
+		return err
+	}
+	if err := curatedUnmarshal(text, m); err != nil {
+		return err
+	}
+	if *m == nil {
+		*m = map[string]V{}
+	}
+	return nil
+}
+
+// encodeCurated is the values of the tag columns and of the JSON column
+// holding m (an empty map when m is nil, which it then becomes).
+func encodeCurated[V any](tags [6][]string, m *map[string]V) (flat, i18n, text string, err error) {
+	if *m == nil {
+		*m = map[string]V{}
+	}
+	if flat, i18n, err = encodeTags(tags); err != nil {
+		return "", "", "", err
+	}
+	text, err = curatedJSON(*m)
+	return flat, i18n, text, err
+}
 
 // CuratedSet is a curated measurements set row.
 type CuratedSet struct {
@@ -48,32 +185,22 @@ type CuratedSet struct {
 	UpdatedAt int64
 }
 
-var csetColumns = "id, " + curatedLangColumns("name") + ", " + curatedLangColumns("notes") +
-	", tags, tags_i18n, measies, height, info, published, img, created_at, updated_at"
+var csets = curatedTable[CuratedSet]{table: "curated_sets",
+	columns: "id, " + curatedLangColumns("name") + ", " + curatedLangColumns("notes") +
+		", tags, tags_i18n, measies, height, info, published, img, created_at, updated_at",
+	scan: scanCuratedSet, args: (*CuratedSet).args,
+	stamps: func(c *CuratedSet) (id, created, updated *int64) { return &c.ID, &c.CreatedAt, &c.UpdatedAt }}
 
-func scanCuratedSet(row interface{ Scan(...any) error }) (*CuratedSet, error) {
+func scanCuratedSet(row scanner) (*CuratedSet, error) {
 	var c CuratedSet
 	var tags, tagsI18n, measies string
-	dst := []any{&c.ID}
-	for i := range c.Name {
-		dst = append(dst, &c.Name[i])
-	}
-	for i := range c.Notes {
-		dst = append(dst, &c.Notes[i])
-	}
+	dst := langDests([]any{&c.ID}, &c.Name, &c.Notes)
 	dst = append(dst, &tags, &tagsI18n, &measies, &c.Height, &c.Info, &c.Published, &c.Img, &c.CreatedAt, &c.UpdatedAt)
 	if err := row.Scan(dst...); err != nil {
 		return nil, mapErr(err)
 	}
-	var err error
-	if c.Tags, err = decodeTags(tags, tagsI18n); err != nil {
+	if err := decodeCurated(&c.Tags, tags, tagsI18n, measies, &c.Measies); err != nil {
 		return nil, err
-	}
-	if err := curatedUnmarshal(measies, &c.Measies); err != nil {
-		return nil, err
-	}
-	if c.Measies == nil {
-		c.Measies = map[string]float64{}
 	}
 	return &c, nil
 }
@@ -137,110 +264,40 @@ func encodeTags(t [6][]string) (flat, i18n string, err error) {
 	return flat, i18n, err
 }
 
-// args are the writable columns' values, in csetColumns order after id
+// args are the writable columns' values, in csets.columns order after id
 // and before created_at.
 func (c *CuratedSet) args() ([]any, error) {
-	if c.Measies == nil {
-		c.Measies = map[string]float64{}
-	}
-	tags, tagsI18n, err := encodeTags(c.Tags)
+	tags, tagsI18n, measies, err := encodeCurated(c.Tags, &c.Measies)
 	if err != nil {
 		return nil, err
 	}
-	measies, err := curatedJSON(c.Measies)
-	if err != nil {
-		return nil, err
-	}
-	var a []any
-	for _, n := range c.Name {
-		a = append(a, n)
-	}
-	for _, n := range c.Notes {
-		a = append(a, n)
-	}
+	a := langArgs(nil, &c.Name, &c.Notes)
 	return append(a, tags, tagsI18n, measies, c.Height, c.Info, c.Published, c.Img), nil
 }
 
-// CreateCuratedSet inserts c and sets its ID and timestamps.
+// CreateSet inserts c and sets its ID and timestamps.
 func (st Curated) CreateSet(ctx context.Context, c *CuratedSet) error {
-	q := st.q
-	a, err := c.args()
-	if err != nil {
-		return err
-	}
-	if c.CreatedAt == 0 {
-		c.CreatedAt = Now()
-	}
-	c.UpdatedAt = c.CreatedAt
-	cols := strings.TrimPrefix(csetColumns, "id, ")
-	id, err := insertID(ctx, q, "INSERT INTO curated_sets ("+cols+") VALUES ("+curatedMarks(len(a)+2)+")",
-		append(a, c.CreatedAt, c.UpdatedAt)...)
-	if err != nil {
-		return err
-	}
-	c.ID = id
-	return nil
+	return csets.create(ctx, st.q, c)
 }
 
-// CuratedSetByID reads one curated set.
+// SetByID reads one curated set.
 func (st Curated) SetByID(ctx context.Context, id int64) (*CuratedSet, error) {
-	q := st.q
-	return scanCuratedSet(q.QueryRow(ctx, "SELECT "+csetColumns+" FROM curated_sets WHERE id = ?", id))
+	return csets.byID(ctx, st.q, id)
 }
 
-// CuratedSets lists curated sets by id; only published ones when
-// publishedOnly.
+// Sets lists curated sets by id; only published ones when publishedOnly.
 func (st Curated) Sets(ctx context.Context, publishedOnly bool) ([]*CuratedSet, error) {
-	q := st.q
-	var rows *sql.Rows
-	var err error
 	if publishedOnly {
-		rows, err = q.Query(ctx, "SELECT "+csetColumns+" FROM curated_sets WHERE published = ? ORDER BY id", true)
-	} else {
-		rows, err = q.Query(ctx, "SELECT "+csetColumns+" FROM curated_sets ORDER BY id")
+		return csets.list(ctx, st.q, " WHERE published = ?", true)
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*CuratedSet{}
-	for rows.Next() {
-		c, err := scanCuratedSet(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return csets.list(ctx, st.q, "")
 }
 
-// SaveCuratedSet writes every writable column of c and stamps UpdatedAt.
-func (st Curated) SaveSet(ctx context.Context, c *CuratedSet) error {
-	q := st.q
-	a, err := c.args()
-	if err != nil {
-		return err
-	}
-	c.UpdatedAt = max(Now(), c.CreatedAt)
-	cols := strings.Split(strings.TrimPrefix(csetColumns, "id, "), ", ")
-	cols = cols[:len(cols)-2] // created_at, updated_at
-	res, err := q.Exec(ctx, "UPDATE curated_sets SET "+strings.Join(cols, " = ?, ")+" = ?, updated_at = ? WHERE id = ?",
-		append(a, c.UpdatedAt, c.ID)...)
-	if err != nil {
-		return mapErr(err)
-	}
-	return mustAffect(res)
-}
+// SaveSet writes every writable column of c and stamps UpdatedAt.
+func (st Curated) SaveSet(ctx context.Context, c *CuratedSet) error { return csets.save(ctx, st.q, c) }
 
-// DeleteCuratedSet removes a curated set; ErrNotFound when it is gone.
-func (st Curated) DeleteSet(ctx context.Context, id int64) error {
-	q := st.q
-	res, err := q.Exec(ctx, "DELETE FROM curated_sets WHERE id = ?", id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res)
-}
+// DeleteSet removes a curated set; ErrNotFound when it is gone.
+func (st Curated) DeleteSet(ctx context.Context, id int64) error { return csets.delete(ctx, st.q, id) }
 
 // OptionPack is an option pack row.
 type OptionPack struct {
@@ -256,130 +313,60 @@ type OptionPack struct {
 	UpdatedAt int64
 }
 
-var opackColumns = "id, design, " + curatedLangColumns("name") + ", " + curatedLangColumns("notes") +
-	", tags, tags_i18n, options, info, img, created_at, updated_at"
+var opacks = curatedTable[OptionPack]{table: "option_packs",
+	columns: "id, design, " + curatedLangColumns("name") + ", " + curatedLangColumns("notes") +
+		", tags, tags_i18n, options, info, img, created_at, updated_at",
+	scan: scanOptionPack, args: (*OptionPack).args,
+	stamps: func(p *OptionPack) (id, created, updated *int64) { return &p.ID, &p.CreatedAt, &p.UpdatedAt }}
 
-func scanOptionPack(row interface{ Scan(...any) error }) (*OptionPack, error) {
+func scanOptionPack(row scanner) (*OptionPack, error) {
 	var p OptionPack
 	var tags, tagsI18n, options string
-	dst := []any{&p.ID, &p.Design}
-	for i := range p.Name {
-		dst = append(dst, &p.Name[i])
-	}
-	for i := range p.Notes {
-		dst = append(dst, &p.Notes[i])
-	}
+	dst := langDests([]any{&p.ID, &p.Design}, &p.Name, &p.Notes)
 	dst = append(dst, &tags, &tagsI18n, &options, &p.Info, &p.Img, &p.CreatedAt, &p.UpdatedAt)
 	if err := row.Scan(dst...); err != nil {
 		return nil, mapErr(err)
 	}
-	var err error
-	if p.Tags, err = decodeTags(tags, tagsI18n); err != nil {
+	if err := decodeCurated(&p.Tags, tags, tagsI18n, options, &p.Options); err != nil {
 		return nil, err
-	}
-	if err := curatedUnmarshal(options, &p.Options); err != nil {
-		return nil, err
-	}
-	if p.Options == nil {
-		p.Options = map[string]any{}
 	}
 	return &p, nil
 }
 
+// args are the writable columns' values, in opacks.columns order after id
+// and before created_at.
 func (p *OptionPack) args() ([]any, error) {
-	if p.Options == nil {
-		p.Options = map[string]any{}
-	}
-	tags, tagsI18n, err := encodeTags(p.Tags)
+	tags, tagsI18n, options, err := encodeCurated(p.Tags, &p.Options)
 	if err != nil {
 		return nil, err
 	}
-	options, err := curatedJSON(p.Options)
-	if err != nil {
-		return nil, err
-	}
-	a := []any{p.Design}
-	for _, n := range p.Name {
-		a = append(a, n)
-	}
-	for _, n := range p.Notes {
-		a = append(a, n)
-	}
+	a := langArgs([]any{p.Design}, &p.Name, &p.Notes)
 	return append(a, tags, tagsI18n, options, p.Info, p.Img), nil
 }
 
-// CreateOptionPack inserts p and sets its ID and timestamps.
+// CreatePack inserts p and sets its ID and timestamps.
 func (st Curated) CreatePack(ctx context.Context, p *OptionPack) error {
-	q := st.q
-	a, err := p.args()
-	if err != nil {
-		return err
-	}
-	if p.CreatedAt == 0 {
-		p.CreatedAt = Now()
-	}
-	p.UpdatedAt = p.CreatedAt
-	cols := strings.TrimPrefix(opackColumns, "id, ")
-	id, err := insertID(ctx, q, "INSERT INTO option_packs ("+cols+") VALUES ("+curatedMarks(len(a)+2)+")",
-		append(a, p.CreatedAt, p.UpdatedAt)...)
-	if err != nil {
-		return err
-	}
-	p.ID = id
-	return nil
+	return opacks.create(ctx, st.q, p)
 }
 
-// OptionPackByID reads one option pack.
+// PackByID reads one option pack.
 func (st Curated) PackByID(ctx context.Context, id int64) (*OptionPack, error) {
-	q := st.q
-	return scanOptionPack(q.QueryRow(ctx, "SELECT "+opackColumns+" FROM option_packs WHERE id = ?", id))
+	return opacks.byID(ctx, st.q, id)
 }
 
-// OptionPacks lists every option pack by id.
+// Packs lists every option pack by id.
 func (st Curated) Packs(ctx context.Context) ([]*OptionPack, error) {
-	q := st.q
-	rows, err := q.Query(ctx, "SELECT "+opackColumns+" FROM option_packs ORDER BY id")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*OptionPack{}
-	for rows.Next() {
-		p, err := scanOptionPack(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return opacks.list(ctx, st.q, "")
 }
 
-// SaveOptionPack writes every writable column of p and stamps UpdatedAt.
+// SavePack writes every writable column of p and stamps UpdatedAt.
 func (st Curated) SavePack(ctx context.Context, p *OptionPack) error {
-	q := st.q
-	a, err := p.args()
-	if err != nil {
-		return err
-	}
-	p.UpdatedAt = max(Now(), p.CreatedAt)
-	cols := strings.Split(strings.TrimPrefix(opackColumns, "id, "), ", ")
-	cols = cols[:len(cols)-2]
-	res, err := q.Exec(ctx, "UPDATE option_packs SET "+strings.Join(cols, " = ?, ")+" = ?, updated_at = ? WHERE id = ?",
-		append(a, p.UpdatedAt, p.ID)...)
-	if err != nil {
-		return mapErr(err)
-	}
-	return mustAffect(res)
+	return opacks.save(ctx, st.q, p)
 }
 
-// DeleteOptionPack removes an option pack; ErrNotFound when it is gone.
+// DeletePack removes an option pack; ErrNotFound when it is gone.
 func (st Curated) DeletePack(ctx context.Context, id int64) error {
-	q := st.q
-	res, err := q.Exec(ctx, "DELETE FROM option_packs WHERE id = ?", id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res)
+	return opacks.delete(ctx, st.q, id)
 }
 
 // Suggestion types.
@@ -417,51 +404,25 @@ func (st Curated) CreateSuggestion(ctx context.Context, s *Suggestion) error {
 	return mapErr(err)
 }
 
-// Suggestions lists the suggestions of one type, oldest first.
-func (st Curated) Suggestions(ctx context.Context, typ string) ([]*Suggestion, error) {
-	db, q := st.db, st.q
-	rows, err := q.Query(ctx, "SELECT id, type, user_id, data_enc, created_at FROM suggestions WHERE type = ? ORDER BY created_at, id", typ)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*Suggestion{}
-	for rows.Next() {
-		var s Suggestion
-		var uid sql.NullInt64
-		var enc string
-		if err := rows.Scan(&s.ID, &s.Type, &uid, &enc, &s.CreatedAt); err != nil {
-			return nil, err
-		}
-		s.UserID = uid.Int64
-		plain, err := db.v.Decrypt("suggestions.data", enc)
-		if err != nil {
-			return nil, err
-		}
-		if err := curatedUnmarshal(plain, &s.Data); err != nil {
-			return nil, err
-		}
-		if s.Data == nil {
-			s.Data = map[string]any{}
-		}
-		out = append(out, &s)
-	}
-	return out, rows.Err()
+// suggestionColumns are read into a suggestionRow.
+const suggestionColumns = "id, type, user_id, data_enc, created_at"
+
+// suggestionRow is a suggestions row as read, before its data is opened.
+type suggestionRow struct {
+	s   Suggestion
+	uid sql.NullInt64
+	enc string
 }
 
-// SuggestionByID reads one suggestion of a type; ErrNotFound when none.
-func (st Curated) SuggestionByID(ctx context.Context, typ, id string) (*Suggestion, error) {
-	db, q := st.db, st.q
-	var s Suggestion
-	var uid sql.NullInt64
-	var enc string
-	err := q.QueryRow(ctx, "SELECT id, type, user_id, data_enc, created_at FROM suggestions WHERE id = ? AND type = ?", id, typ).
-		Scan(&s.ID, &s.Type, &uid, &enc, &s.CreatedAt)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	s.UserID = uid.Int64
-	plain, err := db.v.Decrypt("suggestions.data", enc)
+func (r *suggestionRow) dest() []any {
+	return []any{&r.s.ID, &r.s.Type, &r.uid, &r.enc, &r.s.CreatedAt}
+}
+
+// open decrypts and decodes the row's data.
+func (r *suggestionRow) open(db *DB) (*Suggestion, error) {
+	s := &r.s
+	s.UserID = r.uid.Int64
+	plain, err := db.v.Decrypt("suggestions.data", r.enc)
 	if err != nil {
 		return nil, err
 	}
@@ -471,7 +432,41 @@ func (st Curated) SuggestionByID(ctx context.Context, typ, id string) (*Suggesti
 	if s.Data == nil {
 		s.Data = map[string]any{}
 	}
-	return &s, nil
+	return s, nil
+}
+
+// Suggestions lists the suggestions of one type, oldest first.
+func (st Curated) Suggestions(ctx context.Context, typ string) ([]*Suggestion, error) {
+	db, q := st.db, st.q
+	rows, err := q.Query(ctx, "SELECT "+suggestionColumns+" FROM suggestions WHERE type = ? ORDER BY created_at, id", typ)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Suggestion{}
+	for rows.Next() {
+		var r suggestionRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, err
+		}
+		s, err := r.open(db)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SuggestionByID reads one suggestion of a type; ErrNotFound when none.
+func (st Curated) SuggestionByID(ctx context.Context, typ, id string) (*Suggestion, error) {
+	db, q := st.db, st.q
+	var r suggestionRow
+	err := q.QueryRow(ctx, "SELECT "+suggestionColumns+" FROM suggestions WHERE id = ? AND type = ?", id, typ).Scan(r.dest()...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return r.open(db)
 }
 
 // DeleteSuggestion removes a suggestion of one type; ErrNotFound when no
