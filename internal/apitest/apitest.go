@@ -26,7 +26,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -41,10 +40,11 @@ import (
 	"bobbin/internal/mail"
 	"bobbin/internal/password"
 	"bobbin/internal/store"
+	"bobbin/internal/store/storetest"
 )
 
 // PostgresEnv names the variable holding a PostgreSQL URL for tests.
-const PostgresEnv = "BOBBIN_TEST_POSTGRES_URL"
+const PostgresEnv = storetest.Env
 
 // Env is one running Bobbin.
 type Env struct {
@@ -208,28 +208,10 @@ func (e *Env) UpdateUser(id int64, fn func(u *store.User)) {
 // freshPostgres creates a new database for one test, a copy of the
 // migrated template, and drops it after.
 func freshPostgres(t testing.TB) string {
-	base := os.Getenv(PostgresEnv)
-	if base == "" {
-		t.Skip("PostgreSQL test skipped: " + PostgresEnv + " is not set (.ci/run sets it)")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "bobbin_test_" + hex.EncodeToString(b)
-	createFromTemplate(t, admin, base, name)
-	t.Cleanup(func() {
-		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+	u, _, _ := storetest.Postgres(t, "bobbin_test_", func(admin *sql.DB, base, name string) {
+		createFromTemplate(t, admin, base, name)
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return u
 }
 
 // Auth is how a request authenticates.

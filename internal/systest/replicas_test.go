@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -19,10 +18,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 
 	"bobbin/internal/store"
+	"bobbin/internal/store/storetest"
 )
-
-// postgresEnv names the PostgreSQL server the tests may use (.ci/run sets it).
-const postgresEnv = "BOBBIN_TEST_POSTGRES_URL"
 
 // cluster is n bobbin processes, each with its own data folder, over one
 // PostgreSQL database, sharing what replicas must share: the root secret,
@@ -35,38 +32,10 @@ type cluster struct {
 	dbName string
 }
 
-// freshDatabase creates an empty database for one test on the server
-// named by BOBBIN_TEST_POSTGRES_URL; the test is skipped without one.
-func freshDatabase(t *testing.T) (dbURL string, admin *sql.DB, name string) {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip("PostgreSQL test skipped: " + postgresEnv + " is not set (.ci/run sets it)")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	name = "bobbin_systest_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String(), admin, name
-}
-
 func newCluster(t *testing.T, n int) *cluster {
 	t.Helper()
 	bin(t)
-	dbURL, admin, name := freshDatabase(t)
+	dbURL, admin, name := storetest.Postgres(t, "bobbin_systest_", nil)
 	key := make([]byte, 32)
 	rand.Read(key)
 	c := &cluster{t: t, admin: admin, dbName: name, env: []string{

@@ -20,9 +20,8 @@ import (
 	"bobbin/internal/vault"
 )
 
-// Env names the PostgreSQL server the tests may use (as in
-// internal/apitest; that package imports internal/store, so it is not
-// imported here).
+// Env names the PostgreSQL server the tests may use (.ci/run sets it);
+// internal/apitest and the system tests make their databases here too.
 const Env = "BOBBIN_TEST_POSTGRES_URL"
 
 // URL makes an empty database of the dialect and answers its URL;
@@ -32,6 +31,18 @@ func URL(t testing.TB, dialect string) string {
 	if dialect == "sqlite" {
 		return "sqlite:" + filepath.Join(t.TempDir(), "t.db")
 	}
+	u, _, _ := Postgres(t, "bobbin_store_", nil)
+	return u
+}
+
+// Postgres makes a database for one test on the server named by Env (the
+// test is skipped, with the reason, when none is), named prefix and a
+// random suffix, and drops it after the test. create makes it (nil: an
+// empty one); it gets the admin connection to the server, the server's
+// URL and the name. Postgres answers the database's URL, the admin
+// connection (closed after the test) and the name.
+func Postgres(t testing.TB, prefix string, create func(admin *sql.DB, base, name string)) (dbURL string, admin *sql.DB, name string) {
+	t.Helper()
 	base := os.Getenv(Env)
 	if base == "" {
 		t.Skip("PostgreSQL test skipped: " + Env + " is not set (.ci/run sets it)")
@@ -43,8 +54,10 @@ func URL(t testing.TB, dialect string) string {
 	t.Cleanup(func() { admin.Close() })
 	b := make([]byte, 6)
 	rand.Read(b)
-	name := "bobbin_store_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+	name = prefix + hex.EncodeToString(b)
+	if create != nil {
+		create(admin, base, name)
+	} else if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
@@ -53,7 +66,7 @@ func URL(t testing.TB, dialect string) string {
 		t.Fatal(err)
 	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), admin, name
 }
 
 // Vault is the vault every test database is opened with.
