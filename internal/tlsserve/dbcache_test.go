@@ -33,17 +33,7 @@ func openDB(t *testing.T, dbURL, root string, migrate bool) *store.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), dbURL, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if migrate {
-		if _, err := db.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return db
+	return storetest.OpenVault(t, dbURL, v, migrate, store.Open)
 }
 
 var dialects = []string{"sqlite", "postgres"}

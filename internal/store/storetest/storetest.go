@@ -88,7 +88,13 @@ type DB interface {
 // and migrates it first when migrate is set.
 func Open[T DB](t testing.TB, url string, migrate bool, open func(context.Context, string, *vault.Vault) (T, error)) T {
 	t.Helper()
-	db, err := open(context.Background(), url, Vault(t))
+	return OpenVault(t, url, Vault(t), migrate, open)
+}
+
+// OpenVault is Open with the vault v (a replica's own root secret).
+func OpenVault[T DB](t testing.TB, url string, v *vault.Vault, migrate bool, open func(context.Context, string, *vault.Vault) (T, error)) T {
+	t.Helper()
+	db, err := open(context.Background(), url, v)
 	if err != nil {
 		t.Fatal(err)
 	}
