@@ -249,10 +249,9 @@ func (c *cluster) waitListeners(n int) {
 func (c *cluster) kill9UnderLoad(token string) {
 	t := c.t
 	victim := c.reps[2]
-	type key struct{ name, id, secret string }
 	var (
 		mu    sync.Mutex
-		acked []key
+		acked []ackedKey
 	)
 	enough := make(chan struct{})
 	var wg sync.WaitGroup
@@ -269,7 +268,7 @@ func (c *cluster) kill9UnderLoad(token string) {
 				}
 				if a.status == 201 {
 					mu.Lock()
-					acked = append(acked, key{name, a.str("apikey.key"), a.str("apikey.secret")})
+					acked = append(acked, ackedKey{name, a.str("apikey.key"), a.str("apikey.secret")})
 					if len(acked) == 40 {
 						close(enough)
 					}
@@ -290,21 +289,8 @@ func (c *cluster) kill9UnderLoad(token string) {
 	if len(acked) < 10 {
 		t.Fatalf("only %d writes were acknowledged before the kill", len(acked))
 	}
-	list := c.reps[0].must("GET", "/apikeys/jwt", token, nil, 200)
-	byID := map[string]string{}
-	for _, k := range list.body["apikeys"].([]any) {
-		m := k.(map[string]any)
-		byID[m["key"].(string)] = m["name"].(string)
-	}
-	for _, k := range acked {
-		if byID[k.id] != k.name {
-			t.Errorf("acknowledged key %s (%s) is missing after the kill", k.id, k.name)
-			continue
-		}
-		if a, err := c.reps[1].call("GET", "/whoami/key", "Basic "+basic(k.id, k.secret), nil); err != nil || a.status != 200 {
-			t.Errorf("acknowledged key %s does not authenticate on replica 2: %v %d %s", k.id, err, a.status, a.raw)
-		}
-	}
+	byID := c.reps[0].keysByID(token)
+	checkAcked(t, acked, byID, c.reps[1], "after the kill", "on replica 2")
 	loaded := 0
 	for _, name := range byID {
 		if strings.HasPrefix(name, "load-") {

@@ -230,10 +230,9 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 	p := start(t, dir)
 	token := "Bearer " + p.user("load@example.com")
 
-	type key struct{ name, id, secret string }
 	var (
 		mu        sync.Mutex
-		acked     []key
+		acked     []ackedKey
 		inFlight  int
 		bioAcked  = ""
 		bioTrying = ""
@@ -260,7 +259,7 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 				mu.Lock()
 				inFlight--
 				if err == nil && a.status == 201 {
-					acked = append(acked, key{name, a.str("apikey.key"), a.str("apikey.secret")})
+					acked = append(acked, ackedKey{name, a.str("apikey.key"), a.str("apikey.secret")})
 					if len(acked) == 60 {
 						close(enough)
 					}
@@ -342,21 +341,8 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 
 	// Restart on the same data and read everything back through the API.
 	p2 := start(t, dir)
-	list := p2.must("GET", "/apikeys/jwt", token, nil, 200)
-	byID := map[string]string{}
-	for _, k := range list.body["apikeys"].([]any) {
-		m := k.(map[string]any)
-		byID[m["key"].(string)] = m["name"].(string)
-	}
-	for _, k := range acked {
-		if byID[k.id] != k.name {
-			t.Errorf("acknowledged key %s (%s) is missing after the restart", k.id, k.name)
-			continue
-		}
-		if a, err := p2.call("GET", "/whoami/key", "Basic "+basic(k.id, k.secret), nil); err != nil || a.status != 200 || a.str("apikey.key") != k.id {
-			t.Errorf("acknowledged key %s does not authenticate after the restart: %v %d %s", k.id, err, a.status, a.raw)
-		}
-	}
+	byID := p2.keysByID(token)
+	checkAcked(t, acked, byID, p2, "after the restart", "after the restart")
 	if extra := len(byID) - len(acked); extra < 0 || extra > writers {
 		t.Errorf("%d keys stored, %d acknowledged: at most %d may be unacknowledged (in flight at the kill)", len(byID), len(acked), writers)
 	}
@@ -366,6 +352,36 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 	bio := p2.must("GET", "/account/jwt", token, nil, 200).str("account.bio")
 	if bio != bioAcked && bio != bioTrying {
 		t.Errorf("bio after restart %q: want the last acknowledged %q (or %q, in flight at the kill)", bio, bioAcked, bioTrying)
+	}
+}
+
+// ackedKey is an API key whose creation the server acknowledged (201).
+type ackedKey struct{ name, id, secret string }
+
+// keysByID lists the API keys of token's user on p: name by key id.
+func (p *server) keysByID(token string) map[string]string {
+	list := p.must("GET", "/apikeys/jwt", token, nil, 200)
+	byID := map[string]string{}
+	for _, k := range list.body["apikeys"].([]any) {
+		m := k.(map[string]any)
+		byID[m["key"].(string)] = m["name"].(string)
+	}
+	return byID
+}
+
+// checkAcked fails t for every acknowledged key that byID does not hold
+// under its name (missing when) or that does not authenticate on p as
+// itself (where).
+func checkAcked(t *testing.T, acked []ackedKey, byID map[string]string, p *server, when, where string) {
+	t.Helper()
+	for _, k := range acked {
+		if byID[k.id] != k.name {
+			t.Errorf("acknowledged key %s (%s) is missing %s", k.id, k.name, when)
+			continue
+		}
+		if a, err := p.call("GET", "/whoami/key", "Basic "+basic(k.id, k.secret), nil); err != nil || a.status != 200 || a.str("apikey.key") != k.id {
+			t.Errorf("acknowledged key %s does not authenticate %s: %v %d %s", k.id, where, err, a.status, a.raw)
+		}
 	}
 }
 
