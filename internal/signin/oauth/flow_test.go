@@ -427,10 +427,7 @@ var onPostgres bool
 // TestPostgres runs the flows again on PostgreSQL when
 // BOBBIN_TEST_POSTGRES_URL is set (skipped, with the reason, otherwise).
 func TestPostgres(t *testing.T) {
-	apitest.New(t, apitest.WithPostgres()) // skips without PostgreSQL
-	onPostgres = true
-	defer func() { onPostgres = false }()
-	for name, test := range map[string]func(*testing.T){
+	apitest.AgainOnPostgres(t, &onPostgres, map[string]func(*testing.T){
 		"NewPersonPerProvider":                TestNewPersonPerProvider,
 		"StateIsSingleUseBoundAndShortLived":  TestStateIsSingleUseBoundAndShortLived,
 		"CodeOfAnotherStateRefused":           TestCodeOfAnotherStateRefused,
@@ -438,9 +435,7 @@ func TestPostgres(t *testing.T) {
 		"UnverifiedEmailDoesNotTakeAnAccount": TestUnverifiedEmailDoesNotTakeAnAccount,
 		"Unlink":                              TestUnlink,
 		"MFAAccountNeedsItsCode":              TestMFAAccountNeedsItsCode,
-	} {
-		t.Run(name, test)
-	}
+	})
 }
 
 // An account with MFA on needs its code with a provider sign-in too.

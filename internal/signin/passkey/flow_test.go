@@ -320,18 +320,13 @@ var onPostgres bool
 // TestPostgres runs the ceremonies again on PostgreSQL when
 // BOBBIN_TEST_POSTGRES_URL is set (skipped, with the reason, otherwise).
 func TestPostgres(t *testing.T) {
-	apitest.New(t, apitest.WithPostgres()) // skips without PostgreSQL
-	onPostgres = true
-	defer func() { onPostgres = false }()
-	for name, test := range map[string]func(*testing.T){
+	apitest.AgainOnPostgres(t, &onPostgres, map[string]func(*testing.T){
 		"RegisterListSignInDelete":          TestRegisterListSignInDelete,
 		"CountsAsMFA":                       TestCountsAsMFA,
 		"CeremoniesAreSingleUseAndOwn":      TestCeremoniesAreSingleUseAndOwn,
 		"AnotherUsersOrRPsPasskeyRefused":   TestAnotherUsersOrRPsPasskeyRefused,
 		"ClonedAuthenticatorAndBackupFlags": TestClonedAuthenticatorAndBackupFlags,
-	} {
-		t.Run(name, test)
-	}
+	})
 }
 
 // Starts and failed finishes are limited per address.
