@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"bobbin/internal/store"
+	"bobbin/internal/vault"
 )
 
 // TakeOnce checks a one-use token "id.check" that names a stored
@@ -39,4 +40,15 @@ func TakeOnce(ctx context.Context, confs store.Confirmations, token string, now 
 		return nil, err
 	}
 	return conf, nil
+}
+
+// NewOnce stores a one-use confirmation for TakeOnce on confs: of typ, of
+// userID (0 when none), holding data, for ttl from now. It answers the
+// token "<id>.<check>": the id names the row, the check (kept only as its
+// keyed hash by v) proves it.
+func NewOnce(ctx context.Context, confs store.Confirmations, v *vault.Vault, now time.Time, typ string, userID int64, data map[string]any, ttl time.Duration) (string, error) {
+	id, check := vault.Token(16), vault.Token(16)
+	err := confs.Create(ctx, &store.Confirmation{ID: id, Type: typ, UserID: userID, Data: data,
+		CheckHash: v.Check(check), CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(ttl).UnixMilli()})
+	return id + "." + check, err
 }

@@ -114,16 +114,12 @@ func (h *OAuth) Init(ctx context.Context, in *httpx.In[InitRequest]) (InitRespon
 	return InitResponse{httpx.Success, u}, nil
 }
 
-// newState stores the state's confirmation. The state is "<id>.<check>":
-// the id names the row, the check (kept only as a keyed hash) proves it.
+// newState stores the state's confirmation; the state is its token
+// "<id>.<check>" (signin.NewOnce).
 func (h *OAuth) newState(ctx context.Context, provider, lang string, p Proof) (string, error) {
 	d := h.d
-	now := d.Now()
-	id, check := vault.Token(16), vault.Token(16)
-	err := d.DB.Confirmations().Create(ctx, &store.Confirmation{ID: id, Type: store.ConfirmOAuth,
-		Data:      map[string]any{"provider": provider, "language": lang, "verifier": p.Verifier, "nonce": p.Nonce},
-		CheckHash: d.DB.Vault().Check(check), CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(StateTTL).UnixMilli()})
-	return id + "." + check, err
+	return signin.NewOnce(ctx, d.DB.Confirmations(), d.DB.Vault(), d.Now(), store.ConfirmOAuth, 0,
+		map[string]any{"provider": provider, "language": lang, "verifier": p.Verifier, "nonce": p.Nonce}, StateTTL)
 }
 
 // State is what a used-up state gave back.

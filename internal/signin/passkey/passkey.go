@@ -169,12 +169,8 @@ func (h *Passkeys) ceremony(ctx context.Context, kind string, userID int64, hand
 	if err != nil {
 		return "", err
 	}
-	now := d.Now()
-	id, check := vault.Token(16), vault.Token(16)
-	err = d.DB.Confirmations().Create(ctx, &store.Confirmation{ID: id, Type: store.ConfirmPasskey, UserID: userID,
-		Data:      map[string]any{"kind": kind, "session": string(raw), "handle": b64.EncodeToString(handle)},
-		CheckHash: d.DB.Vault().Check(check), CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(CeremonyTTL).UnixMilli()})
-	return id + "." + check, err
+	return signin.NewOnce(ctx, d.DB.Confirmations(), d.DB.Vault(), d.Now(), store.ConfirmPasskey, userID,
+		map[string]any{"kind": kind, "session": string(raw), "handle": b64.EncodeToString(handle)}, CeremonyTTL)
 }
 
 // taken is a used-up ceremony.
