@@ -2,17 +2,12 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 
-	"bobbin/internal/apierr"
 	"bobbin/internal/auth"
 	"bobbin/internal/httpx"
 	"bobbin/internal/identity"
 	"bobbin/internal/signin/passkey"
-	"bobbin/internal/store"
 	"bobbin/internal/userdata"
 )
 
@@ -125,16 +120,7 @@ type UserDataResponse struct {
 // username (never an email); the caller's own id, or level 6 (upstream
 // answered every caller).
 func (s *Server) userData(ctx context.Context, in *httpx.In[httpx.None]) (UserDataResponse, error) {
-	ref := strings.TrimSpace(in.Path("id"))
-	if ref == "" || strings.Contains(ref, "@") {
-		return UserDataResponse{}, apierr.NotFound
-	}
-	u, err := s.DB.Users().ByUsername(ctx, ref)
-	if errors.Is(err, store.ErrNotFound) {
-		if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil && id > 0 {
-			u, err = s.DB.Users().ByID(ctx, id)
-		}
-	}
+	u, err := identity.UserByRef(ctx, s.DB, in.Path("id"))
 	if err != nil {
 		return UserDataResponse{}, err
 	}

@@ -41,7 +41,7 @@ func CardSVG(site, username string, id int64) []byte {
 // username, never an email); 404 for every account whose profile is not
 // shown.
 func (h *Accounts) Card(w http.ResponseWriter, r *http.Request) error {
-	u, err := h.userByRef(r.Context(), r.PathValue("id"))
+	u, err := UserByRef(r.Context(), h.d.DB, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

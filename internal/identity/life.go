@@ -179,17 +179,18 @@ func AsProfile(u *store.User) PublicProfile {
 	return PublicProfile{ID: u.ID, Username: u.Username, Bio: u.Bio, Img: u.Img, Role: string(u.Role), Patron: u.Patron, IHash: u.IHash}
 }
 
-// userByRef resolves {id}: a numeric id or a username, never an email
-// (upstream's email lookup told anyone who has an account).
-func (h *Accounts) userByRef(ctx context.Context, ref string) (*store.User, error) {
+// UserByRef resolves a {id} path value of /users: a numeric id or a
+// username, never an email (upstream's email lookup told anyone who has an
+// account); none is apierr.NotFound.
+func UserByRef(ctx context.Context, db Users, ref string) (*store.User, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || strings.Contains(ref, "@") {
 		return nil, apierr.NotFound
 	}
-	u, err := h.d.DB.Users().ByUsername(ctx, ref)
+	u, err := db.Users().ByUsername(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil && id > 0 {
-			u, err = h.d.DB.Users().ByID(ctx, id)
+			u, err = db.Users().ByID(ctx, id)
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
@@ -205,7 +206,7 @@ func Shown(u *store.User) bool { return auth.Problem(u.Role, u.Status, u.Consent
 // PublicProfile is GET /users/{id}: every account that is not Shown is
 // 404, as if it did not exist.
 func (h *Accounts) PublicProfile(ctx context.Context, in *httpx.In[httpx.None]) (PublicProfileResponse, error) {
-	u, err := h.userByRef(ctx, in.Path("id"))
+	u, err := UserByRef(ctx, h.d.DB, in.Path("id"))
 	if err != nil {
 		return PublicProfileResponse{}, err
 	}
