@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/httpx"
@@ -64,14 +63,7 @@ type BookmarksResponse struct {
 
 // BookmarkTitle checks a title: trimmed, required, not too long.
 func BookmarkTitle(v string) (string, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return "", apierr.BookmarkTitleMissing
-	}
-	if utf8.RuneCountInString(v) > maxBookmarkTitle {
-		return "", apierr.BookmarkTitleTooLong
-	}
-	return v, nil
+	return trimmedText(v, maxBookmarkTitle, apierr.BookmarkTitleMissing, apierr.BookmarkTitleTooLong)
 }
 
 // BookmarkURL accepts a site path ("/docs/...") or an http(s) URL; other

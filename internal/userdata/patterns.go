@@ -7,8 +7,6 @@ import (
 	"errors"
 	"math"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"bobbin/internal/apierr"
 	"bobbin/internal/httpx"
@@ -128,14 +126,7 @@ func PatternDesign(raw json.RawMessage) (string, error) {
 	if err := json.Unmarshal(raw, &design); err != nil {
 		return "", apierr.DesignNotStringy
 	}
-	design = strings.TrimSpace(design)
-	if design == "" {
-		return "", apierr.DesignMissing
-	}
-	if utf8.RuneCountInString(design) > maxDesign {
-		return "", apierr.DesignTooLong
-	}
-	return design, nil
+	return trimmedText(design, maxDesign, apierr.DesignMissing, apierr.DesignTooLong)
 }
 
 // PatternRef reads the optional set or cset of a new pattern: a positive

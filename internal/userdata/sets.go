@@ -74,12 +74,21 @@ func SetOwner(id int64) string { return "set-" + httpx.Itoa(id) }
 
 // ObjectName checks a name: trimmed, required when required, not too long.
 func ObjectName(v string, required bool) (string, error) {
-	v = strings.TrimSpace(v)
-	if v == "" && required {
-		return "", apierr.NameMissing
+	if !required && strings.TrimSpace(v) == "" {
+		return "", nil
 	}
-	if utf8.RuneCountInString(v) > maxObjectName {
-		return "", apierr.NameTooLong
+	return trimmedText(v, maxObjectName, apierr.NameMissing, apierr.NameTooLong)
+}
+
+// trimmedText checks a required line of text: trimmed, not empty
+// (missing), at most max characters (tooLong).
+func trimmedText(v string, max int, missing, tooLong apierr.Code) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", missing
+	}
+	if utf8.RuneCountInString(v) > max {
+		return "", tooLong
 	}
 	return v, nil
 }
