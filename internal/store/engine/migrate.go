@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -75,21 +76,12 @@ func (db *Pool) Migrate(ctx context.Context) (applied []string, err error) {
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return nil, err
 	}
-	done := map[int]bool{}
 	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		done[v] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	done, err := appliedVersions(rows)
+	if err != nil {
 		return nil, err
 	}
 	for _, m := range list {
@@ -117,6 +109,22 @@ func (db *Pool) Migrate(ctx context.Context) (applied []string, err error) {
 	return applied, nil
 }
 
+// appliedVersions reads the versions of schema_migrations from rows and
+// closes them.
+func appliedVersions(rows *sql.Rows) (map[int]bool, error) {
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		done[v] = true
+	}
+	rows.Close()
+	return done, rows.Err()
+}
+
 // PendingMigrations lists the migrations not applied yet (all of them for
 // a database never migrated). It writes nothing.
 func (db *Pool) PendingMigrations(ctx context.Context) ([]string, error) {
@@ -126,16 +134,10 @@ func (db *Pool) PendingMigrations(ctx context.Context) ([]string, error) {
 	}
 	done := map[int]bool{}
 	rows, err := db.query(ctx, "SELECT version FROM schema_migrations")
-	if err == nil {
-		for rows.Next() {
-			var v int
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			done[v] = true
+	if err == nil { // an error (no table yet: never migrated) leaves them all pending
+		if done, err = appliedVersions(rows); err != nil {
+			return nil, err
 		}
-		rows.Close()
 	}
 	var out []string
 	for _, m := range list {
