@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -277,14 +276,7 @@ func (c *cluster) kill9UnderLoad(token string) {
 			}
 		}(w)
 	}
-	select {
-	case <-enough:
-	case <-time.After(10 * time.Second):
-	}
-	if err := victim.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	victim.wait(10 * time.Second)
+	victim.kill9(enough)
 	wg.Wait()
 	if len(acked) < 10 {
 		t.Fatalf("only %d writes were acknowledged before the kill", len(acked))

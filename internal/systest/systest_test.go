@@ -296,14 +296,7 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 		}
 	}()
 	// Let the load run, then kill -9 while requests are in flight.
-	select {
-	case <-enough:
-	case <-time.After(10 * time.Second):
-	}
-	if err := p.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	p.wait(10 * time.Second)
+	p.kill9(enough)
 	close(stop)
 	wg.Wait()
 	mu.Lock()
@@ -353,6 +346,19 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 	if bio != bioAcked && bio != bioTrying {
 		t.Errorf("bio after restart %q: want the last acknowledged %q (or %q, in flight at the kill)", bio, bioAcked, bioTrying)
 	}
+}
+
+// kill9 kills p with SIGKILL once enough is closed (or after 10 s) and
+// waits for it to go.
+func (p *server) kill9(enough <-chan struct{}) {
+	select {
+	case <-enough:
+	case <-time.After(10 * time.Second):
+	}
+	if err := p.Signal(syscall.SIGKILL); err != nil {
+		p.t.Fatal(err)
+	}
+	p.wait(10 * time.Second)
 }
 
 // ackedKey is an API key whose creation the server acknowledged (201).
