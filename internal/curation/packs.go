@@ -145,21 +145,11 @@ func (h *OptionPacks) YAML(w http.ResponseWriter, r *http.Request) error {
 
 // File is GET /option-packs/{file}: {id}, {id}.json or {id}.yaml.
 func (h *OptionPacks) File(w http.ResponseWriter, r *http.Request) error {
-	id, format, err := ParseFile(r.PathValue("file"))
-	if err != nil {
-		return err
-	}
-	p, err := h.d.DB.Curated().PackByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	switch format {
-	case "json":
-		return httpx.Encode(w, http.StatusOK, AsOptionPackDocument(p, h.d.SiteName))
-	case "yaml":
-		return httpx.EncodeYAML(w, AsOptionPackDocument(p, h.d.SiteName))
-	}
-	return httpx.Encode(w, http.StatusOK, OptionPackResponse{httpx.Success, AsOptionPack(p)})
+	return serveFile(w, r, &h.d, func(ctx context.Context, id int64) (*store.OptionPack, error) {
+		return h.d.DB.Curated().PackByID(ctx, id)
+	},
+		func(p *store.OptionPack, author string) any { return AsOptionPackDocument(p, author) },
+		func(p *store.OptionPack) any { return OptionPackResponse{httpx.Success, AsOptionPack(p)} })
 }
 
 // Create is POST /option-packs.
@@ -169,33 +159,8 @@ func (h *OptionPacks) Create(ctx context.Context, in *httpx.In[OptionPackRequest
 	if err := req.Apply(p, in.Fields, true); err != nil {
 		return OptionPackResponse{}, err
 	}
-	uid := in.Caller().UserID
-	record := func(tx *store.Tx) error {
-		return h.d.Audit.In(ctx, tx, uid, "optionPack.created", httpx.Itoa(p.ID))
-	}
-	err := h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.Curated().CreatePack(ctx, p); err != nil {
-			return err
-		}
-		if req.Img != nil {
-			return nil // recorded with the image below
-		}
-		return record(tx)
-	})
-	if err != nil {
+	if err := opacks.createRow(ctx, &h.d, in.Caller().UserID, p, req.Img); err != nil {
 		return OptionPackResponse{}, err
-	}
-	if req.Img != nil {
-		if err := h.d.attachImage(ctx, opackOwner(p.ID), *req.Img, &p.Img, func(tx *store.Tx) error {
-			if err := tx.Curated().SavePack(ctx, p); err != nil {
-				return err
-			}
-			return record(tx)
-		}, func(tx *store.Tx) error {
-			return tx.Curated().DeletePack(ctx, p.ID)
-		}); err != nil {
-			return OptionPackResponse{}, err
-		}
 	}
 	return OptionPackResponse{httpx.Created, AsOptionPack(p)}, nil
 }
@@ -207,32 +172,8 @@ func (h *OptionPacks) Patch(ctx context.Context, in *httpx.In[OptionPackRequest]
 		return OptionPackResponse{}, err
 	}
 	req := &in.Body
-	if _, err := h.d.DB.Curated().PackByID(ctx, id); err != nil {
-		return OptionPackResponse{}, err
-	}
-	var img string
-	if req.Img != nil {
-		if img, err = h.d.Images.Accept(ctx, opackOwner(id), *req.Img); err != nil {
-			return OptionPackResponse{}, err
-		}
-	}
-	var p *store.OptionPack
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		var err error
-		if p, err = tx.Curated().PackByID(ctx, id); err != nil {
-			return err
-		}
-		if err := req.Apply(p, in.Fields, false); err != nil {
-			return err
-		}
-		if req.Img != nil {
-			p.Img = img
-		}
-		if err := tx.Curated().SavePack(ctx, p); err != nil {
-			return err
-		}
-		return h.d.Audit.In(ctx, tx, in.Caller().UserID, "optionPack.updated", httpx.Itoa(id))
-	})
+	p, err := opacks.patchRow(ctx, &h.d, in.Caller().UserID, id, req.Img,
+		func(p *store.OptionPack) error { return req.Apply(p, in.Fields, false) })
 	if err != nil {
 		return OptionPackResponse{}, err
 	}
@@ -241,19 +182,5 @@ func (h *OptionPacks) Patch(ctx context.Context, in *httpx.In[OptionPackRequest]
 
 // Delete is DELETE /option-packs/{id}.
 func (h *OptionPacks) Delete(ctx context.Context, in *httpx.In[httpx.None]) error {
-	id, err := in.PathID("id")
-	if err != nil {
-		return err
-	}
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.Curated().DeletePack(ctx, id); err != nil {
-			return err
-		}
-		return h.d.Audit.In(ctx, tx, in.Caller().UserID, "optionPack.deleted", httpx.Itoa(id))
-	})
-	if err != nil {
-		return err
-	}
-	h.d.Images.Drop(ctx, opackOwner(id))
-	return nil
+	return opacks.deleteRow(ctx, &h.d, in)
 }

@@ -186,21 +186,9 @@ func (h *CuratedSets) YAML(w http.ResponseWriter, r *http.Request) error {
 // File is GET /curated-sets/{file}: {id} answers {result, curatedSet},
 // {id}.json and {id}.yaml the set's document.
 func (h *CuratedSets) File(w http.ResponseWriter, r *http.Request) error {
-	id, format, err := ParseFile(r.PathValue("file"))
-	if err != nil {
-		return err
-	}
-	c, err := h.read(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	switch format {
-	case "json":
-		return httpx.Encode(w, http.StatusOK, AsCuratedSetDocument(c, h.d.SiteName))
-	case "yaml":
-		return httpx.EncodeYAML(w, AsCuratedSetDocument(c, h.d.SiteName))
-	}
-	return httpx.Encode(w, http.StatusOK, CuratedSetResponse{httpx.Success, AsCuratedSet(c)})
+	return serveFile(w, r, &h.d, h.read,
+		func(c *store.CuratedSet, author string) any { return AsCuratedSetDocument(c, author) },
+		func(c *store.CuratedSet) any { return CuratedSetResponse{httpx.Success, AsCuratedSet(c)} })
 }
 
 // Get is GET /curated-sets/{id}/(jwt|key) for curators.
@@ -223,35 +211,8 @@ func (h *CuratedSets) Create(ctx context.Context, in *httpx.In[CuratedSetRequest
 	if err := req.Apply(c, in.Fields); err != nil {
 		return CuratedSetResponse{}, err
 	}
-	uid := in.Caller().UserID
-	record := func(tx *store.Tx) error {
-		return h.d.Audit.In(ctx, tx, uid, "curatedSet.created", httpx.Itoa(c.ID))
-	}
-	err := h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.Curated().CreateSet(ctx, c); err != nil {
-			return err
-		}
-		if req.Img != nil {
-			return nil // recorded with the image below
-		}
-		return record(tx)
-	})
-	if err != nil {
+	if err := csets.createRow(ctx, &h.d, in.Caller().UserID, c, req.Img); err != nil {
 		return CuratedSetResponse{}, err
-	}
-	// The image is named after the id, so it is stored once the row exists;
-	// a refused image takes the new row away again.
-	if req.Img != nil {
-		if err := h.d.attachImage(ctx, csetOwner(c.ID), *req.Img, &c.Img, func(tx *store.Tx) error {
-			if err := tx.Curated().SaveSet(ctx, c); err != nil {
-				return err
-			}
-			return record(tx)
-		}, func(tx *store.Tx) error {
-			return tx.Curated().DeleteSet(ctx, c.ID)
-		}); err != nil {
-			return CuratedSetResponse{}, err
-		}
 	}
 	return CuratedSetResponse{httpx.Created, AsCuratedSet(c)}, nil
 }
@@ -263,33 +224,8 @@ func (h *CuratedSets) Patch(ctx context.Context, in *httpx.In[CuratedSetRequest]
 		return CuratedSetResponse{}, err
 	}
 	req := &in.Body
-	if _, err := h.d.DB.Curated().SetByID(ctx, id); err != nil {
-		return CuratedSetResponse{}, err
-	}
-	var img string
-	if req.Img != nil {
-		if img, err = h.d.Images.Accept(ctx, csetOwner(id), *req.Img); err != nil {
-			return CuratedSetResponse{}, err
-		}
-	}
-	var c *store.CuratedSet
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		// Read inside the transaction, so parallel updates merge.
-		var err error
-		if c, err = tx.Curated().SetByID(ctx, id); err != nil {
-			return err
-		}
-		if err := req.Apply(c, in.Fields); err != nil {
-			return err
-		}
-		if req.Img != nil {
-			c.Img = img
-		}
-		if err := tx.Curated().SaveSet(ctx, c); err != nil {
-			return err
-		}
-		return h.d.Audit.In(ctx, tx, in.Caller().UserID, "curatedSet.updated", httpx.Itoa(id))
-	})
+	c, err := csets.patchRow(ctx, &h.d, in.Caller().UserID, id, req.Img,
+		func(c *store.CuratedSet) error { return req.Apply(c, in.Fields) })
 	if err != nil {
 		return CuratedSetResponse{}, err
 	}
@@ -298,21 +234,7 @@ func (h *CuratedSets) Patch(ctx context.Context, in *httpx.In[CuratedSetRequest]
 
 // Delete is DELETE /curated-sets/{id}.
 func (h *CuratedSets) Delete(ctx context.Context, in *httpx.In[httpx.None]) error {
-	id, err := in.PathID("id")
-	if err != nil {
-		return err
-	}
-	err = h.d.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.Curated().DeleteSet(ctx, id); err != nil {
-			return err
-		}
-		return h.d.Audit.In(ctx, tx, in.Caller().UserID, "curatedSet.deleted", httpx.Itoa(id))
-	})
-	if err != nil {
-		return err
-	}
-	h.d.Images.Drop(ctx, csetOwner(id))
-	return nil
+	return csets.deleteRow(ctx, &h.d, in)
 }
 
 // CuratedCloneRequest is the body of POST /curated-sets/{id}/clone.
