@@ -29,6 +29,39 @@ type imageCount struct{ Cloudflare, Other int }
 // undecryptable is a row skip reason.
 func undecryptable(table, col string) string { return "undecryptable field " + table + "." + col }
 
+// field is a text column of a row and where its value goes.
+type field struct {
+	col string
+	dst *string
+}
+
+// texts reads the text fields of a row of table (cv.text); the first one
+// that does not open answers why the row is refused.
+func (cv *conv) texts(r row, table string, fields ...field) (why string) {
+	for _, f := range fields {
+		v, ok := cv.text(r, f.col)
+		if !ok {
+			return undecryptable(table, f.col)
+		}
+		*f.dst = v
+	}
+	return ""
+}
+
+// objectField reads the JSON object column col of a row of table
+// (cv.object), counting a value that is not an object; a column that
+// does not open answers why the row is refused.
+func (cv *conv) objectField(r row, table, col string) (m map[string]json.RawMessage, why string) {
+	m, isObj, ok := cv.object(r, col)
+	if !ok {
+		return nil, undecryptable(table, col)
+	}
+	if !isObj {
+		cv.fields[table+"."+col]++
+	}
+	return m, ""
+}
+
 // text reads a string field: decrypted when it has upstream's {iv, ct}
 // shape, as stored otherwise (upstream leaves defaults such as ” and
 // NULL in clear).
@@ -150,14 +183,9 @@ func (cv *conv) user(r row) (*User, string) {
 	if u.Language == "" {
 		u.Language = "en"
 	}
-	var ok bool
-	for _, f := range []struct {
-		col string
-		dst *string
-	}{{"email", &u.Email}, {"initial", &u.Initial}, {"bio", &u.Bio}, {"mfaSecret", &u.MFASecret}, {"img", &u.Img}} {
-		if *f.dst, ok = cv.text(r, f.col); !ok {
-			return nil, undecryptable("users", f.col)
-		}
+	if why := cv.texts(r, "users", field{"email", &u.Email}, field{"initial", &u.Initial}, field{"bio", &u.Bio},
+		field{"mfaSecret", &u.MFASecret}, field{"img", &u.Img}); why != "" {
+		return nil, why
 	}
 	if strings.TrimSpace(u.Email) == "" {
 		return nil, "empty email"
@@ -215,22 +243,13 @@ func (cv *conv) key(r row) (*Key, string) {
 func (cv *conv) set(r row) (*Set, string) {
 	s := &Set{ID: r.int("id"), UserID: r.int("userId"), Public: r.bool("public"), Imperial: r.bool("imperial")}
 	s.CreatedAt, s.UpdatedAt = cv.created(r)
-	var ok bool
-	for _, f := range []struct {
-		col string
-		dst *string
-	}{{"name", &s.Name}, {"notes", &s.Notes}, {"img", &s.Img}} {
-		if *f.dst, ok = cv.text(r, f.col); !ok {
-			return nil, undecryptable("sets", f.col)
-		}
+	if why := cv.texts(r, "sets", field{"name", &s.Name}, field{"notes", &s.Notes}, field{"img", &s.Img}); why != "" {
+		return nil, why
 	}
 	s.Img = cv.image(s.Img)
-	m, isObj, ok := cv.object(r, "measies")
-	if !ok {
-		return nil, undecryptable("sets", "measies")
-	}
-	if !isObj {
-		cv.fields["sets.measies"]++
+	m, why := cv.objectField(r, "sets", "measies")
+	if why != "" {
+		return nil, why
 	}
 	s.Measies = cv.measies(m, "sets.measies")
 	return s, ""
@@ -239,26 +258,17 @@ func (cv *conv) set(r row) (*Set, string) {
 func (cv *conv) pattern(r row) (*Pattern, string) {
 	p := &Pattern{ID: r.int("id"), UserID: r.int("userId"), Design: r.str("design"), Public: r.bool("public")}
 	p.CreatedAt, p.UpdatedAt = cv.created(r)
-	var ok bool
-	for _, f := range []struct {
-		col string
-		dst *string
-	}{{"name", &p.Name}, {"notes", &p.Notes}, {"img", &p.Img}} {
-		if *f.dst, ok = cv.text(r, f.col); !ok {
-			return nil, undecryptable("patterns", f.col)
-		}
+	if why := cv.texts(r, "patterns", field{"name", &p.Name}, field{"notes", &p.Notes}, field{"img", &p.Img}); why != "" {
+		return nil, why
 	}
 	p.Img = cv.image(p.Img)
 	for _, f := range []struct {
 		col string
 		dst *map[string]any
 	}{{"settings", &p.Settings}, {"data", &p.Data}} {
-		m, isObj, ok := cv.object(r, f.col)
-		if !ok {
-			return nil, undecryptable("patterns", f.col)
-		}
-		if !isObj {
-			cv.fields["patterns."+f.col]++
+		m, why := cv.objectField(r, "patterns", f.col)
+		if why != "" {
+			return nil, why
 		}
 		*f.dst = anyMap(m)
 	}
