@@ -113,16 +113,21 @@ func (db *Pool) Migrate(ctx context.Context) (applied []string, err error) {
 // closes them.
 func appliedVersions(rows *sql.Rows) (map[int]bool, error) {
 	done := map[int]bool{}
+	return done, ReadKeys(rows, done)
+}
+
+// ReadKeys reads the one column of rows into the set keys and closes rows.
+func ReadKeys[K comparable](rows *sql.Rows, keys map[K]bool) error {
 	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
+		var k K
+		if err := rows.Scan(&k); err != nil {
 			rows.Close()
-			return nil, err
+			return err
 		}
-		done[v] = true
+		keys[k] = true
 	}
 	rows.Close()
-	return done, rows.Err()
+	return rows.Err()
 }
 
 // PendingMigrations lists the migrations not applied yet (all of them for

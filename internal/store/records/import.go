@@ -47,16 +47,7 @@ func (st Import) IDsTaken(ctx context.Context, table string, ids []any) (map[str
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := engine.ReadKeys(rows, out); err != nil {
 			return nil, err
 		}
 		ids = ids[n:]
