@@ -69,13 +69,9 @@ func Query(raw json.RawMessage) (string, error) {
 	if !httpx.Present(raw) {
 		return "", apierr.QMissing
 	}
-	var q string
-	if err := json.Unmarshal(raw, &q); err != nil {
-		var n json.Number
-		if err := json.Unmarshal(raw, &n); err != nil {
-			return "", apierr.QInvalid
-		}
-		q = n.String()
+	q, ok := httpx.TextOrNumber(raw)
+	if !ok {
+		return "", apierr.QInvalid
 	}
 	q = strings.TrimSpace(q)
 	switch {

@@ -55,13 +55,9 @@ func HeightText(raw json.RawMessage) (string, error) {
 	if !httpx.Present(raw) {
 		return "", apierr.SuggestHeightMissing
 	}
-	var v string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		var n json.Number
-		if err := json.Unmarshal(raw, &n); err != nil {
-			return "", apierr.CuratedHeightInvalid
-		}
-		v = n.String()
+	v, ok := httpx.TextOrNumber(raw)
+	if !ok {
+		return "", apierr.CuratedHeightInvalid
 	}
 	v = strings.TrimSpace(v)
 	switch {

@@ -162,6 +162,19 @@ func lastField(f string) string {
 // Present reports whether a raw field was sent with a value other than null.
 func Present(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "null" }
 
+// TextOrNumber reads a field that takes text as typed: a JSON string, or
+// a JSON number as its digits; ok is false for any other value.
+func TextOrNumber(raw json.RawMessage) (v string, ok bool) {
+	if err := json.Unmarshal(raw, &v); err != nil {
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return "", false
+		}
+		v = n.String()
+	}
+	return v, true
+}
+
 // Stamp is a time stored as Unix milliseconds, answered as ISO 8601 UTC
 // with milliseconds, or null when zero.
 type Stamp int64
