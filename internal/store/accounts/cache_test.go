@@ -3,14 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"io/fs"
-	"path/filepath"
 	"regexp"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,107 +26,19 @@ func TestRevokingWritesSaySo(t *testing.T) {
 	}
 	revoking := regexp.MustCompile(`(?is)^\s*(with\b.*)?(update|delete|replace|insert\s+or\s+replace)\b.*\b(users|sessions|apikeys)\b|` +
 		`(?is)^\s*insert\b.*\b(users|sessions|apikeys)\b.*\bon\s+conflict\b`)
-	fset := token.NewFileSet()
 	// Every package of internal/store (this one is internal/store/accounts):
 	// a store that writes those tables is checked wherever it lives.
-	var files []*ast.File
-	dirs := map[string]bool{}
-	err := filepath.WalkDir("..", func(path string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	writers := storetest.Writers(t, "..", revoking)
+	for name, calls := range writers {
+		if _, ok := exempt[name]; ok {
+			continue
 		}
-		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
-			f, err := parser.ParseFile(fset, path, nil, 0)
-			if err != nil {
-				return err
-			}
-			files = append(files, f)
-			dirs[filepath.Dir(path)] = true
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{"..", "../accounts", "../records", "../engine"} {
-		if !dirs[d] {
-			t.Fatalf("no Go files read in %s (read: %v): the walk is broken", d, dirs)
+		if !calls[".revokeUser"] && !calls[".revokeCred"] && !calls[".revokeAll"] && !calls["invalidate"] {
+			t.Errorf("%s writes users, sessions or apikeys but revokes nothing cached (call revokeUser, revokeCred or revokeAll; invalidate for the migrations)", name)
 		}
 	}
-	isRevoking := func(lit *ast.BasicLit) bool {
-		if lit.Kind != token.STRING {
-			return false
-		}
-		v, err := strconv.Unquote(lit.Value)
-		return err == nil && revoking.MatchString(v)
-	}
-	// Package-level SQL held in variables, by name.
-	sqlVars := map[string]bool{}
-	for _, f := range files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			if vs, ok := n.(*ast.ValueSpec); ok {
-				for i, v := range vs.Values {
-					found := false
-					ast.Inspect(v, func(n ast.Node) bool {
-						if lit, ok := n.(*ast.BasicLit); ok && isRevoking(lit) {
-							found = true
-						}
-						return true
-					})
-					if found {
-						sqlVars[vs.Names[i].Name] = true
-					}
-				}
-			}
-			return true
-		})
-	}
-	checked := 0
-	for _, f := range files {
-		for _, d := range f.Decls {
-			fn, ok := d.(*ast.FuncDecl)
-			if !ok || fn.Body == nil {
-				continue
-			}
-			name := fn.Name.Name
-			if fn.Recv != nil && len(fn.Recv.List) == 1 {
-				if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok {
-					name = id.Name + "." + name
-				}
-			}
-			writes, says := false, false
-			ast.Inspect(fn.Body, func(n ast.Node) bool {
-				switch x := n.(type) {
-				case *ast.BasicLit:
-					writes = writes || isRevoking(x)
-				case *ast.Ident:
-					writes = writes || sqlVars[x.Name]
-				case *ast.SelectorExpr:
-					switch x.Sel.Name {
-					case "revokeUser", "revokeCred", "revokeAll":
-						says = true
-					}
-				case *ast.CallExpr:
-					if id, ok := x.Fun.(*ast.Ident); ok && id.Name == "invalidate" {
-						says = true
-					}
-				}
-				return true
-			})
-			if !writes {
-				continue
-			}
-			checked++
-			if _, ok := exempt[name]; ok {
-				continue
-			}
-			if !says {
-				t.Errorf("%s writes users, sessions or apikeys but revokes nothing cached (call revokeUser, revokeCred or revokeAll; invalidate for the migrations)", name)
-			}
-		}
-	}
-	if checked < 8 {
-		t.Errorf("found only %d revoking functions: the scan is broken", checked)
+	if len(writers) < 8 {
+		t.Errorf("found only %d revoking functions: the scan is broken", len(writers))
 	}
 }
 

@@ -225,7 +225,7 @@ func (st Users) UsernameTaken(ctx context.Context, username string, except int64
 func (st Users) Delete(ctx context.Context, id int64) error {
 	q := st.q
 	res, err := q.Exec(ctx, "DELETE FROM users WHERE id = ?", id)
-	st.revokeAll() // the user, and the sessions and keys that went with it
+	st.revokeAll() // the user, the sessions and keys that went with it, and the sets (records/setcache.go)
 	if err != nil {
 		return err
 	}

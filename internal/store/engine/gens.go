@@ -16,11 +16,20 @@ import "sync/atomic"
 //   - On PostgreSQL they live in each process's memory, and every revoking
 //     commit notifies the other replicas (notify.go); a replica that is not
 //     listening treats its whole cache as stale (Stale).
+//
+// The set-row cache (internal/store/records, setcache.go) uses the same
+// machinery with stripes of its own (Record, InvalidateRecords), so that a
+// set write does not make principals stale and a revocation does not make
+// sets stale; its entries carry the global generation too, which every
+// write that cannot name what it changed bumps (raw SQL, a user's deletion
+// and its cascade, the import, a migration, a listener that reconnected).
 
-// Layout of the generation words: [0] counter flushes, [1] global, then stripes.
+// Layout of the generation words: [0] counter flushes, [1] global, then the
+// principal stripes, then the record stripes (added after the principal
+// ones, so that a process that maps only the first part still shares them).
 const (
 	gensStripes = 1 << 13
-	gensWords   = 2 + gensStripes
+	gensWords   = 2 + 2*gensStripes
 	gensBytes   = gensWords * 8
 )
 
@@ -40,6 +49,9 @@ func (g *Gens) Global() *atomic.Uint64 { return &g.words[1] }
 // Stripe is the generation of the stripe of hash h (UserStripe, CredStripe).
 func (g *Gens) Stripe(h uint64) *atomic.Uint64 { return &g.words[2+h%gensStripes] }
 
+// Record is the generation of the record stripe of hash h (RowStripe).
+func (g *Gens) Record(h uint64) *atomic.Uint64 { return &g.words[2+gensStripes+h%gensStripes] }
+
 // Stale reports that revocations may be missed (PostgreSQL, not
 // listening): every lookup must read the database.
 func (g *Gens) Stale() bool { return g.stale.Load() }
@@ -58,6 +70,10 @@ func CredStripe(s string) uint64 {
 	}
 	return mix64(h)
 }
+
+// RowStripe is the record stripe of a row of a table, or of a group of
+// rows named by a column's value (e.g. "sets.user_id" and the user's id).
+func RowStripe(name string, id int64) uint64 { return mix64(uint64(id) ^ CredStripe(name)) }
 
 func mix64(x uint64) uint64 { // splitmix64 finalizer
 	x ^= x >> 30
@@ -79,6 +95,7 @@ type pending struct {
 	global  bool
 	stripes []uint64
 	remote  []uint64 // other replicas only (counters): notified, not bumped here
+	records []uint64 // record stripes (RowStripe)
 }
 
 // Invalidate records that the write on q may revoke what stripes (or,
@@ -89,16 +106,27 @@ func Invalidate(db *Pool, q Querier, global bool, stripes ...uint64) {
 }
 
 func invalidate(db *Pool, q Querier, global bool, stripes ...uint64) {
+	invalidatePending(db, q, pending{global: global, stripes: stripes})
+}
+
+// InvalidateRecords records that the write on q changed the rows of
+// these record stripes (RowStripe), as Invalidate does for principals.
+func InvalidateRecords(db *Pool, q Querier, stripes ...uint64) {
+	invalidatePending(db, q, pending{records: stripes})
+}
+
+func invalidatePending(db *Pool, q Querier, p pending) {
 	if db.gens == nil {
 		return
 	}
 	if tx, ok := q.(*Tx); ok {
-		tx.pend.global = tx.pend.global || global
-		tx.pend.stripes = append(tx.pend.stripes, stripes...)
+		tx.pend.global = tx.pend.global || p.global
+		tx.pend.stripes = append(tx.pend.stripes, p.stripes...)
+		tx.pend.records = append(tx.pend.records, p.records...)
 		return
 	}
-	bump(db, pending{global: global, stripes: stripes})
-	notifyNow(db, pending{global: global, stripes: stripes})
+	bump(db, p)
+	notifyNow(db, p)
 }
 
 // NotifyRemote tells the other replicas, once the transaction has
@@ -115,6 +143,9 @@ func bump(db *Pool, p pending) {
 	g := db.gens
 	for _, s := range p.stripes {
 		g.Stripe(s).Add(1)
+	}
+	for _, s := range p.records {
+		g.Record(s).Add(1)
 	}
 	if p.global {
 		g.Global().Add(1)

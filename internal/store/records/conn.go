@@ -3,7 +3,8 @@
 // and suggestions, flow items, the mail queue, the public counts, the import's
 // writes of those rows, and the server's ACME cache (acmecerts.go). None of them writes users, sessions or API
 // keys, so none of them touches the principal cache (internal/store/accounts
-// holds the stores that do). Callers use them through internal/store
+// holds the stores that do); the sets keep a cache of their own, under the
+// same generations (setcache.go). Callers use them through internal/store
 // (db.Sets(), tx.Sets()...); personal fields are encrypted here, on the way
 // in and out, so no caller can forget to.
 package records
@@ -18,13 +19,20 @@ type DB struct {
 	*engine.Pool
 	v       *vault.Vault // db.Vault()
 	dialect engine.Dialect
+	sets    *setCache // nil: no cache (no shared generation map)
 }
 
 // Tx is a write transaction.
 type Tx = engine.Tx
 
 // New returns the stores' view of e.
-func New(e *engine.Pool) *DB { return &DB{Pool: e, v: e.Vault(), dialect: e.Dialect()} }
+func New(e *engine.Pool) *DB {
+	db := &DB{Pool: e, v: e.Vault(), dialect: e.Dialect()}
+	if g := e.Gens(); g != nil {
+		db.sets = newSetCache(g)
+	}
+	return db
+}
 
 // conn is what a table store runs on: the database (reads on the read
 // pool, writes each committed on their own) or a write transaction.

@@ -63,6 +63,7 @@ func (st Import) Set(ctx context.Context, s *Set) error {
 		return err
 	}
 	_, err = tx.Exec(ctx, sqlImportSet, s.ID, s.UserID, e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.CreatedAt, s.UpdatedAt)
+	st.allChanged() // an upsert: the row may have had another owner, whose list is not known here
 	return mapErr(err)
 }
 

@@ -3,6 +3,8 @@ package records
 import (
 	"context"
 	"encoding/json"
+
+	"bobbin/internal/store/engine"
 )
 
 // Set is a measurement set. Rows read one at a time come back sealed
@@ -28,9 +30,16 @@ type Set struct {
 	sealed *sealedSet // non-nil until opened
 }
 
-type sealedSet struct{ name, notes, measies string }
+// sealedSet is what a set holds until it is opened: its encrypted fields,
+// or (read from the set-row cache) the cached row, already decrypted.
+type sealedSet struct {
+	name, notes, measies string
+	plain                *setRow
+}
 
 const setColumns = "id, user_id, name_enc, notes_enc, public, imperial, measies_enc, img, created_at, updated_at"
+
+const sqlSetByID = "SELECT " + setColumns + " FROM sets WHERE id = ?"
 
 func scanSet(row interface{ Scan(...any) error }) (*Set, error) {
 	var s Set
@@ -51,37 +60,51 @@ func (st Sets) OpenView(s *Set) error { return st.open(s, true) }
 
 // open decrypts; with view the measies stay the stored JSON (MeasiesJSON).
 func (st Sets) open(s *Set, view bool) error {
-	db := st.db
 	e := s.sealed
 	if e == nil {
 		return nil
 	}
-	var err error
-	if s.Name, err = db.v.Decrypt("sets.name", e.name); err != nil {
-		return err
-	}
-	if s.Notes, err = db.v.Decrypt("sets.notes", e.notes); err != nil {
-		return err
-	}
-	m, err := db.v.Decrypt("sets.measies", e.measies)
-	if err != nil {
-		return err
-	}
-	if view {
-		if m == "" {
-			m = "{}"
-		}
-		s.MeasiesJSON, s.sealed = json.RawMessage(m), nil
-		return nil
-	}
-	s.Measies = map[string]float64{}
-	if m != "" {
-		if err := json.Unmarshal([]byte(m), &s.Measies); err != nil {
+	r := e.plain
+	if r == nil {
+		var err error
+		if r, err = st.openRow(s); err != nil {
 			return err
 		}
 	}
+	s.Name, s.Notes = r.name, r.notes
+	if view {
+		s.MeasiesJSON, s.sealed = r.measies[:len(r.measies):len(r.measies)], nil
+		return nil
+	}
+	s.Measies = map[string]float64{}
+	if err := json.Unmarshal(r.measies, &s.Measies); err != nil {
+		return err
+	}
 	s.sealed = nil
 	return nil
+}
+
+// openRow decrypts a sealed set read from the database into a row.
+func (st Sets) openRow(s *Set) (*setRow, error) {
+	v, e := st.db.v, s.sealed
+	r := &setRow{id: s.ID, userID: s.UserID, public: s.Public, imperial: s.Imperial, img: s.Img,
+		createdAt: s.CreatedAt, updatedAt: s.UpdatedAt}
+	var err error
+	if r.name, err = v.Decrypt("sets.name", e.name); err != nil {
+		return nil, err
+	}
+	if r.notes, err = v.Decrypt("sets.notes", e.notes); err != nil {
+		return nil, err
+	}
+	m, err := v.Decrypt("sets.measies", e.measies)
+	if err != nil {
+		return nil, err
+	}
+	if m == "" {
+		m = "{}"
+	}
+	r.measies = json.RawMessage(m)
+	return r, nil
 }
 
 func (st Sets) seal(s *Set) (sealedSet, error) {
@@ -125,18 +148,22 @@ func (st Sets) Create(ctx context.Context, s *Set) error {
 		return err
 	}
 	s.ID = id
+	st.setChanged(id, s.UserID)
 	return nil
 }
 
-// SaveSet writes every mutable field of an open set.
+// SaveSet writes every mutable field of an open set. Its UserID must be
+// the stored owner's (the set was read first), or nothing is written and
+// the answer is ErrNotFound: the owner's cached list is the one made stale.
 func (st Sets) Save(ctx context.Context, s *Set) error {
 	db, q := st.db, st.q
 	e, err := (Sets{conn{db, db}}).seal(s)
 	if err != nil {
 		return err
 	}
-	const save = "UPDATE sets SET name_enc=?, notes_enc=?, public=?, imperial=?, measies_enc=?, img=?, updated_at=? WHERE id=?"
-	args := []any{e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.UpdatedAt, s.ID}
+	const save = "UPDATE sets SET name_enc=?, notes_enc=?, public=?, imperial=?, measies_enc=?, img=?, updated_at=? WHERE id=? AND user_id=?"
+	args := []any{e.name, e.notes, s.Public, s.Imperial, e.measies, s.Img, s.UpdatedAt, s.ID, s.UserID}
+	st.setChanged(s.ID, s.UserID)
 	if t, ok := q.(*Tx); ok && t.DeferLocked(s.ID, save, args...) {
 		// The row is locked by this transaction (ByIDLocked): the update
 		// affects it, so it goes with the COMMIT (engine/pgtx.go).
@@ -176,40 +203,61 @@ func (st Sets) ByIDLocked(ctx context.Context, id int64) (*Set, error) {
 	return st.ByID(ctx, id)
 }
 
-// SetByID reads one set, sealed.
+// SetByID reads one set, sealed: outside a transaction from the set-row
+// cache when it holds it (setcache.go), inside one from the database.
 func (st Sets) ByID(ctx context.Context, id int64) (*Set, error) {
-	q := st.q
-	return scanSet(q.QueryRow(ctx, "SELECT "+setColumns+" FROM sets WHERE id = ?", id))
+	if _, inTx := st.q.(*Tx); !inTx && st.db.sets != nil {
+		return st.db.sets.set(ctx, st, id)
+	}
+	return scanSet(st.q.QueryRow(ctx, sqlSetByID, id))
 }
 
-// SetsByUser lists a user's sets, open, oldest first.
+// SetsByUser lists a user's sets, open, oldest first: outside a
+// transaction from the set-row cache when it holds them. Their
+// MeasiesJSON may be shared with the cache: never change it.
 func (st Sets) ByUser(ctx context.Context, userID int64) ([]*Set, error) {
-	db, q := st.db, st.q
+	if _, inTx := st.q.(*Tx); !inTx && st.db.sets != nil {
+		return st.db.sets.list(ctx, st, userID)
+	}
+	rows, err := st.readList(ctx, st.q, userID)
+	if err != nil {
+		return nil, err
+	}
+	return openSets(rows), nil
+}
+
+// readList reads and opens a user's sets on q.
+func (st Sets) readList(ctx context.Context, q engine.Querier, userID int64) ([]*setRow, error) {
 	rows, err := q.Query(ctx, "SELECT "+setColumns+" FROM sets WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []*Set{}
+	out := []*setRow{}
 	for rows.Next() {
 		s, err := scanSet(rows)
 		if err != nil {
 			return nil, err
 		}
-		if err := (Sets{conn{db, db}}).open(s, true); err != nil {
+		r, err := st.openRow(s)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }
 
-// DeleteSet removes a set; ErrNotFound when it was already gone.
+// DeleteSet removes a set; ErrNotFound when it was already gone. Outside a
+// transaction it runs in one of its own.
 func (st Sets) Delete(ctx context.Context, id int64) error {
-	q := st.q
-	res, err := q.Exec(ctx, "DELETE FROM sets WHERE id = ?", id)
-	if err != nil {
-		return err
+	if _, inTx := st.q.(*Tx); !inTx {
+		return st.db.Write(ctx, func(tx *Tx) error { return st.db.In(tx).Sets().Delete(ctx, id) })
 	}
-	return mustAffect(res)
+	var owner int64
+	err := mapErr(st.q.QueryRow(ctx, "DELETE FROM sets WHERE id = ? RETURNING user_id", id).Scan(&owner))
+	if err == nil {
+		st.setChanged(id, owner)
+	}
+	return err
 }

@@ -9,9 +9,15 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -157,4 +163,111 @@ func Cached[T interface{ CacheEnabled() bool }](t testing.TB, db T) T {
 		t.Fatal("cache off on SQLite")
 	}
 	return db
+}
+
+// Writers parses every non-test Go file of internal/store and its packages
+// (root is internal/store's path from the test's directory) and returns,
+// for every function whose SQL writes what writes matches (a string
+// literal in its body, or a package-level variable holding one that it
+// names), what it calls: ".name" for a selector (st.revokeAll), "name" for
+// a plain function call (invalidate). The stores' tests check with it that
+// every write says what it made stale (TestRevokingWritesSaySo,
+// TestSetWritesSaySo). engine.Upsert("t", ...) counts as the upsert of t
+// it builds.
+func Writers(t *testing.T, root string, writes *regexp.Regexp) map[string]map[string]bool {
+	t.Helper()
+	fset := token.NewFileSet()
+	var files []*ast.File
+	dirs := map[string]bool{}
+	err := filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+			f, err := parser.ParseFile(fset, path, nil, 0)
+			if err != nil {
+				return err
+			}
+			files = append(files, f)
+			dirs[filepath.Dir(path)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"", "accounts", "records", "engine"} {
+		if d = filepath.Join(root, d); !dirs[d] {
+			t.Fatalf("no Go files read in %s (read: %v): the walk is broken", d, dirs)
+		}
+	}
+	str := func(n ast.Node) (string, bool) {
+		lit, ok := n.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return "", false
+		}
+		v, err := strconv.Unquote(lit.Value)
+		return v, err == nil
+	}
+	isWrite := func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok && len(c.Args) > 0 {
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Upsert" {
+				table, ok := str(c.Args[0])
+				return ok && writes.MatchString("INSERT INTO "+table+" (id) VALUES (?) ON CONFLICT (id) DO UPDATE SET")
+			}
+		}
+		v, ok := str(n)
+		return ok && writes.MatchString(v)
+	}
+	// Package-level SQL held in variables, by name.
+	sqlVars := map[string]bool{}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if vs, ok := n.(*ast.ValueSpec); ok {
+				for i, v := range vs.Values {
+					ast.Inspect(v, func(n ast.Node) bool {
+						if isWrite(n) {
+							sqlVars[vs.Names[i].Name] = true
+						}
+						return true
+					})
+				}
+			}
+			return true
+		})
+	}
+	out := map[string]map[string]bool{}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			name := fn.Name.Name
+			if fn.Recv != nil && len(fn.Recv.List) == 1 {
+				if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok {
+					name = id.Name + "." + name
+				}
+			}
+			writing, calls := false, map[string]bool{}
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				writing = writing || isWrite(n)
+				switch x := n.(type) {
+				case *ast.Ident:
+					writing = writing || sqlVars[x.Name]
+				case *ast.SelectorExpr:
+					calls["."+x.Sel.Name] = true
+				case *ast.CallExpr:
+					if id, ok := x.Fun.(*ast.Ident); ok {
+						calls[id.Name] = true
+					}
+				}
+				return true
+			})
+			if writing {
+				out[name] = calls
+			}
+		}
+	}
+	return out
 }
