@@ -98,7 +98,8 @@ func cases() []benchCase {
 			var next atomic.Int64
 			return func(int, int) *request { return rs[int(next.Add(1))%len(rs)] }
 		}},
-		{name: "set-read-key", label: "GET /sets/{id}/key", target: 3, needSets: true, make: get("/sets/{id}/key", true)},
+		{name: "set-read-key", label: "GET /sets/{id}/key", target: 2.5, needSets: true, make: get("/sets/{id}/key", true)},
+		{name: "set-read-jwt", label: "GET /sets/{id}/jwt", target: 2.5, needSets: true, make: get("/sets/{id}/jwt", false)},
 		{name: "set-list-jwt", label: "GET /sets/jwt, a list of 20", target: 6, needSets: true, make: listOf20},
 		{name: "set-create-jwt", label: "POST /sets/jwt", target: 8, needSets: true, make: func(e *env) gen {
 			return perUser(e, func(u *benchUser) *request {
