@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"regexp"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -120,27 +119,11 @@ func TestCacheRevocationIsLinearizable(t *testing.T) {
 		t.Fatal(err)
 	}
 	var revoked atomic.Bool
-	var stale atomic.Int64
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				after := revoked.Load()
-				_, err := db.Keys().Principal(ctx, k.ID)
-				if after && err == nil {
-					stale.Add(1)
-				}
-			}
-		}()
-	}
+	stop := storetest.Hammer(4, func() bool {
+		after := revoked.Load()
+		_, err := db.Keys().Principal(ctx, k.ID)
+		return after && err == nil
+	})
 	for range 50 {
 		db.Keys().Principal(ctx, k.ID)
 	}
@@ -153,9 +136,7 @@ func TestCacheRevocationIsLinearizable(t *testing.T) {
 			t.Fatal("deleted key still found")
 		}
 	}
-	close(stop)
-	wg.Wait()
-	if n := stale.Load(); n > 0 {
+	if n := stop(); n > 0 {
 		t.Fatalf("%d reads started after the delete returned still found the key", n)
 	}
 }

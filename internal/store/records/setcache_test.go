@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -192,55 +191,31 @@ func TestCachedSetWritesAreLinearizable(t *testing.T) {
 	ctx := context.Background()
 	s := newSet(t, db, newOwner(t, db, "race"), "v0", "")
 	var version atomic.Int64 // the last version whose write has returned
-	var stale atomic.Int64
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
 	sets := db.Outside().Sets()
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				want := version.Load()
-				got, err := sets.ByID(ctx, s.ID)
-				if want < 0 {
-					if err == nil {
-						stale.Add(1)
-					}
-					continue
-				}
-				if err == ErrNotFound {
-					continue // the delete committed; version is not yet -1
-				}
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if err := sets.OpenView(got); err != nil {
-					t.Error(err)
-					return
-				}
-				if v, _ := strconv.ParseInt(strings.TrimPrefix(got.Name, "v"), 10, 64); v < want {
-					stale.Add(1)
-				}
-				if l, err := sets.ByUser(ctx, s.UserID); err != nil || len(l) > 1 {
-					t.Errorf("list: %d %v", len(l), err)
-					return
-				} else if len(l) == 1 && want < 0 {
-					stale.Add(1)
-				} else if len(l) == 0 {
-					continue // deleted meanwhile
-				} else if v, _ := strconv.ParseInt(strings.TrimPrefix(l[0].Name, "v"), 10, 64); v < want {
-					stale.Add(1)
-				}
-			}
-		}()
-	}
+	name := func(x *Set) int64 { v, _ := strconv.ParseInt(strings.TrimPrefix(x.Name, "v"), 10, 64); return v }
+	stop := storetest.Hammer(4, func() bool {
+		want := version.Load()
+		got, err := sets.ByID(ctx, s.ID)
+		switch {
+		case want < 0:
+			return err == nil // deleted
+		case err == ErrNotFound:
+			return false // the delete committed; version is not yet -1
+		case err != nil:
+			t.Error(err)
+			return false
+		}
+		if err := sets.OpenView(got); err != nil {
+			t.Error(err)
+			return false
+		}
+		l, err := sets.ByUser(ctx, s.UserID)
+		if err != nil || len(l) > 1 {
+			t.Errorf("list: %d %v", len(l), err)
+			return false
+		}
+		return name(got) < want || (len(l) == 1 && name(l[0]) < want)
+	})
 	for v := int64(1); v <= 50; v++ {
 		err := db.Write(ctx, func(tx *Tx) error {
 			x, err := db.In(tx).Sets().ByIDLocked(ctx, s.ID)
@@ -267,9 +242,7 @@ func TestCachedSetWritesAreLinearizable(t *testing.T) {
 			t.Fatalf("deleted set: %v", err)
 		}
 	}
-	close(stop)
-	wg.Wait()
-	if n := stale.Load(); n > 0 {
+	if n := stop(); n > 0 {
 		t.Fatalf("%d reads started after a write had returned saw what it replaced", n)
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx", for the admin connection
@@ -270,4 +272,36 @@ func Writers(t *testing.T, root string, writes *regexp.Regexp) map[string]map[st
 		}
 	}
 	return out
+}
+
+// Hammer calls read on n goroutines, over and over, until the stop it
+// returns is called; stop waits for them and answers how many calls
+// reported stale (read answered true): the linearizability tests count
+// reads that started after a write had returned and still saw what it
+// replaced.
+func Hammer(n int, read func() (stale bool)) (stop func() int64) {
+	var stale atomic.Int64
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if read() {
+					stale.Add(1)
+				}
+			}
+		}()
+	}
+	return func() int64 {
+		close(done)
+		wg.Wait()
+		return stale.Load()
+	}
 }
