@@ -23,6 +23,8 @@ import "sync/atomic"
 // sets stale; its entries carry the global generation too, which every
 // write that cannot name what it changed bumps (raw SQL, a user's deletion
 // and its cascade, the import, a migration, a listener that reconnected).
+// On PostgreSQL the other replicas hear of record stripes from a trigger
+// on the table, not from the commit's payload (notify.go).
 
 // Layout of the generation words: [0] counter flushes, [1] global, then the
 // principal stripes, then the record stripes (added after the principal

@@ -34,12 +34,13 @@ const ListenerName = "bobbin revocation listener"
 const heartbeat = time.Second
 
 // payload is what a commit revoked: "g" (everything) or "s" and the
-// generation words of the stripes, comma-separated, a record stripe's
-// prefixed with "r". A replica that does not know "r" reads the field as
-// unreadable and bumps everything: never less than was meant.
+// generation words of the stripes, comma-separated. Record stripes are not
+// in it: on PostgreSQL a trigger on the table notifies them from inside
+// the writing statement, whoever wrote it (migrations/postgres/
+// 0034_sets_notify.sql), as "t" and name:id pairs (RowStripe).
 func (p pending) payload() string {
 	all := append(p.stripes[:len(p.stripes):len(p.stripes)], p.remote...)
-	if p.global || len(all)+len(p.records) > 400 {
+	if p.global || len(all) > 400 {
 		return "g"
 	}
 	var b strings.Builder
@@ -50,34 +51,34 @@ func (p pending) payload() string {
 		}
 		b.WriteString(strconv.FormatUint(s%gensStripes, 10))
 	}
-	for i, s := range p.records {
-		if i > 0 || len(all) > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('r')
-		b.WriteString(strconv.FormatUint(s%gensStripes, 10))
-	}
 	return b.String()
 }
 
-func (p pending) empty() bool {
-	return !p.global && len(p.stripes) == 0 && len(p.remote) == 0 && len(p.records) == 0
-}
+// empty reports that there is nothing to notify (record stripes go by trigger).
+func (p pending) empty() bool { return !p.global && len(p.stripes) == 0 && len(p.remote) == 0 }
 
 // apply bumps what a notification names; anything unreadable bumps all.
 func (g *Gens) apply(payload string) {
 	if rest, ok := strings.CutPrefix(payload, "s"); ok && rest != "" {
 		for _, f := range strings.Split(rest, ",") {
-			word := g.Stripe
-			if r, ok := strings.CutPrefix(f, "r"); ok {
-				f, word = r, g.Record
-			}
 			n, err := strconv.ParseUint(f, 10, 64)
 			if err != nil {
 				g.Global().Add(1)
 				return
 			}
-			word(n).Add(1)
+			g.Stripe(n).Add(1)
+		}
+		return
+	}
+	if rest, ok := strings.CutPrefix(payload, "t"); ok && rest != "" {
+		for _, f := range strings.Split(rest, ",") {
+			name, id, ok := strings.Cut(f, ":")
+			n, err := strconv.ParseInt(id, 10, 64)
+			if !ok || err != nil {
+				g.Global().Add(1)
+				return
+			}
+			g.Record(RowStripe(name, n)).Add(1)
 		}
 		return
 	}

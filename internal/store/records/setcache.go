@@ -23,9 +23,13 @@ import (
 //     (conn.setChanged: the set's stripe and its owner's; conn.allChanged:
 //     the global generation, when the rows are not known, as for the
 //     import's upserts), and the engine bumps those generations once the
-//     commit is done, on PostgreSQL also in the other replicas through the
-//     NOTIFY of the commit's batch. TestSetWritesSaySo fails on a function
-//     of internal/store that writes sets without saying so.
+//     commit is done. TestSetWritesSaySo fails on a function of
+//     internal/store that writes sets without saying so.
+//   - On PostgreSQL the other replicas hear of every change of a set row
+//     from a trigger on the table (migrations/postgres/0034_sets_notify.sql):
+//     a NOTIFY from inside the writing statement, delivered if and only if
+//     it commits, whoever wrote it (a replica of an older version during a
+//     rolling upgrade, a cascade, a SQL tool).
 //   - A user's deletion (the sets go with the user: ON DELETE CASCADE),
 //     raw SQL from outside the stores (store.DB.Exec), a migration and a
 //     replica's listener that reconnected bump the global generation.
@@ -47,10 +51,11 @@ import (
 // rows hold plus a fixed overhead per entry); when a new entry would pass
 // it, entries are dropped until an eighth is free.
 
-// maxSetCacheBytes bounds the cache: about 16,000 typical sets (a name, a
-// few words of notes, 50 measurements: ~1 KiB), as many as the principal
-// cache holds users, for under a fifth of the process's peak RSS under load.
-const maxSetCacheBytes = 16 << 20
+// maxSetCacheBytes bounds the cache: about 8,000 typical sets (a name, a
+// few words of notes, 50 measurements: ~1 KiB), small beside the default
+// soft memory limit (BACKEND_MEMORY_LIMIT, 72 MiB), which the principal
+// cache at its bounds already fills by half.
+const maxSetCacheBytes = 8 << 20
 
 // setEntryOverhead is what an entry costs beyond its strings (the row's
 // fields, the map slot, the pointers).
