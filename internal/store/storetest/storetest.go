@@ -221,11 +221,21 @@ func Writers(t *testing.T, root string, writes *regexp.Regexp) map[string]map[st
 		v, ok := str(n)
 		return ok && writes.MatchString(v)
 	}
-	// Package-level SQL held in variables, by name.
+	// Package-level SQL held in variables and constants, by name (a local
+	// one is seen in its own function's body; by name it would also match
+	// an unrelated method of the same name elsewhere).
 	sqlVars := map[string]bool{}
 	for _, f := range files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			if vs, ok := n.(*ast.ValueSpec); ok {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				vs, ok := sp.(*ast.ValueSpec)
+				if !ok {
+					continue
+				}
 				for i, v := range vs.Values {
 					ast.Inspect(v, func(n ast.Node) bool {
 						if isWrite(n) {
@@ -235,8 +245,7 @@ func Writers(t *testing.T, root string, writes *regexp.Regexp) map[string]map[st
 					})
 				}
 			}
-			return true
-		})
+		}
 	}
 	out := map[string]map[string]bool{}
 	for _, f := range files {
