@@ -101,12 +101,12 @@ func cases() []benchCase {
 		{name: "set-read-key", label: "GET /sets/{id}/key", target: 2.5, needSets: true, make: get("/sets/{id}/key", true)},
 		{name: "set-read-jwt", label: "GET /sets/{id}/jwt", target: 2.5, needSets: true, make: get("/sets/{id}/jwt", false)},
 		{name: "set-list-jwt", label: "GET /sets/jwt, a list of 20", target: 6, needSets: true, make: listOf20},
-		{name: "set-create-jwt", label: "POST /sets/jwt", target: 8, needSets: true, make: func(e *env) gen {
+		{name: "set-create-jwt", label: "POST /sets/jwt", target: 5, needSets: true, make: func(e *env) gen {
 			return perUser(e, func(u *benchUser) *request {
 				return &request{buildRequest(e.host, "POST", "/sets/jwt", u.bearer(), mustJSON(setBody(1))), ok201}
 			})
 		}},
-		{name: "set-update-key", label: "PATCH /sets/{id}/key", target: 8, needSets: true, make: func(e *env) gen {
+		{name: "set-update-key", label: "PATCH /sets/{id}/key", target: 5, needSets: true, make: func(e *env) gen {
 			return perUser(e, func(u *benchUser) *request {
 				body := mustJSON(map[string]any{"notes": "updated by bobbin-bench", "measies": map[string]any{"chest": 970}})
 				return &request{buildRequest(e.host, "PATCH", "/sets/"+strconv.FormatInt(u.setID, 10)+"/key", u.basic(), body), ok200}
