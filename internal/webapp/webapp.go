@@ -67,7 +67,7 @@ func Handler(cfg Config) http.Handler {
 	if notFound == nil {
 		notFound = http.NotFoundHandler()
 	}
-	files := newFileSet()
+	files := embedded()
 	mux := http.NewServeMux()
 	app := files.page("static/index.html", AppCSP)
 	mux.Handle("GET /{$}", app)
@@ -207,6 +207,11 @@ func acceptsGzip(r *http.Request) bool {
 type fileSet struct {
 	assets map[string]*asset
 }
+
+// embedded is the one file set of the process: the embedded files never
+// change, so their ETags (a SHA-256 of each) and gzipped bodies are made
+// once however many servers the process starts (the tests start hundreds).
+var embedded = sync.OnceValue(newFileSet)
 
 func newFileSet() *fileSet {
 	fsx := &fileSet{assets: map[string]*asset{}}
