@@ -130,7 +130,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		o(s)
 	}
 	if s.dataDir == "" {
-		s.dataDir = t.TempDir()
+		s.dataDir = dataDir(t)
 	}
 	s.env["BACKEND_DATA_DIR"] = s.dataDir
 	if s.postgres {
