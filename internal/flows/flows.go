@@ -77,9 +77,12 @@ type Submission struct {
 // Remote describes a created item: where it is kept and, when a forwarder
 // created it elsewhere, its number and URL there.
 type Remote struct {
-	ID      int64  `json:"id"`
-	Number  int64  `json:"number"`
-	Title   string `json:"title"`
+	ID     int64  `json:"id"`
+	Number int64  `json:"number"`
+	Title  string `json:"title"`
+	// State is "open" for a new item, as in GitHub's answer that upstream
+	// passed on (clients check issue.state); a forwarder's own state wins.
+	State   string `json:"state"`
 	URL     string `json:"url,omitempty"`
 	HTMLURL string `json:"html_url,omitempty"`
 }
@@ -189,6 +192,9 @@ func (h *Handlers) submit(ctx context.Context, it *store.FlowItem, labels []stri
 		remote.Number = it.ID
 	}
 	remote.Title = it.Title
+	if remote.State == "" {
+		remote.State = "open"
+	}
 	return remote, nil
 }
 

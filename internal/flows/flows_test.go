@@ -54,7 +54,7 @@ func TestIssuesStoredAndMailed(t *testing.T) {
 		t.Fatalf("operator mail: %+v", m)
 	}
 	r = e.Do("POST", "/discussions", map[string]any{"title": "An idea", "body": "What if..."}, apitest.None).Expect(t, 201, "")
-	if r.Str("discussion.title") != "An idea" {
+	if r.Str("discussion.title") != "An idea" || r.Str("discussion.state") != "open" {
 		t.Fatalf("answer %s", r.Body)
 	}
 	// Stored encrypted: the raw row holds neither title nor body.
@@ -105,7 +105,7 @@ func TestIssuesForwardedToAGitHubCompatibleAPI(t *testing.T) {
 	e := apitest.New(t, apitest.WithEnv("BACKEND_FLOWS_API_URL", api.URL), apitest.WithEnv("BACKEND_FLOWS_REPO", "acme/site"),
 		apitest.WithEnv("BACKEND_FLOWS_TOKEN", "tok-123"), apitest.WithEnv("BACKEND_OPERATOR_EMAIL", operator))
 	r := e.Do("POST", "/issues", map[string]any{"title": "Bug", "body": "Steps", "labels": []string{"bug", "x\ny"}}, apitest.None).Expect(t, 201, "")
-	if r.Num("issue.number") != 42 || !strings.HasPrefix(r.Str("issue.html_url"), "https://tracker.example/") {
+	if r.Num("issue.number") != 42 || !strings.HasPrefix(r.Str("issue.html_url"), "https://tracker.example/") || r.Str("issue.state") != "open" {
 		t.Fatalf("answer %s", r.Body)
 	}
 	fake.mu.Lock()
@@ -125,7 +125,7 @@ func TestIssuesForwardedToAGitHubCompatibleAPI(t *testing.T) {
 	fake.fails = true
 	fake.mu.Unlock()
 	r = e.Do("POST", "/issues", map[string]any{"title": "Second", "body": "b"}, apitest.None).Expect(t, 201, "")
-	if r.Str("issue.html_url") != "" || r.Num("issue.id") < 2 {
+	if r.Str("issue.html_url") != "" || r.Num("issue.id") < 2 || r.Str("issue.state") != "open" {
 		t.Fatalf("answer %s", r.Body)
 	}
 	if m, ok := e.LastMailTo(operator); !ok || !strings.Contains(m.Subject, "Second") {

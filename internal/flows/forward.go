@@ -79,9 +79,10 @@ func (g *GitHubAPI) Forward(ctx context.Context, it Item) (Remote, error) {
 		Number  int64  `json:"number"`
 		URL     string `json:"url"`
 		HTMLURL string `json:"html_url"`
+		State   string `json:"state"`
 	}
 	if err := json.Unmarshal(data, &out); err != nil {
 		return Remote{}, fmt.Errorf("flows: the issue API's answer: %w", err)
 	}
-	return Remote{Number: out.Number, URL: out.URL, HTMLURL: out.HTMLURL}, nil
+	return Remote{Number: out.Number, URL: out.URL, HTMLURL: out.HTMLURL, State: out.State}, nil
 }
