@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -263,61 +262,11 @@ func (s *Server) fallback() http.Handler {
 // clientIP is the socket peer, or, when the peer is a trusted proxy, the
 // last address in X-Forwarded-For that is not itself a trusted proxy.
 func (s *Server) clientIP(r *http.Request) string {
-	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
+	a, ok := httpx.ClientAddr(r, s.Config.TrustedProxies)
+	if !ok {
 		return r.RemoteAddr
 	}
-	addr := peer.Addr().Unmap()
-	if !s.trusted(addr) {
-		return addr.String()
-	}
-	xff := r.Header.Values("X-Forwarded-For")
-	var hops []string
-	for _, v := range xff {
-		hops = append(hops, splitComma(v)...)
-	}
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(hops[i])
-		if err != nil {
-			break
-		}
-		a = a.Unmap()
-		if !s.trusted(a) {
-			return a.String()
-		}
-		addr = a
-	}
-	return addr.String()
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.Config.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-func splitComma(v string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(v); i++ {
-		if i == len(v) || v[i] == ',' {
-			part := v[start:i]
-			for len(part) > 0 && (part[0] == ' ' || part[0] == '\t') {
-				part = part[1:]
-			}
-			for len(part) > 0 && (part[len(part)-1] == ' ' || part[len(part)-1] == '\t') {
-				part = part[:len(part)-1]
-			}
-			if part != "" {
-				out = append(out, part)
-			}
-			start = i + 1
-		}
-	}
-	return out
+	return a.String()
 }
 
 // SweepLimiters drops expired throttle entries; the app calls it now and then.

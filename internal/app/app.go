@@ -280,7 +280,7 @@ func (a *App) Close() error {
 func (a *App) Handler() http.Handler {
 	h := a.guardMetrics(a.Server)
 	if a.Config.Production() {
-		h = tlsserve.RequireHTTPS(a.Config.TrustedProxies, h)
+		h = tlsserve.RequireHTTPS(a.Config.TrustedProxies, api.SecretInBody, h)
 	}
 	if a.TLS != nil {
 		h = tlsserve.HSTS(h)

@@ -203,8 +203,20 @@ func TestServeHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != 301 || res.Header.Get("Location") != a.Config.URL+"/health" {
-		t.Fatalf("plain HTTP: %d %q", res.StatusCode, res.Header.Get("Location"))
+	if res.StatusCode != 301 || res.Header.Get("Location") != a.Config.URL+"/health" || res.Header.Get("Strict-Transport-Security") == "" {
+		t.Fatalf("plain HTTP: %d %q HSTS %q", res.StatusCode, res.Header.Get("Location"), res.Header.Get("Strict-Transport-Security"))
+	}
+	// Credentials sent to the plain port are refused, not redirected (a
+	// client would follow with them again).
+	req, _ := http.NewRequest("GET", "http://127.0.0.1:"+strconv.Itoa(httpPort)+"/account/key", nil)
+	req.SetBasicAuth("00000000-0000-0000-0000-000000000000", "nope")
+	if res, err = c.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 403 || string(body) != `{"result":"error","error":"httpsRequired"}` || res.Header.Get("Location") != "" {
+		t.Fatalf("credentials to the plain port: %d %s %q", res.StatusCode, body, res.Header.Get("Location"))
 	}
 	res, err = c.Get(a.Config.URL + "/health")
 	if err != nil {
@@ -215,7 +227,7 @@ func TestServeHTTPS(t *testing.T) {
 		t.Fatalf("HTTPS: %d %s HSTS %q", res.StatusCode, res.Proto, res.Header.Get("Strict-Transport-Security"))
 	}
 	// Over HTTPS in production, credentials are checked (and here refused).
-	req, _ := http.NewRequest("GET", a.Config.URL+"/account/key", nil)
+	req, _ = http.NewRequest("GET", a.Config.URL+"/account/key", nil)
 	req.SetBasicAuth("00000000-0000-0000-0000-000000000000", "nope")
 	res, err = c.Do(req)
 	if err != nil {
@@ -273,6 +285,84 @@ func TestCredentialsOverPlainHTTPInProduction(t *testing.T) {
 	d.Handler().ServeHTTP(rec, r)
 	if rec.Code != 401 {
 		t.Fatalf("development: %d", rec.Code)
+	}
+}
+
+// TestCredentialsThroughALoopbackProxy serves the production app on a
+// real loopback listener behind a proxy on the same host (the usual
+// nginx or Caddy in front, BACKEND_TRUSTED_PROXIES=127.0.0.1): what that
+// proxy forwards from elsewhere over plain HTTP is not a loopback request.
+// An API key, or a password in a sign-in body, is refused with 403
+// httpsRequired before it is checked (no authentication failure counted);
+// the same requests checked when the proxy says https, or when the
+// caller is on the host itself.
+func TestCredentialsThroughALoopbackProxy(t *testing.T) {
+	a := newApp(t, map[string]string{"BACKEND_ENV": "production", "BACKEND_MAIL": "outbox", "BACKEND_TRUSTED_PROXIES": "127.0.0.1"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	base := "http://" + ln.Addr().String()
+	do := func(method, path, body, xff, proto string, key bool) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if key {
+			req.SetBasicAuth("00000000-0000-0000-0000-000000000000", "nope")
+		}
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	const refused = `{"result":"error","error":"httpsRequired"}`
+	signin := `{"username":"someone@example.org","password":"a long passphrase"}`
+	for _, c := range []struct{ name, method, path, body, xff, proto string }{
+		{"an API key forwarded from plain HTTP", "GET", "/account/key", "", "203.0.113.7", "http"},
+		{"an API key forwarded, nothing said of TLS", "GET", "/account/key", "", "203.0.113.7", ""},
+		{"a password forwarded from plain HTTP", "POST", "/signin", signin, "203.0.113.7", "http"},
+		{"a password forwarded, nothing said of TLS", "POST", "/signin", signin, "203.0.113.7", ""},
+	} {
+		if code, body := do(c.method, c.path, c.body, c.xff, c.proto, c.method == "GET"); code != 403 || body != refused {
+			t.Errorf("%s: %d %s", c.name, code, body)
+		}
+	}
+	var b strings.Builder
+	a.Metrics.WriteText(&b)
+	if strings.Contains(b.String(), "bobbin_auth_failures_total{") {
+		t.Fatalf("refused credentials were checked:\n%s", b.String())
+	}
+	for _, c := range []struct{ name, method, path, body, xff, proto string }{
+		{"an API key the proxy got over HTTPS", "GET", "/account/key", "", "203.0.113.7", "https"},
+		{"an API key from the host itself", "GET", "/account/key", "", "", ""},
+		{"a password the proxy got over HTTPS", "POST", "/signin", signin, "203.0.113.7", "https"},
+		{"a password from the host itself", "POST", "/signin", signin, "", ""},
+	} {
+		if code, body := do(c.method, c.path, c.body, c.xff, c.proto, c.method == "GET"); code == 403 || code == 200 {
+			t.Errorf("%s: %d %s, want the credentials checked and refused", c.name, code, body)
+		}
+	}
+	// Signing up carries no credential: it works through such a proxy.
+	if code, body := do("POST", "/signup", `{"email":"new@example.org","language":"en"}`, "203.0.113.7", "", false); code != 201 {
+		t.Errorf("signup through the proxy: %d %s", code, body)
 	}
 }
 

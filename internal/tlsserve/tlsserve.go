@@ -29,6 +29,7 @@ import (
 	"golang.org/x/crypto/acme/autocert"
 
 	"bobbin/internal/apierr"
+	"bobbin/internal/httpx"
 )
 
 // Options selects where certificates come from: CertFile and KeyFile, or
@@ -136,15 +137,19 @@ func (s *Server) TLSConfig() *tls.Config { return s.tlsConfig }
 
 // HTTPHandler is the plain-HTTP listener's handler: ACME HTTP-01
 // challenges (with ACME), and a permanent redirect to HTTPS for
-// everything else (GET and HEAD; other methods get 400, since a client
-// would resend its body, and perhaps its credentials, in the clear).
+// everything else (GET and HEAD). A request with credentials (an
+// Authorization header), or of another method (a client would resend its
+// body, and perhaps its secrets, in the clear), gets 403 httpsRequired
+// instead, as the API's plain-HTTP refusal. Every answer carries
+// Strict-Transport-Security (browsers heed it only over HTTPS; it is
+// there for the clients that read it anywhere).
 func (s *Server) HTTPHandler() http.Handler {
 	redirect := http.HandlerFunc(s.redirect)
 	if s.manager == nil {
-		return redirect
+		return plainHSTS(redirect)
 	}
 	acmeHandler := s.manager.HTTPHandler(redirect)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return plainHSTS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/.well-known/acme-challenge/") {
 			// The host policy compares names: drop a port from Host.
 			if h, _, err := net.SplitHostPort(r.Host); err == nil {
@@ -153,12 +158,20 @@ func (s *Server) HTTPHandler() http.Handler {
 			}
 		}
 		acmeHandler.ServeHTTP(w, r)
+	}))
+}
+
+func plainHSTS(next http.Handler) http.Handler {
+	v := []string{HSTSValue}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Strict-Transport-Security"] = v
+		next.ServeHTTP(w, r)
 	})
 }
 
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		writeError(w, http.StatusBadRequest, "httpsRequired")
+	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || len(r.Header.Values("Authorization")) > 0 {
+		refuse(w)
 		return
 	}
 	var target string
@@ -192,37 +205,50 @@ func HSTS(next http.Handler) http.Handler {
 	})
 }
 
-// RequireHTTPS refuses, with 403 httpsRequired, a request that carries an
-// Authorization header over plain HTTP, unless it comes from the loopback
-// or from a trusted proxy whose X-Forwarded-Proto (its last value) says
-// https. It runs before the credentials are checked, so they never count
-// as a failed attempt and are never compared. Wrap the API with it in
-// production.
-func RequireHTTPS(trusted []netip.Prefix, next http.Handler) http.Handler {
+// RequireHTTPS refuses, with 403 httpsRequired, a request that carries
+// credentials over plain HTTP: an Authorization header, or a body that
+// secretInBody says holds a secret (a password, a sign-in link's check;
+// nil: none does). Refused unless the client is on the loopback, or the
+// request came through a trusted proxy whose X-Forwarded-Proto (its last
+// value) says https. The client is the socket peer, or, behind trusted
+// proxies, the address they forwarded (httpx.ClientAddr): a proxy on the
+// loopback that forwards a request it got in plain HTTP from elsewhere
+// does not make it a loopback request. It runs before the credentials
+// are checked, so they never count as a failed attempt and are never
+// compared. Wrap the API with it in production.
+func RequireHTTPS(trusted []netip.Prefix, secretInBody func(*http.Request) bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.TLS == nil && len(r.Header.Values("Authorization")) > 0 && !secureEnough(r, trusted) {
-			writeError(w, apierr.HTTPSRequired.Status(), apierr.HTTPSRequired.Name())
+		if r.TLS == nil && carriesCredentials(r, secretInBody) && !secureEnough(r, trusted) {
+			refuse(w)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
+func carriesCredentials(r *http.Request, secretInBody func(*http.Request) bool) bool {
+	return len(r.Header.Values("Authorization")) > 0 || (secretInBody != nil && secretInBody(r))
+}
+
+// refuse answers 403 httpsRequired.
+func refuse(w http.ResponseWriter) {
+	writeError(w, apierr.HTTPSRequired.Status(), apierr.HTTPSRequired.Name())
+}
+
+// secureEnough reports whether a plain-HTTP request may carry
+// credentials: it came from the loopback (directly, or forwarded by
+// trusted proxies from the loopback), or a trusted proxy said it got it
+// over HTTPS.
 func secureEnough(r *http.Request, trusted []netip.Prefix) bool {
 	peer, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return false
 	}
-	addr := peer.Addr().Unmap()
-	if addr.IsLoopback() {
+	if httpx.Trusted(peer.Addr().Unmap(), trusted) && lastForwardedProto(r.Header) == "https" {
 		return true
 	}
-	for _, p := range trusted {
-		if p.Contains(addr) {
-			return lastForwardedProto(r.Header) == "https"
-		}
-	}
-	return false
+	client, ok := httpx.ClientAddr(r, trusted)
+	return ok && client.IsLoopback()
 }
 
 // lastForwardedProto is the value the nearest proxy added.

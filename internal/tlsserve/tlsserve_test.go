@@ -208,43 +208,76 @@ func TestPlainHTTPRedirects(t *testing.T) {
 	if rec.Code != 301 || rec.Header().Get("Location") != "https://api.example.org:8443/account/jwt?x=1" {
 		t.Fatalf("redirect: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("POST", "http://api.example.org/signin", strings.NewReader("{}")))
-	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "httpsRequired") {
-		t.Fatalf("POST over plain HTTP: %d %s", rec.Code, rec.Body)
+	if got := rec.Header().Get("Strict-Transport-Security"); got != HSTSValue {
+		t.Errorf("redirect without HSTS: %q", got)
+	}
+	withKey := httptest.NewRequest("GET", "http://api.example.org/account/key", nil)
+	withKey.Header.Set("Authorization", "Basic a2V5OnNlY3JldA==")
+	for name, r := range map[string]*http.Request{
+		"POST":             httptest.NewRequest("POST", "http://api.example.org/signin", strings.NewReader("{}")),
+		"GET with a key":   withKey,
+		"DELETE, no creds": httptest.NewRequest("DELETE", "http://api.example.org/sets/1", nil),
+	} {
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != 403 || rec.Body.String() != `{"result":"error","error":"httpsRequired"}` || rec.Header().Get("Location") != "" {
+			t.Errorf("%s over plain HTTP: %d %s (Location %q)", name, rec.Code, rec.Body, rec.Header().Get("Location"))
+		}
+		if got := rec.Header().Get("Strict-Transport-Security"); got != HSTSValue {
+			t.Errorf("%s: refusal without HSTS: %q", name, got)
+		}
 	}
 }
 
 func TestRequireHTTPS(t *testing.T) {
-	proxy := netip.MustParsePrefix("10.0.0.0/8")
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32")}
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
-	h := RequireHTTPS([]netip.Prefix{proxy}, next)
+	signin := func(r *http.Request) bool { return r.Method == "POST" && r.URL.Path == "/signin" }
+	h := RequireHTTPS(proxies, signin, next)
 	for _, c := range []struct {
 		name   string
 		remote string
 		auth   bool
+		path   string // default GET /account/key; "POST /signin" carries a password in its body
 		proto  []string
+		xff    string
 		tls    bool
 		want   int
 	}{
-		{"credentials from the internet over plain HTTP", "203.0.113.7:5000", true, nil, false, 403},
-		{"no credentials: nothing to protect", "203.0.113.7:5000", false, nil, false, 204},
-		{"over TLS", "203.0.113.7:5000", true, nil, true, 204},
-		{"loopback", "127.0.0.1:5000", true, nil, false, 204},
-		{"IPv6 loopback", "[::1]:5000", true, nil, false, 204},
-		{"trusted proxy that terminated TLS", "10.1.2.3:5000", true, []string{"https"}, false, 204},
-		{"trusted proxy, plain HTTP", "10.1.2.3:5000", true, []string{"http"}, false, 403},
-		{"trusted proxy, no header", "10.1.2.3:5000", true, nil, false, 403},
-		{"trusted proxy, last hop says http", "10.1.2.3:5000", true, []string{"https, http"}, false, 403},
-		{"untrusted peer claiming https", "203.0.113.7:5000", true, []string{"https"}, false, 403},
+		{"credentials from the internet over plain HTTP", "203.0.113.7:5000", true, "", nil, "", false, 403},
+		{"no credentials: nothing to protect", "203.0.113.7:5000", false, "", nil, "", false, 204},
+		{"a password in the body", "203.0.113.7:5000", false, "POST /signin", nil, "", false, 403},
+		{"a password in the body over TLS", "203.0.113.7:5000", false, "POST /signin", nil, "", true, 204},
+		{"a password in the body from the loopback", "127.0.0.1:5000", false, "POST /signin", nil, "", false, 204},
+		{"over TLS", "203.0.113.7:5000", true, "", nil, "", true, 204},
+		{"loopback", "127.0.0.1:5000", true, "", nil, "", false, 204},
+		{"IPv6 loopback", "[::1]:5000", true, "", nil, "", false, 204},
+		{"IPv6 loopback (not a trusted proxy), forwarded", "[::1]:5000", true, "", []string{"http"}, "203.0.113.7", false, 204},
+		{"trusted proxy that terminated TLS", "10.1.2.3:5000", true, "", []string{"https"}, "203.0.113.7", false, 204},
+		{"trusted proxy, plain HTTP", "10.1.2.3:5000", true, "", []string{"http"}, "", false, 403},
+		{"trusted proxy, no header", "10.1.2.3:5000", true, "", nil, "", false, 403},
+		{"trusted proxy, last hop says http", "10.1.2.3:5000", true, "", []string{"https, http"}, "", false, 403},
+		{"untrusted peer claiming https", "203.0.113.7:5000", true, "", []string{"https"}, "", false, 403},
+		{"trusted proxy on the loopback, plain HTTP from the internet", "127.0.0.1:5000", true, "", []string{"http"}, "203.0.113.7", false, 403},
+		{"trusted proxy on the loopback, no proto, from the internet", "127.0.0.1:5000", true, "", nil, "203.0.113.7", false, 403},
+		{"trusted proxy on the loopback, password from the internet", "127.0.0.1:5000", false, "POST /signin", nil, "203.0.113.7", false, 403},
+		{"trusted proxy on the loopback that terminated TLS", "127.0.0.1:5000", true, "", []string{"https"}, "203.0.113.7", false, 204},
+		{"trusted proxy on the loopback, a local client", "127.0.0.1:5000", true, "", []string{"http"}, "127.0.0.1", false, 204},
 	} {
-		r := httptest.NewRequest("GET", "/account/key", nil)
+		method, path := "GET", "/account/key"
+		if c.path != "" {
+			method, path, _ = strings.Cut(c.path, " ")
+		}
+		r := httptest.NewRequest(method, path, nil)
 		r.RemoteAddr = c.remote
 		if c.auth {
 			r.Header.Set("Authorization", "Basic a2V5OnNlY3JldA==")
 		}
 		for _, p := range c.proto {
 			r.Header.Add("X-Forwarded-Proto", p)
+		}
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
 		}
 		if c.tls {
 			r.TLS = &tls.ConnectionState{}
