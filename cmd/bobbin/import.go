@@ -28,7 +28,7 @@ var importFlags = map[string]bool{"--from": true, "--enc-key": true, "--enc-key-
 // importCommand runs `bobbin import freesewing ...`.
 func importCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "freesewing" {
-		return errors.New("import: the one source is freesewing: bobbin import freesewing --from FILE --enc-key KEY [--jwt-secret S] [--dry-run]")
+		return &usageError{errors.New("import: the one source is freesewing: bobbin import freesewing --from FILE --enc-key KEY [--jwt-secret S] [--dry-run]")}
 	}
 	opts := fsimport.Options{}
 	var rest []string
@@ -42,7 +42,7 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 		case importFlags[name]:
 			if !hasValue {
 				if i+1 >= len(args) {
-					return fmt.Errorf("import: %s needs a value", name)
+					return &usageError{fmt.Errorf("import: %s needs a value", name)}
 				}
 				value = args[i+1]
 				i++
@@ -51,6 +51,19 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 		default:
 			rest = append(rest, a)
 		}
+	}
+	cfg, extra, err := config.Load(rest, getenv)
+	if err != nil {
+		// An unknown flag, or a bad value given as a flag, is the command
+		// line's error; a bad value from the environment is the start's.
+		var ce *config.Error
+		if !errors.As(err, &ce) || flagGiven(rest, ce.Flag) {
+			return &usageError{err}
+		}
+		return err
+	}
+	if len(extra) > 0 {
+		return &usageError{fmt.Errorf("import: unexpected argument %q", extra[0])}
 	}
 	for _, f := range []struct{ flag, file string }{{"--enc-key", "--enc-key-file"}, {"--jwt-secret", "--jwt-secret-file"}} {
 		if p := vals[f.file]; p != "" {
@@ -66,19 +79,12 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	if v := vals["--jwt-max-age"]; v != "" {
 		d, err := config.ParseDuration(v)
 		if err != nil {
-			return fmt.Errorf("import: --jwt-max-age: %v", err)
+			return &usageError{fmt.Errorf("import: --jwt-max-age: %v", err)}
 		}
 		opts.JWTMaxAge = d
 	}
 	if opts.From == "" || opts.EncKey == "" {
-		return errors.New("import: --from and --enc-key (or --enc-key-file) are required")
-	}
-	cfg, extra, err := config.Load(rest, getenv)
-	if err != nil {
-		return err
-	}
-	if len(extra) > 0 {
-		return fmt.Errorf("import: unexpected argument %q", extra[0])
+		return &usageError{errors.New("import: --from and --enc-key (or --enc-key-file) are required")}
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -152,3 +158,15 @@ func openForDryRun(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 }
 
 var errNoSecrets = errors.New("no secrets yet")
+
+// flagGiven reports whether args name the flag (--name or -name, with
+// its value after = or as the next argument).
+func flagGiven(args []string, name string) bool {
+	for _, a := range args {
+		a, _, _ = strings.Cut(a, "=")
+		if a == "--"+name || a == "-"+name {
+			return true
+		}
+	}
+	return false
+}

@@ -158,7 +158,23 @@ func loadConfig(cmd *cobra.Command, getenv func(string) string) (*config.Config,
 			given[s.Flag] = f.Value.String()
 		}
 	}
-	return config.FromValues(given, getenv)
+	return flagConfig(config.FromValues(given, getenv))(given)
+}
+
+// flagConfig makes a bad value given as a flag on the command line a
+// usage error (exit 2, with the usage), as a flag parser's own errors
+// are; a bad value from the environment stays a failure of the start
+// (exit 1, one line).
+func flagConfig(cfg *config.Config, err error) func(given map[string]string) (*config.Config, error) {
+	return func(given map[string]string) (*config.Config, error) {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			if _, ok := given[ce.Flag]; ok {
+				return nil, &usageError{err}
+			}
+		}
+		return cfg, err
+	}
 }
 
 func newRoot(getenv func(string) string, stdout, stderr io.Writer) *cobra.Command {

@@ -125,6 +125,18 @@ func TestWrongUsageExitsTwoWithTheUsage(t *testing.T) {
 		{"user", "create"},
 		{"user", "create", "--email", "x@example.com", "--role", "emperor"},
 		{"version", "extra"},
+		{"import"},
+		{"import", "mongodb"},
+		{"import", "freesewing", "--from", "x"},
+		{"import", "freesewing", "--from", "x", "--enc-key", "k", "--no-such-flag"},
+		{"import", "freesewing", "--from", "x", "--enc-key", "k", "--port", "0"},
+		{"import", "freesewing", "--from", "x", "--enc-key", "k", "--jwt-max-age", "soon"},
+		{"import", "freesewing", "--from"},
+		// A bad value given as a flag is the command line's error too.
+		{"--port", "70000"},
+		{"serve", "--port", "abc"},
+		{"migrate", "--env", "staging"},
+		{"mail", "list", "--db-url", "mysql://x"},
 	} {
 		code, out, errOut := runCode(t, nil, args...)
 		if code != 2 || !strings.Contains(errOut, "Usage:") || !strings.Contains(errOut, "bobbin:") || out != "" {
@@ -169,6 +181,16 @@ func TestBadConfigIsOneClearLine(t *testing.T) {
 	_, err = runCmd(t, nil, "serve", "--port", "abc")
 	if err == nil || !strings.Contains(err.Error(), "BACKEND_PORT") {
 		t.Fatalf("flag: %v", err)
+	}
+	// From the environment: exit 1 with that one line, no usage.
+	for _, env := range []map[string]string{{"BACKEND_PORT": "0"}, {"BACKEND_ENV": "staging"}, {"BACKEND_ENC_KEY": "short"}} {
+		for _, args := range [][]string{{"serve"}, {"migrate"}, {"import", "freesewing", "--from", "x", "--enc-key", "k"}} {
+			code, out, errOut := runCode(t, env, args...)
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			if code != 1 || out != "" || len(lines) != 1 || !strings.HasPrefix(lines[0], "bobbin: config: BACKEND_") {
+				t.Errorf("%v %v: exit %d, stderr %q", env, args, code, errOut)
+			}
+		}
 	}
 }
 
