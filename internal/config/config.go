@@ -621,13 +621,13 @@ func Usage(w io.Writer) {
 // (mode 0600), so tokens and keys survive restarts. In production a
 // generated key is refused.
 func (c *Config) EnsureSecrets(random func([]byte) error) error {
+	if c.EncKey == "" && c.Production() { // refused before anything is made
+		return &Error{Env: "BACKEND_ENC_KEY", Flag: "enc-key", Err: errors.New("must be set in production (a generated key is refused)")}
+	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("config: BACKEND_DATA_DIR: %v", err)
 	}
 	if c.EncKey == "" {
-		if c.Production() {
-			return &Error{Env: "BACKEND_ENC_KEY", Flag: "enc-key", Err: errors.New("must be set in production (a generated key is refused)")}
-		}
 		k, err := readOrCreate(filepath.Join(c.DataDir, "enc.key"), 32, random)
 		if err != nil {
 			return fmt.Errorf("config: BACKEND_ENC_KEY: %v", err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -204,22 +205,115 @@ func TestEnsureSecretsPersistsAndRefusesGeneratedKeyInProduction(t *testing.T) {
 	if err := c2.EnsureSecrets(func([]byte) error { return errors.New("must not generate again") }); err != nil || c2.EncKey != c.EncKey || c2.Instance != c.Instance {
 		t.Fatalf("not persisted: %v", err)
 	}
-	p, _, _ := Load(nil, env(map[string]string{"BACKEND_DATA_DIR": t.TempDir(), "BACKEND_ENV": "production", "BACKEND_MAIL": "outbox"}))
+	prodDir := filepath.Join(t.TempDir(), "data")
+	p, _, _ := Load(nil, env(map[string]string{"BACKEND_DATA_DIR": prodDir, "BACKEND_ENV": "production", "BACKEND_MAIL": "outbox"}))
 	if err := p.EnsureSecrets(rnd); err == nil || !strings.Contains(err.Error(), "BACKEND_ENC_KEY") {
 		t.Fatalf("production with a generated key: %v", err)
 	}
+	if _, err := os.Stat(prodDir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the refused start made its data dir: %v", err)
+	}
 }
 
-// TestREADMEListsEverySetting keeps the README's configuration table in
-// step with the settings table.
-func TestREADMEListsEverySetting(t *testing.T) {
+// readmeTable is the README's configuration table: for each variable, its
+// flag and default columns (without backquotes; "—" for none).
+func readmeTable(t *testing.T) map[string][2]string {
+	t.Helper()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, section, ok := strings.Cut(string(readme), "\n## Configuration\n")
+	if !ok {
+		t.Fatal("README.md has no Configuration section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	rows := map[string][2]string{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 6 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`BACKEND_") {
+			continue
+		}
+		unquote := func(c string) string { return strings.Trim(strings.TrimSpace(c), "`") }
+		env := unquote(cells[1])
+		if _, dup := rows[env]; dup {
+			t.Errorf("README.md lists %s twice", env)
+		}
+		rows[env] = [2]string{unquote(cells[2]), unquote(cells[3])}
+	}
+	return rows
+}
+
+// TestREADMEListsEverySetting keeps the README's configuration table in
+// step with the settings table: one row per setting, with its flag and
+// its default, and no row for a setting that does not exist.
+func TestREADMEListsEverySetting(t *testing.T) {
+	rows := readmeTable(t)
+	known := map[string]bool{}
 	for _, s := range settings() {
-		if !strings.Contains(string(readme), "`"+s.env+"`") || !strings.Contains(string(readme), "`--"+s.flag+"`") {
-			t.Errorf("README.md does not list %s (--%s)", s.env, s.flag)
+		known[s.env] = true
+		row, ok := rows[s.env]
+		if !ok {
+			t.Errorf("README.md's configuration table has no row for %s", s.env)
+			continue
+		}
+		def := s.def
+		if def == "" {
+			def = "—"
+		}
+		if row != [2]string{"--" + s.flag, def} {
+			t.Errorf("README.md: %s is listed as %q with default %q; the setting is --%s, default %q", s.env, row[0], row[1], s.flag, def)
+		}
+	}
+	for env := range rows {
+		if !known[env] {
+			t.Errorf("README.md lists %s, which is no setting", env)
+		}
+	}
+}
+
+// specSettings are the variables run.md and auth.md name, with the
+// defaults they fix (empty: none given, or one computed from other
+// settings, which TestDefaults checks).
+var specSettings = map[string]string{
+	"BACKEND_HOST": "127.0.0.1", "BACKEND_PORT": "3000", "BACKEND_URL": "", "BACKEND_DATA_DIR": "./data",
+	"BACKEND_DB_URL": "", "BACKEND_ENC_KEY": "", "BACKEND_INSTANCE": "", "BACKEND_JWT_EXPIRY": "7d",
+	"BACKEND_WEBSITE_URL": "", "BACKEND_SMTP_URL": "", "BACKEND_ENABLE_TESTS": "false", "BACKEND_ENV": "development",
+	"BACKEND_LOG_FORMAT": "", "BACKEND_TLS_CERT": "", "BACKEND_TLS_KEY": "", "BACKEND_TLS_DOMAINS": "",
+	"BACKEND_ACME_URL": "https://acme-v02.api.letsencrypt.org/directory", "BACKEND_HTTP_PORT": "", "BACKEND_MAIL": "",
+	"BACKEND_METRICS_ADDR": "", "BACKEND_METRICS_TOKEN": "", "BACKEND_TRUSTED_PROXIES": "", "BACKEND_OPERATOR_EMAIL": "",
+}
+
+// TestSpecSettingsExist: every variable of the contract is a setting under
+// its name, with the contract's default, and a flag. When the contract
+// itself is beside the repository (../shared/spec, as in CI), every
+// BACKEND_ name it mentions is in specSettings (or is the OIDC family).
+func TestSpecSettingsExist(t *testing.T) {
+	byEnv := map[string]setting{}
+	for _, s := range settings() {
+		byEnv[s.env] = s
+	}
+	for env, def := range specSettings {
+		s, ok := byEnv[env]
+		if !ok {
+			t.Errorf("%s (run.md) is no setting", env)
+			continue
+		}
+		if s.flag == "" || (def != "" && s.def != def) {
+			t.Errorf("%s: flag %q, default %q; run.md says %q", env, s.flag, s.def, def)
+		}
+	}
+	name := regexp.MustCompile(`BACKEND_[A-Z_]*[A-Z]`)
+	for _, f := range []string{"run.md", "auth.md", "api.md"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "spec", f))
+		if err != nil {
+			t.Logf("the contract is not beside the repository (%v): checked the names above only", err)
+			return
+		}
+		for _, env := range name.FindAllString(string(b), -1) {
+			if _, ok := specSettings[env]; !ok && !strings.HasPrefix(env, "BACKEND_OIDC") {
+				t.Errorf("%s names %s: add it to specSettings (and the settings)", f, env)
+			}
 		}
 	}
 }
