@@ -78,7 +78,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// read-only, restarting): storageUnavailable. Either is a 503 with
 		// Retry-After, never a 500.
 		switch {
-		case s.DB != nil && s.DB.Ping(r.Context()) != nil:
+		case s.DB != nil && s.DB.Reachable(r.Context()) != nil:
 			code, retry = apierr.Unavailable, 5*time.Second
 		case store.Unavailable(err):
 			code, retry = apierr.StorageUnavailable, 5*time.Second

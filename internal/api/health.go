@@ -23,6 +23,12 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.DB.Ping(ctx); err != nil {
+		// Away (no answer): serviceUnavailable; answering but unable to
+		// take writes (disk full, read only): storageUnavailable, as the
+		// writes themselves answer then.
+		if s.DB.Reachable(ctx) == nil {
+			return apierr.StorageUnavailable.Retry(5 * time.Second)
+		}
 		return apierr.Unavailable.Retry(5 * time.Second)
 	}
 	return encode(w, http.StatusOK, Health{success, "ready"})

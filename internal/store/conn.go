@@ -63,6 +63,10 @@ func (db *DB) Close() error { return db.acc.Close() }
 // Ping checks that reads and writes can be made: /ready uses it.
 func (db *DB) Ping(ctx context.Context) error { return db.e.Ping(ctx) }
 
+// Reachable checks that the database answers a read (Ping also checks it
+// can take writes).
+func (db *DB) Reachable(ctx context.Context) error { return db.e.Reachable(ctx) }
+
 // Dialect reports the engine.
 func (db *DB) Dialect() Dialect { return db.e.Dialect() }
 

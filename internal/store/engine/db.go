@@ -248,8 +248,11 @@ func (db *Pool) Close() error {
 	return err
 }
 
-// Ping checks that reads and writes can be made: /ready uses it.
-func (db *Pool) Ping(ctx context.Context) error {
+// Reachable checks that the database answers a read (and, for SQLite,
+// that its file is still at its path): the API tells a database that is
+// away (serviceUnavailable) from one that answers but cannot take writes
+// (storageUnavailable) with it.
+func (db *Pool) Reachable(ctx context.Context) error {
 	if err := db.r.PingContext(ctx); err != nil {
 		return err
 	}
@@ -257,10 +260,19 @@ func (db *Pool) Ping(ctx context.Context) error {
 	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return err
 	}
+	return checkFile(db)
+}
+
+// Ping checks that reads and writes can be made: /ready uses it.
+func (db *Pool) Ping(ctx context.Context) error {
+	if err := db.Reachable(ctx); err != nil {
+		return err
+	}
 	// A read-only database (a read-only SQLite file, a PostgreSQL in
-	// read-only mode or in recovery) still answers reads and pings: a
-	// write-capable check is what /ready promises.
-	if err := checkFile(db); err != nil {
+	// read-only mode or in recovery) still answers reads and pings, and a
+	// full one still rewrites a row in place: a write-capable check, and
+	// room to grow, is what /ready promises.
+	if err := checkRoom(ctx, db); err != nil {
 		return err
 	}
 	_, err := db.w.ExecContext(ctx, "UPDATE meta SET v = v WHERE k = 'ready'")

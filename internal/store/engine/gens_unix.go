@@ -30,6 +30,14 @@ func openGens(path string) (*Gens, error) {
 			return nil, err
 		}
 	}
+	// The blocks behind the map are allocated now, not at the first
+	// store into a page: a store into a hole of a file on a full disk is a
+	// SIGBUS that ends the process (seen on a full tmpfs at the first
+	// write after the disk filled), where a failed start of the map only
+	// turns the cache off.
+	if err := allocate(f, gensBytes); err != nil {
+		return nil, err
+	}
 	b, err := syscall.Mmap(int(f.Fd()), 0, gensBytes, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ func Unavailable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrFileMoved) || errors.Is(err, driver.ErrBadConn) {
+	if errors.Is(err, ErrFileMoved) || errors.Is(err, ErrFull) || errors.Is(err, driver.ErrBadConn) {
 		return true
 	}
 	var se *sqlite.Error
