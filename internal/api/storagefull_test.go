@@ -10,7 +10,8 @@ import (
 
 // A database that cannot grow (SQLite's disk full, emulated with
 // max_page_count) answers writes 503 storageUnavailable with Retry-After,
-// never 500, and takes them again once there is room.
+// never 500, fails /ready with the same code, and takes them again once
+// there is room.
 func TestDiskFullAnswers503(t *testing.T) {
 	t.Parallel()
 	e := apitest.New(t)
@@ -33,9 +34,15 @@ func TestDiskFullAnswers503(t *testing.T) {
 		if r.Header.Get("Retry-After") == "" {
 			t.Fatal("503 without Retry-After")
 		}
+		// /ready says so too: the database answers, but has no room.
+		ready := e.Do("GET", "/ready", nil, apitest.None)
+		if ready.Status != 503 || ready.Str("error") != "storageUnavailable" || ready.Header.Get("Retry-After") == "" {
+			t.Fatalf("/ready on a full disk: %d %s", ready.Status, ready.Body)
+		}
 		if _, err := e.App.DB.Exec(ctx, "PRAGMA max_page_count = 1073741823"); err != nil {
 			t.Fatal(err)
 		}
+		e.Do("GET", "/ready", nil, apitest.None).Expect(t, 200, "")
 		e.Do("POST", "/sets/jwt", map[string]any{"name": "room again", "notes": big}, u.JWT()).Expect(t, 201, "")
 		return
 	}

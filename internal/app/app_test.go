@@ -63,6 +63,12 @@ func get(t *testing.T, url, auth string) (int, string) {
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
+	return send(t, req)
+}
+
+// send makes the request and reads the answer.
+func send(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -325,13 +331,7 @@ func TestCredentialsThroughALoopbackProxy(t *testing.T) {
 		if proto != "" {
 			req.Header.Set("X-Forwarded-Proto", proto)
 		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		return send(t, req)
 	}
 	const refused = `{"result":"error","error":"httpsRequired"}`
 	signin := `{"username":"someone@example.org","password":"a long passphrase"}`
