@@ -131,19 +131,21 @@ func TestParallelDeletesOfOneKey(t *testing.T) {
 }
 
 // dbOutage checks the answers while the database is away and after it is
-// back: 503 serviceUnavailable on /ready and on a write, then 200 again
-// with no restart, and the write refused during the outage left nothing.
-func dbOutage(t *testing.T, e *apitest.Env, u *apitest.User, breakIt, fixIt func()) {
+// back: 503 code (serviceUnavailable when it does not answer,
+// storageUnavailable when it answers but cannot take writes) on /ready
+// and on a write, then 200 again with no restart, and the write refused
+// during the outage left nothing.
+func dbOutage(t *testing.T, e *apitest.Env, u *apitest.User, code string, breakIt, fixIt func()) {
 	t.Helper()
 	e.Do("GET", "/ready", nil, apitest.None).Expect(t, 200, "")
 	breakIt()
 	r := e.Do("GET", "/ready", nil, apitest.None)
-	expectErr(t, "/ready while the database is away", r, 503, "serviceUnavailable")
+	expectErr(t, "/ready while the database is away", r, 503, code)
 	if r.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}
 	r = e.Do("PATCH", "/account/jwt", map[string]any{"bio": "written during the outage"}, u.JWT())
-	expectErr(t, "a write while the database is away", r, 503, "serviceUnavailable")
+	expectErr(t, "a write while the database is away", r, 503, code)
 	if strings.Contains(string(r.Body), "sql") || strings.Contains(string(r.Body), "SQL") {
 		t.Errorf("503 body leaks detail: %s", r.Body)
 	}
@@ -177,7 +179,7 @@ func TestDatabaseVanishesSQLite(t *testing.T) {
 	u := e.NewUser("user")
 	path := e.App.Config.SQLitePath()
 	away := filepath.Join(filepath.Dir(path), "moved-away.db")
-	dbOutage(t, e, u, func() {
+	dbOutage(t, e, u, "serviceUnavailable", func() {
 		if err := os.Rename(path, away); err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +224,7 @@ func TestDatabaseVanishesPostgres(t *testing.T) {
 	e := apitest.New(t, apitest.WithPostgres())
 	u := e.NewUser("user")
 	admin, name := pgAdmin(t, e)
-	dbOutage(t, e, u, func() {
+	dbOutage(t, e, u, "serviceUnavailable", func() {
 		pgExec(t, admin, "ALTER DATABASE "+name+" ALLOW_CONNECTIONS false")
 		terminate(t, admin, name)
 	}, func() {
@@ -238,7 +240,7 @@ func TestDatabaseReadOnlyPostgres(t *testing.T) {
 	e := apitest.New(t, apitest.WithPostgres())
 	u := e.NewUser("user")
 	admin, name := pgAdmin(t, e)
-	dbOutage(t, e, u, func() {
+	dbOutage(t, e, u, "storageUnavailable", func() {
 		pgExec(t, admin, "ALTER DATABASE "+name+" SET default_transaction_read_only = on")
 		terminate(t, admin, name)
 	}, func() {
