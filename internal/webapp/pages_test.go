@@ -123,11 +123,17 @@ func TestDocsPage(t *testing.T) {
 	if !strings.Contains(modal, "bearer") || !strings.Contains(modal, "basic") {
 		t.Fatalf("authorize dialog lacks a scheme: %q", modal)
 	}
-	// Give the bearer token.
-	tb.eval(`(() => { const c = [...document.querySelectorAll('.swagger-ui .modal-ux .auth-container')].find(c => /bearer/i.test(c.querySelector('h4').textContent));
-		c.querySelector('input').setAttribute('data-test', 'bearer'); c.querySelector('button.authorize').setAttribute('data-test', 'bearer-go'); return 1; })()`)
+	// Give the bearer token, and an API key and its secret for basic.
+	tb.eval(`(() => { const box = (re) => [...document.querySelectorAll('.swagger-ui .modal-ux .auth-container')].find(c => re.test(c.querySelector('h4').textContent));
+		const b = box(/bearer/i), k = box(/basic/i);
+		b.querySelector('input').setAttribute('data-test', 'bearer'); b.querySelector('button.authorize').setAttribute('data-test', 'bearer-go');
+		k.querySelector('input[type=text]').setAttribute('data-test', 'basic-user'); k.querySelector('input[type=password]').setAttribute('data-test', 'basic-pass');
+		k.querySelector('button.authorize').setAttribute('data-test', 'basic-go'); return 1; })()`)
 	tb.fill(`input[data-test=bearer]`, u.Token)
 	tb.click(`button[data-test=bearer-go]`)
+	tb.fill(`input[data-test=basic-user]`, u.Key)
+	tb.fill(`input[data-test=basic-pass]`, u.Secret)
+	tb.click(`button[data-test=basic-go]`)
 	tb.click(".swagger-ui .modal-ux .close-modal")
 
 	try := func(tag, block, want string) {
@@ -143,6 +149,11 @@ func TestDocsPage(t *testing.T) {
 	try("whoami", ".swagger-ui #operations-whoami-getWhoamiJwt", "200")
 	if body := tb.text(".swagger-ui #operations-whoami-getWhoamiJwt .live-responses-table"); !strings.Contains(body, u.Email) {
 		t.Fatalf("whoami through the docs: %q", body)
+	}
+	// The key's route: Swagger UI sends the key and secret as Basic.
+	try("whoami", ".swagger-ui #operations-whoami-getWhoamiKey", "200")
+	if body := tb.text(".swagger-ui #operations-whoami-getWhoamiKey .live-responses-table"); !strings.Contains(body, u.Key) {
+		t.Fatalf("whoami/key through the docs: %q", body)
 	}
 	tb.noPageErrors()
 }
