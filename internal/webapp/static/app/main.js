@@ -69,9 +69,13 @@ async function loadSession() {
   if (ctx.account) ctx.level = roleLevel[ctx.account.role] ?? -1;
 }
 
+// go opens a page of the app. What was just said (say('Set deleted.')
+// before go('/sets')) stays on the new page; a page opened by a link
+// starts with the status line empty.
+let going = false;
 export function go(hash) {
   if (location.pathname !== '/') { history.replaceState(null, '', '/#' + hash); route(); return; }
-  if (location.hash === '#' + hash) route(); else location.hash = hash;
+  if (location.hash === '#' + hash) route(); else { going = true; location.hash = hash; }
 }
 
 export async function signOut(everywhere) {
@@ -134,5 +138,5 @@ async function route() {
   if (!performance.getEntriesByName('bobbin-ready').length) performance.mark('bobbin-ready'); // first page interactive
 }
 
-addEventListener('hashchange', () => { say(''); route(); });
+addEventListener('hashchange', () => { if (!going) say(''); going = false; route(); });
 route();

@@ -30,5 +30,5 @@ export async function render(ctx, p) {
       await call('DELETE', '/patterns/' + pt.id);
       say('Pattern deleted.');
       ctx.go('/patterns');
-    }, { class: 'danger' })));
+    }, { class: 'danger', id: 'pattern-delete' })));
 }
