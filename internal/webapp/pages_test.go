@@ -167,6 +167,10 @@ func TestPagesAccessible(t *testing.T) {
 	set := e.Do("POST", "/sets/key", map[string]any{"name": "Sam"}, admin.KeyAuth()).Expect(t, 201, "")
 	pattern := e.Do("POST", "/patterns/key", map[string]any{"design": "aaron", "name": "Tee", "settings": map[string]any{}}, admin.KeyAuth()).Expect(t, 201, "")
 	cset := e.Do("POST", "/curated-sets/key", map[string]any{"nameEn": "Model B"}, admin.KeyAuth()).Expect(t, 201, "")
+	pack := e.Do("POST", "/option-packs/key", map[string]any{"design": "aaron", "nameEn": "Loose", "options": map[string]any{"chestEase": 0.1}}, admin.KeyAuth()).Expect(t, 201, "")
+	e.Do("POST", "/curated-sets/suggest/key", map[string]any{"name": "Tall me", "set": set.Num("set.id"), "height": "180cm", "img": tinyPNG}, admin.KeyAuth()).Expect(t, 200, "")
+	e.Do("POST", "/option-packs/suggest/key", map[string]any{"design": "aaron", "name": "Roomy", "notes": "more ease", "options": map[string]any{"chestEase": 0.1}}, admin.KeyAuth()).Expect(t, 200, "")
+	other := e.NewUser("user")
 	tb := newTab(t, e)
 	check := func(where string) {
 		t.Helper()
@@ -196,8 +200,9 @@ func TestPagesAccessible(t *testing.T) {
 		{"/#/account", "Your account"}, {"/#/account/security", "Security"}, {"/#/account/data", "Your data"},
 		{"/#/apikeys", "API keys"}, {"/#/sets", "Measurement sets"}, {"/#/sets/" + set.Str("set.id"), "Sam"},
 		{"/#/patterns", "Patterns"}, {"/#/patterns/" + pattern.Str("pattern.id"), "Tee"},
-		{"/#/staff/curated", "Curated sets"}, {"/#/staff/curated/" + cset.Str("curatedSet.id"), "Model B"}, {"/#/staff/packs", "Option packs"}, {"/#/staff/suggestions", "Suggestions"},
-		{"/#/staff/users", "Users"}, {fmt.Sprintf("/#/staff/users/%d", admin.ID), admin.Username},
+		{"/#/staff/curated", "Curated sets"}, {"/#/staff/curated/" + cset.Str("curatedSet.id"), "Model B"}, {"/#/staff/packs", "Option packs"},
+		{"/#/staff/packs/" + pack.Str("optionPack.id"), "Loose"}, {"/#/staff/suggestions", "Suggestions"},
+		{"/#/staff/users", "Users"}, {fmt.Sprintf("/#/staff/users/%d", admin.ID), admin.Username}, {fmt.Sprintf("/#/staff/users/%d", other.ID), other.Username},
 	}
 	for _, width := range []int64{375, 1280} {
 		tb.do(chromedp.EmulateViewport(width, 800))

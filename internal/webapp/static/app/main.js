@@ -22,6 +22,7 @@ const routes = [
   ['/staff/curated', './pages/curated.js', true, 5],
   ['/staff/curated/:id', './pages/curatedset.js', true, 5],
   ['/staff/packs', './pages/packs.js', true, 5],
+  ['/staff/packs/:id', './pages/pack.js', true, 5],
   ['/staff/suggestions', './pages/suggestions.js', true, 5],
   ['/staff/users', './pages/users.js', true, 8],
   ['/staff/users/:id', './pages/user.js', true, 8],
