@@ -123,8 +123,22 @@ func TestJourneyAccountSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	scratch := e.Do("POST", "/account/mfa/key", map[string]any{"mfa": true, "secret": secret, "token": code}, u.KeyAuth()).Expect(t, 200, "").Str("scratchCodes.0")
-	tb.open("/#/account")
+	// Sign in with the password and a code from the app: the next step's
+	// (this step's code turned MFA on and is not taken twice).
+	tb.click("#signout")
+	tb.page("Sign in")
+	tb.signIn(u.Email, newPass)
+	tb.waitFor(`!document.querySelector('#signin-mfa').closest('.field').hidden`)
+	next, err := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.fill("#signin-mfa", next)
+	tb.click("#signin-form button[type=submit]")
 	tb.page("Your account")
+	if got := tb.text("#acct-mfa"); got != "on" {
+		t.Fatalf("account mfa %q", got)
+	}
 	tb.open("/#/account/security")
 	tb.page("Security")
 	tb.waitFor(`document.getElementById('mfa-state').textContent === 'on'`)
@@ -136,7 +150,18 @@ func TestJourneyAccountSettings(t *testing.T) {
 		t.Fatal("MFA still on after the page turned it off")
 	}
 
+	// Consent, on the data page: the research use as well.
+	tb.open("/#/account/data")
+	tb.page("Your data")
+	tb.click("#c3")
+	tb.click("#consent-form button[type=submit]")
+	tb.waitFor(`document.getElementById('status').textContent === 'Consent saved.'`)
+	if got := e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "").Num("account.consent"); got != 3 {
+		t.Fatalf("consent after the data page: %v", got)
+	}
+
 	// The security log: the page shows the account's events, newest first.
+	e.Settle() // events written behind the answers are in
 	tb.open("/#/account")
 	tb.page("Your account")
 	tb.open("/#/account/security")
