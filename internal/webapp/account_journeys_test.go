@@ -64,7 +64,9 @@ func TestJourneyAccountSettings(t *testing.T) {
 	tb.fill("#profile-form input[name=username]", "sam-sews")
 	tb.fill("#profile-form textarea[name=bio]", "I sew shirts.")
 	tb.click("#profile-form button[type=submit]")
-	tb.waitFor(`document.getElementById('who').textContent.startsWith('sam-sews')`)
+	tb.waitFor(`document.getElementById('status').textContent === 'Profile saved.'`)
+	tb.page("Your account") // drawn again with the new name
+	tb.waitFor(`document.getElementById('acct-username').textContent === 'sam-sews' && document.getElementById('who').textContent.startsWith('sam-sews')`)
 	a := e.Do("GET", "/account/key", nil, u.KeyAuth()).Expect(t, 200, "")
 	if a.Str("account.username") != "sam-sews" || a.Str("account.bio") != "I sew shirts." {
 		t.Fatalf("profile after saving: %s", a.Body)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -398,4 +399,49 @@ func TestScreenshots(t *testing.T) {
 	tb.waitFor(`document.querySelector('.swagger-ui .opblock-tag')`)
 	tb.do(chromedp.EmulateViewport(1280, 1100))
 	shot("web-docs.png", false)
+}
+
+// A page opened while another is still loading stays: the older page,
+// whose answer comes later, draws nothing over it. The browser holds the
+// account page's GET /account/jwt until the next page is drawn.
+func TestPageOpenedWhileAnotherLoads(t *testing.T) {
+	t.Parallel()
+	needBrowser(t)
+	e := apitest.New(t)
+	u := e.NewUser("user")
+	tb := newTab(t, e)
+	tb.signIn(u.Email, u.Password)
+	tb.page("Your account")
+	tb.open("/#/sets")
+	tb.page("Measurement sets")
+
+	paused := make(chan fetch.RequestID, 1)
+	tb.listen(func(ev any) {
+		if ev, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- ev.RequestID
+		}
+	})
+	if _, err := chromedp.Call(tb.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/account/jwt"}}}); err != nil {
+		t.Fatal(err)
+	}
+	settled := func() int { n, _ := strconv.Atoi(tb.eval(`document.body.dataset.settled`)); return n }
+	before := settled()
+	tb.eval(`location.hash = '#/account'`)
+	var held fetch.RequestID
+	select {
+	case held = <-paused:
+	case <-tb.ctx.Done():
+		t.Fatal("GET /account/jwt was never sent")
+	}
+	tb.eval(`location.hash = '#/patterns'`)
+	tb.page("Patterns")
+	if _, err := chromedp.Call(tb.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
+		t.Fatal(err)
+	}
+	// Both pages' routes have ended: the account page's too.
+	tb.waitFor(fmt.Sprintf(`Number(document.body.dataset.settled) >= %d`, before+2))
+	if got := tb.text("main h1"); got != "Patterns" {
+		t.Fatalf("the page that loaded last drew over the one opened last: %q", got)
+	}
+	tb.noPageErrors(failedLoad)
 }

@@ -102,11 +102,23 @@ function nav() {
     button('Sign out', () => signOut(false), { class: 'link', id: 'signout' }));
 }
 
+// drawing counts route() calls: a page opened while another is still
+// loading wins, and the older one, finishing later, draws nothing.
+// body[data-settled] counts the calls that have ended, drawn or not.
+let drawing = 0, settled = 0;
+
 async function route() {
+  const mine = ++drawing;
+  try { await draw(() => mine !== drawing); } finally { document.body.dataset.settled = String(++settled); }
+}
+
+async function draw(stale) {
   const main = document.getElementById('main');
   let mod, params = {};
+  document.body.dataset.ready = 'false'; // a page is being drawn (the tests wait for 'true')
   try {
     await loadSession();
+    if (stale()) return;
     const landing = landings.find(([re]) => re.test(location.pathname));
     if (landing) {
       const m = location.pathname.match(landing[0]);
@@ -125,12 +137,15 @@ async function route() {
       else if (found.auth && ctx.level < found.level) mod = { render: () => h('div', {}, h('h1', {}, 'No access'), h('p', {}, 'This page is for staff of a higher level.')) };
       else mod = await import(found.file);
     }
+    if (stale()) return;
     nav();
     const node = await mod.render(ctx, params);
+    if (stale()) return;
     main.replaceChildren(node);
     const h1 = main.querySelector('h1');
     if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); document.title = h1.textContent + ' · Bobbin'; }
   } catch (e) {
+    if (stale()) return;
     console.error(e);
     nav();
     main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error' }, e.message || String(e)));
