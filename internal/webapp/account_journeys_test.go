@@ -53,12 +53,7 @@ func (tb *tab) copied(sel string) string {
 // security log; sign out everywhere.
 func TestJourneyAccountSettings(t *testing.T) {
 	t.Parallel()
-	needBrowser(t)
-	e := apitest.New(t)
-	u := e.NewUser("user")
-	tb := newTab(t, e)
-	tb.signIn(u.Email, u.Password)
-	tb.page("Your account")
+	e, u, tb := signedIn(t, "user")
 
 	// Profile.
 	tb.fill("#profile-form input[name=username]", "sam-sews")
@@ -129,18 +124,11 @@ func TestJourneyAccountSettings(t *testing.T) {
 	// (this step's code turned MFA on and is not taken twice).
 	tb.click("#signout")
 	tb.page("Sign in")
-	tb.signIn(u.Email, newPass)
-	tb.waitFor(`!document.querySelector('#signin-mfa').closest('.field').hidden`)
 	next, err := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb.fill("#signin-mfa", next)
-	tb.click("#signin-form button[type=submit]")
-	tb.page("Your account")
-	if got := tb.text("#acct-mfa"); got != "on" {
-		t.Fatalf("account mfa %q", got)
-	}
+	tb.signInMFA(u.Email, newPass, next)
 	tb.open("/#/account/security")
 	tb.page("Security")
 	tb.waitFor(`document.getElementById('mfa-state').textContent === 'on'`)
@@ -203,13 +191,8 @@ func TestJourneyAccountSettings(t *testing.T) {
 // pattern's whole life: create, edit, settings, public link, delete.
 func TestJourneyKeysSetsPatterns(t *testing.T) {
 	t.Parallel()
-	needBrowser(t)
-	e := apitest.New(t)
-	u := e.NewUser("user")
-	tb := newTab(t, e)
+	e, u, tb := signedIn(t, "user")
 	tb.clipboard()
-	tb.signIn(u.Email, u.Password)
-	tb.page("Your account")
 
 	// A key: levels offered up to the user's own (4), level 2, one day.
 	tb.open("/#/apikeys")

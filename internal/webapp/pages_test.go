@@ -406,12 +406,7 @@ func TestScreenshots(t *testing.T) {
 // account page's GET /account/jwt until the next page is drawn.
 func TestPageOpenedWhileAnotherLoads(t *testing.T) {
 	t.Parallel()
-	needBrowser(t)
-	e := apitest.New(t)
-	u := e.NewUser("user")
-	tb := newTab(t, e)
-	tb.signIn(u.Email, u.Password)
-	tb.page("Your account")
+	_, _, tb := signedIn(t, "user")
 	tb.open("/#/sets")
 	tb.page("Measurement sets")
 

@@ -2,9 +2,10 @@
 // published, and its measurements (in the curator's units, kept in mm),
 // saved with PATCH /curated-sets/{id}/jwt.
 import { call } from '../api.js';
-import { h, field, form, check, section, say, button } from '../dom.js';
+import { h, field, form, check, section, say } from '../dom.js';
 import { measurementNames, label, unit, show, toMM } from './units.js';
 import { nameFields, nameValues } from './names.js';
+import { deleteSection } from './deleting.js';
 
 export async function render(ctx, p) {
   const c = (await call('GET', '/curated-sets/' + encodeURIComponent(p.id))).curatedSet;
@@ -42,10 +43,5 @@ export async function render(ctx, p) {
         c.measies = (await call('PATCH', '/curated-sets/' + c.id, { measies })).curatedSet.measies;
         say('Measurements saved (' + Object.keys(c.measies).length + ').');
       })),
-    section('Delete', h('p', {}, 'Deleting a curated set cannot be undone.'),
-      button('Delete this curated set', async () => {
-        await call('DELETE', '/curated-sets/' + c.id);
-        say('Curated set deleted.');
-        ctx.go('/staff/curated');
-      }, { class: 'danger', id: 'cset-delete' })));
+    deleteSection(ctx, 'curated set', '/curated-sets/' + c.id, '/staff/curated', 'cset-delete'));
 }

@@ -3,8 +3,9 @@
 // /option-packs/{id}/jwt (an option taken out of the JSON is sent as null,
 // which removes it); delete.
 import { call } from '../api.js';
-import { h, field, form, section, say, button } from '../dom.js';
+import { h, field, form, section, say } from '../dom.js';
 import { nameFields, nameValues } from './names.js';
+import { deleteSection } from './deleting.js';
 
 // readOptions parses the options typed: a JSON object.
 export function readOptions(text) {
@@ -29,10 +30,5 @@ export async function render(ctx, p) {
       Object.assign(pk, (await call('PATCH', '/option-packs/' + pk.id, { design: v.design.trim(), ...nameValues(v), options })).optionPack);
       say('Option pack saved.');
     })),
-    section('Delete', h('p', {}, 'Deleting an option pack cannot be undone.'),
-      button('Delete this option pack', async () => {
-        await call('DELETE', '/option-packs/' + pk.id);
-        say('Option pack deleted.');
-        ctx.go('/staff/packs');
-      }, { class: 'danger', id: 'pack-delete' })));
+    deleteSection(ctx, 'option pack', '/option-packs/' + pk.id, '/staff/packs', 'pack-delete'));
 }
