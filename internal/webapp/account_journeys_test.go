@@ -3,6 +3,7 @@ package webapp_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -234,6 +235,9 @@ func TestJourneyKeysSetsPatterns(t *testing.T) {
 	tb.page("Your account")
 	tb.open("/#/apikeys")
 	tb.page("API keys")
+	if tb.eval(`document.body.textContent.includes(`+strconv.Quote(secret)+`)`) != "false" {
+		t.Fatal("the secret is shown again")
+	}
 	row := fmt.Sprintf(`#keys tr[data-key=%q]`, key)
 	if calls, last := tb.text(row+" td:nth-child(5)"), tb.text(row+" td:nth-child(4)"); calls != "1" || last == "never" {
 		t.Fatalf("after one use the list says calls %q, last used %q", calls, last)

@@ -194,8 +194,14 @@ func TestPagesAccessible(t *testing.T) {
 			tb.keyboard(where)
 		}
 	}
+	e.Do("POST", "/signup", map[string]any{"email": "new@example.com", "language": "en"}, apitest.None).Expect(t, 201, "")
 	pages := []struct{ path, title string }{
 		{"/#/signin", "Sign in"}, {"/#/signup", "Sign up"},
+		// The mail links' pages: a live signup confirmation (its consent
+		// form), the others as they open before anything is checked.
+		{mailLink(t, e, "new@example.com", "/confirm/signup/"), "Confirm your account"},
+		{"/signinlink/0a/0b", "Sign in with your link"}, {"/confirm/emailchange/0a/0b", "Confirm your new email"},
+		{"/newsletter/subscribe?id=1&ehash=0b", "Confirm your subscription"}, {"/newsletter/unsubscribe?i=0b", "Unsubscribe"},
 	}
 	signedIn := []struct{ path, title string }{
 		{"/#/account", "Your account"}, {"/#/account/security", "Security"}, {"/#/account/data", "Your data"},
