@@ -8,6 +8,7 @@ package webapp_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -118,8 +120,17 @@ type tab struct {
 	ctx  context.Context
 	base string
 
-	mu     sync.Mutex
-	errors []string
+	mu        sync.Mutex
+	errors    []string
+	listeners []func(ev any) // more listeners of the tab's events (listen)
+}
+
+// listen adds fn to the listeners of the tab's events. fn runs on the
+// event loop: it must not block or call the browser.
+func (tb *tab) listen(fn func(ev any)) {
+	tb.mu.Lock()
+	tb.listeners = append(tb.listeners, fn)
+	tb.mu.Unlock()
 }
 
 // needBrowser skips the test when there is no chromium (fails it in CI,
@@ -145,6 +156,12 @@ func newTab(t *testing.T, e *apitest.Env) *tab {
 	needBrowser(t)
 	tb := &tab{t: t, base: e.URL}
 	ctx, cancel := chromedp.NewContext(browser.ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(func(ev any) {
+		tb.mu.Lock()
+		more := tb.listeners
+		tb.mu.Unlock()
+		for _, fn := range more {
+			fn(ev)
+		}
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			d := ev.ExceptionDetails
@@ -153,6 +170,13 @@ func newTab(t *testing.T, e *apitest.Env) *tab {
 				msg += " " + d.Exception.Description
 			}
 			tb.addError("exception: " + msg)
+		case *network.EventRequestWillBeSent:
+			// The pages load nothing from another origin: a navigation
+			// (to a sign-in provider and back) is the only request that
+			// may leave the server.
+			if ev.Type != network.ResourceTypeDocument && strings.HasPrefix(ev.Request.URL, "http") && !sameOrigin(ev.Request.URL, tb.base) {
+				tb.addError("third-party request: " + string(ev.Type) + " " + ev.Request.URL)
+			}
 		case *log.EventEntryAdded:
 			if ev.Entry.Level == log.EntryLevelError {
 				tb.addError(string(ev.Entry.Source) + ": " + ev.Entry.Text)
@@ -185,6 +209,13 @@ func newTab(t *testing.T, e *apitest.Env) *tab {
 		cancel()
 	})
 	return tb
+}
+
+// sameOrigin reports whether URL a is on the origin of base.
+func sameOrigin(a, base string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(base)
+	return err1 == nil && err2 == nil && ua.Scheme == ub.Scheme && ua.Host == ub.Host
 }
 
 func (tb *tab) addError(s string) {

@@ -48,6 +48,33 @@ func (tb *tab) signIn(username, password string) {
 	tb.click("#signin-form button[type=submit]")
 }
 
+// signInMFA signs in through the password form of an account with MFA:
+// the form asks for the code, code is given, the account page opens.
+func (tb *tab) signInMFA(username, password, code string) {
+	tb.t.Helper()
+	tb.signIn(username, password)
+	tb.waitFor(`!document.querySelector('#signin-mfa').closest('.field').hidden`)
+	tb.fill("#signin-mfa", code)
+	tb.click("#signin-form button[type=submit]")
+	tb.page("Your account")
+	if got := tb.text("#acct-mfa"); got != "on" {
+		tb.t.Fatalf("account mfa %q", got)
+	}
+}
+
+// signedIn starts a server with a user of role, signed in on a fresh tab
+// (the account page open).
+func signedIn(t *testing.T, role string) (*apitest.Env, *apitest.User, *tab) {
+	t.Helper()
+	needBrowser(t)
+	e := apitest.New(t)
+	u := e.NewUser(role)
+	tb := newTab(t, e)
+	tb.signIn(u.Email, u.Password)
+	tb.page("Your account")
+	return e, u, tb
+}
+
 // A person's journey: sign up through the mailed link, set a password,
 // sign in, turn MFA on with a code from the shown secret, sign in with a
 // scratch code, make an API key and use it from Go, make and edit a set,
@@ -124,14 +151,7 @@ func TestJourneyPerson(t *testing.T) {
 	// scratch code completes it (a TOTP code of this same 30 s step would
 	// be refused as a replay).
 	tb.click("#signout")
-	tb.signIn(email, pass)
-	tb.waitFor(`!document.querySelector('#signin-mfa').closest('.field').hidden`)
-	tb.fill("#signin-mfa", scratch[0])
-	tb.click("#signin-form button[type=submit]")
-	tb.page("Your account")
-	if got := tb.text("#acct-mfa"); got != "on" {
-		t.Fatalf("account mfa %q", got)
-	}
+	tb.signInMFA(email, pass, scratch[0])
 
 	// An API key: the secret is shown once; it works from Go.
 	tb.open("/#/apikeys")
@@ -261,12 +281,7 @@ func TestJourneyAdminChangesRole(t *testing.T) {
 // (another user) and delete.
 func TestJourneyYourData(t *testing.T) {
 	t.Parallel()
-	needBrowser(t)
-	e := apitest.New(t)
-	u := e.NewUser("user")
-	tb := newTab(t, e)
-	tb.signIn(u.Email, u.Password)
-	tb.page("Your account")
+	e, u, tb := signedIn(t, "user")
 
 	// Consent withdrawn elsewhere: every page asks for it first.
 	e.Do("PATCH", "/account/key", map[string]any{"consent": 0}, u.KeyAuth()).Expect(t, 200, "")

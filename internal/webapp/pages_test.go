@@ -3,12 +3,17 @@ package webapp_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"bobbin/internal/apitest"
 )
@@ -119,11 +124,17 @@ func TestDocsPage(t *testing.T) {
 	if !strings.Contains(modal, "bearer") || !strings.Contains(modal, "basic") {
 		t.Fatalf("authorize dialog lacks a scheme: %q", modal)
 	}
-	// Give the bearer token.
-	tb.eval(`(() => { const c = [...document.querySelectorAll('.swagger-ui .modal-ux .auth-container')].find(c => /bearer/i.test(c.querySelector('h4').textContent));
-		c.querySelector('input').setAttribute('data-test', 'bearer'); c.querySelector('button.authorize').setAttribute('data-test', 'bearer-go'); return 1; })()`)
+	// Give the bearer token, and an API key and its secret for basic.
+	tb.eval(`(() => { const box = (re) => [...document.querySelectorAll('.swagger-ui .modal-ux .auth-container')].find(c => re.test(c.querySelector('h4').textContent));
+		const b = box(/bearer/i), k = box(/basic/i);
+		b.querySelector('input').setAttribute('data-test', 'bearer'); b.querySelector('button.authorize').setAttribute('data-test', 'bearer-go');
+		k.querySelector('input[type=text]').setAttribute('data-test', 'basic-user'); k.querySelector('input[type=password]').setAttribute('data-test', 'basic-pass');
+		k.querySelector('button.authorize').setAttribute('data-test', 'basic-go'); return 1; })()`)
 	tb.fill(`input[data-test=bearer]`, u.Token)
 	tb.click(`button[data-test=bearer-go]`)
+	tb.fill(`input[data-test=basic-user]`, u.Key)
+	tb.fill(`input[data-test=basic-pass]`, u.Secret)
+	tb.click(`button[data-test=basic-go]`)
 	tb.click(".swagger-ui .modal-ux .close-modal")
 
 	try := func(tag, block, want string) {
@@ -140,6 +151,11 @@ func TestDocsPage(t *testing.T) {
 	if body := tb.text(".swagger-ui #operations-whoami-getWhoamiJwt .live-responses-table"); !strings.Contains(body, u.Email) {
 		t.Fatalf("whoami through the docs: %q", body)
 	}
+	// The key's route: Swagger UI sends the key and secret as Basic.
+	try("whoami", ".swagger-ui #operations-whoami-getWhoamiKey", "200")
+	if body := tb.text(".swagger-ui #operations-whoami-getWhoamiKey .live-responses-table"); !strings.Contains(body, u.Key) {
+		t.Fatalf("whoami/key through the docs: %q", body)
+	}
 	tb.noPageErrors()
 }
 
@@ -152,6 +168,10 @@ func TestPagesAccessible(t *testing.T) {
 	set := e.Do("POST", "/sets/key", map[string]any{"name": "Sam"}, admin.KeyAuth()).Expect(t, 201, "")
 	pattern := e.Do("POST", "/patterns/key", map[string]any{"design": "aaron", "name": "Tee", "settings": map[string]any{}}, admin.KeyAuth()).Expect(t, 201, "")
 	cset := e.Do("POST", "/curated-sets/key", map[string]any{"nameEn": "Model B"}, admin.KeyAuth()).Expect(t, 201, "")
+	pack := e.Do("POST", "/option-packs/key", map[string]any{"design": "aaron", "nameEn": "Loose", "options": map[string]any{"chestEase": 0.1}}, admin.KeyAuth()).Expect(t, 201, "")
+	e.Do("POST", "/curated-sets/suggest/key", map[string]any{"name": "Tall me", "set": set.Num("set.id"), "height": "180cm", "img": tinyPNG}, admin.KeyAuth()).Expect(t, 200, "")
+	e.Do("POST", "/option-packs/suggest/key", map[string]any{"design": "aaron", "name": "Roomy", "notes": "more ease", "options": map[string]any{"chestEase": 0.1}}, admin.KeyAuth()).Expect(t, 200, "")
+	other := e.NewUser("user")
 	tb := newTab(t, e)
 	check := func(where string) {
 		t.Helper()
@@ -167,16 +187,29 @@ func TestPagesAccessible(t *testing.T) {
 		if over := tb.eval(`document.documentElement.scrollWidth > document.documentElement.clientWidth`); over != "false" {
 			t.Errorf("%s: scrolls sideways at %s px", where, tb.eval(`innerWidth`))
 		}
+		if low := tb.eval("(" + a11yJS + ", a11y.lowContrast().join(' | '))"); low != "" {
+			t.Errorf("%s: text below WCAG AA contrast: %s", where, low)
+		}
+		if strings.HasSuffix(where, " 375 px") { // the keyboard at phone width, where the layout differs most
+			tb.keyboard(where)
+		}
 	}
+	e.Do("POST", "/signup", map[string]any{"email": "new@example.com", "language": "en"}, apitest.None).Expect(t, 201, "")
 	pages := []struct{ path, title string }{
 		{"/#/signin", "Sign in"}, {"/#/signup", "Sign up"},
+		// The mail links' pages: a live signup confirmation (its consent
+		// form), the others as they open before anything is checked.
+		{mailLink(t, e, "new@example.com", "/confirm/signup/"), "Confirm your account"},
+		{"/signinlink/0a/0b", "Sign in with your link"}, {"/confirm/emailchange/0a/0b", "Confirm your new email"},
+		{"/newsletter/subscribe?id=1&ehash=0b", "Confirm your subscription"}, {"/newsletter/unsubscribe?i=0b", "Unsubscribe"},
 	}
 	signedIn := []struct{ path, title string }{
 		{"/#/account", "Your account"}, {"/#/account/security", "Security"}, {"/#/account/data", "Your data"},
 		{"/#/apikeys", "API keys"}, {"/#/sets", "Measurement sets"}, {"/#/sets/" + set.Str("set.id"), "Sam"},
 		{"/#/patterns", "Patterns"}, {"/#/patterns/" + pattern.Str("pattern.id"), "Tee"},
-		{"/#/staff/curated", "Curated sets"}, {"/#/staff/curated/" + cset.Str("curatedSet.id"), "Model B"}, {"/#/staff/packs", "Option packs"}, {"/#/staff/suggestions", "Suggestions"},
-		{"/#/staff/users", "Users"}, {fmt.Sprintf("/#/staff/users/%d", admin.ID), admin.Username},
+		{"/#/staff/curated", "Curated sets"}, {"/#/staff/curated/" + cset.Str("curatedSet.id"), "Model B"}, {"/#/staff/packs", "Option packs"},
+		{"/#/staff/packs/" + pack.Str("optionPack.id"), "Loose"}, {"/#/staff/suggestions", "Suggestions"},
+		{"/#/staff/users", "Users"}, {fmt.Sprintf("/#/staff/users/%d", admin.ID), admin.Username}, {fmt.Sprintf("/#/staff/users/%d", other.ID), other.Username},
 	}
 	for _, width := range []int64{375, 1280} {
 		tb.do(chromedp.EmulateViewport(width, 800))
@@ -196,6 +229,96 @@ func TestPagesAccessible(t *testing.T) {
 		tb.page("Sign in")
 	}
 	tb.noPageErrors(failedLoad)
+}
+
+// a11yJS defines a11y in the page: WCAG 2 contrast of text on its
+// backgrounds (alpha composited up the tree), the focus ring of the
+// focused element, and the controls a keyboard must reach.
+const a11yJS = `window.a11y = window.a11y || (() => {
+	const parse = (c) => { const m = /rgba?\(([^)]*)\)/.exec(c || ''); if (!m) return null;
+		const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+	const over = (top, under) => ({ r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a), b: top.b * top.a + under.b * (1 - top.a), a: 1 });
+	const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+		return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+	const ratio = (x, y) => { const a = lum(x), b = lum(y); return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };
+	const background = (el) => {
+		const layers = [];
+		for (let e = el; e; e = e.parentElement) {
+			const c = parse(getComputedStyle(e).backgroundColor);
+			if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+		}
+		return layers.reduceRight((under, top) => over(top, under), { r: 255, g: 255, b: 255, a: 1 });
+	};
+	const shown = (el) => el.getClientRects().length > 0 && !el.closest('[hidden]') && getComputedStyle(el).visibility !== 'hidden';
+	const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' + (el.textContent || el.value || '').trim().slice(0, 30) + '"';
+	// Text below 4.5:1 (3:1 when large: 24px, or 18.66px bold).
+	const lowContrast = () => {
+		const bad = [];
+		for (const el of document.body.querySelectorAll('*')) {
+			if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+			if (!shown(el) || el.closest(':disabled, .skip')) continue;
+			const cs = getComputedStyle(el), bg = background(el), fg = over(parse(cs.color), bg);
+			const size = parseFloat(cs.fontSize), large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+			const r = ratio(fg, bg);
+			if (r < (large ? 3 : 4.5)) bad.push(name(el) + ' ' + r.toFixed(2) + ':1');
+		}
+		return bad;
+	};
+	// The focused element's ring: an outline of 2px or more, 3:1 against
+	// what surrounds it (WCAG 2.2 focus appearance, non-text contrast).
+	const focusRing = () => {
+		const el = document.activeElement;
+		if (!el || el === document.body) return '';
+		const cs = getComputedStyle(el);
+		if (cs.outlineStyle === 'none' || parseFloat(cs.outlineWidth) < 2) return name(el) + ': no visible focus';
+		const r = ratio(over(parse(cs.outlineColor), background(el.parentElement)), background(el.parentElement));
+		return r < 3 ? name(el) + ': focus ring ' + r.toFixed(2) + ':1' : '';
+	};
+	// The controls Tab must reach: one per radio group.
+	const controls = () => {
+		const seen = new Set();
+		return [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')].filter((el) => {
+			if (el.disabled || el.tabIndex < 0 || el.type === 'hidden' || el.getAttribute('aria-hidden') === 'true') return false;
+			if (!shown(el) && !el.classList.contains('skip')) return false;
+			if (el.type === 'radio') { if (seen.has(el.name)) return false; seen.add(el.name); }
+			return true;
+		});
+	};
+	return { lowContrast, focusRing, controls, name };
+})()`
+
+// keyboard tabs through the page from its start: every control is
+// reached (a radio group by any of its buttons), and each shows a focus
+// ring that stands out from its surroundings.
+func (tb *tab) keyboard(where string) {
+	tb.t.Helper()
+	n, _ := strconv.Atoi(tb.eval("(" + a11yJS + ", document.activeElement.blur(), a11y.controls().length)"))
+	var rings []string
+	reached := map[string]bool{}
+	tb.eval(`(() => { a11y.controls().forEach((el, i) => { el.dataset.kb = i; }); return 1; })()`)
+	for i := 0; i < n+3; i++ {
+		tb.do(chromedp.KeyEvent(kb.Tab))
+		got := tb.eval(`(() => { const el = document.activeElement; const k = el && el.dataset ? (el.type === 'radio' ? 'radio:' + el.name : el.dataset.kb) : '';
+			return (k || '') + '\n' + a11y.focusRing(); })()`)
+		k, ring, _ := strings.Cut(got, "\n")
+		reached[k] = true
+		if ring != "" {
+			rings = append(rings, ring)
+		}
+	}
+	missed := tb.eval(`a11y.controls().filter((el) => !` + jsSet(reached) + `.has(el.type === 'radio' ? 'radio:' + el.name : el.dataset.kb)).map(a11y.name).join(' | ')`)
+	if missed != "" {
+		tb.t.Errorf("%s: not reached by Tab: %s", where, missed)
+	}
+	if len(rings) > 0 {
+		tb.t.Errorf("%s: focus not visible: %s", where, strings.Join(slices.Compact(rings), " | "))
+	}
+}
+
+// jsSet is a JavaScript Set of the keys of m.
+func jsSet(m map[string]bool) string {
+	b, _ := json.Marshal(slices.Collect(maps.Keys(m)))
+	return "new Set(" + string(b) + ")"
 }
 
 // The first load of the sign-in page: total bytes (compressed, as sent)
@@ -282,4 +405,44 @@ func TestScreenshots(t *testing.T) {
 	tb.waitFor(`document.querySelector('.swagger-ui .opblock-tag')`)
 	tb.do(chromedp.EmulateViewport(1280, 1100))
 	shot("web-docs.png", false)
+}
+
+// A page opened while another is still loading stays: the older page,
+// whose answer comes later, draws nothing over it. The browser holds the
+// account page's GET /account/jwt until the next page is drawn.
+func TestPageOpenedWhileAnotherLoads(t *testing.T) {
+	t.Parallel()
+	_, _, tb := signedIn(t, "user")
+	tb.open("/#/sets")
+	tb.page("Measurement sets")
+
+	paused := make(chan fetch.RequestID, 1)
+	tb.listen(func(ev any) {
+		if ev, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- ev.RequestID
+		}
+	})
+	if _, err := chromedp.Call(tb.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/account/jwt"}}}); err != nil {
+		t.Fatal(err)
+	}
+	settled := func() int { n, _ := strconv.Atoi(tb.eval(`document.body.dataset.settled`)); return n }
+	before := settled()
+	tb.eval(`location.hash = '#/account'`)
+	var held fetch.RequestID
+	select {
+	case held = <-paused:
+	case <-tb.ctx.Done():
+		t.Fatal("GET /account/jwt was never sent")
+	}
+	tb.eval(`location.hash = '#/patterns'`)
+	tb.page("Patterns")
+	if _, err := chromedp.Call(tb.ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held}); err != nil {
+		t.Fatal(err)
+	}
+	// Both pages' routes have ended: the account page's too.
+	tb.waitFor(fmt.Sprintf(`Number(document.body.dataset.settled) >= %d`, before+2))
+	if got := tb.text("main h1"); got != "Patterns" {
+		t.Fatalf("the page that loaded last drew over the one opened last: %q", got)
+	}
+	tb.noPageErrors(failedLoad)
 }

@@ -82,6 +82,12 @@ const messages = {
   nameEnMissing: 'An English name is required.',
   curatedHeightInvalid: 'The height must be a whole number of centimetres.',
   measiesInvalid: 'One of the measurements is not valid.',
+  statusInvalid: 'That status cannot be set.',
+  roleInvalid: 'That is not a role.',
+  cannotChangeSelf: 'Admins cannot change their own role or status here.',
+  designMissing: 'A design is required.',
+  designTooLong: 'That design name is too long.',
+  optionsInvalid: 'The options must be a JSON object of option names and values.',
 };
 
 export function message(code, status) {

@@ -98,7 +98,7 @@ export function say(text, isError) {
 }
 
 // copyButton copies text to the clipboard (selecting it as a fallback).
-export function copyButton(text, target, label = 'Copy') {
+export function copyButton(text, target, label = 'Copy', attrs = {}) {
   return button(label, async (b) => {
     try {
       await navigator.clipboard.writeText(text);
@@ -108,7 +108,7 @@ export function copyButton(text, target, label = 'Copy') {
       b.textContent = 'Selected: press Ctrl+C';
     }
     setTimeout(() => { b.textContent = label; }, 2000);
-  }, { class: 'secondary' });
+  }, { class: 'secondary', ...attrs });
 }
 
 export function when(stamp) {

@@ -22,6 +22,7 @@ const routes = [
   ['/staff/curated', './pages/curated.js', true, 5],
   ['/staff/curated/:id', './pages/curatedset.js', true, 5],
   ['/staff/packs', './pages/packs.js', true, 5],
+  ['/staff/packs/:id', './pages/pack.js', true, 5],
   ['/staff/suggestions', './pages/suggestions.js', true, 5],
   ['/staff/users', './pages/users.js', true, 8],
   ['/staff/users/:id', './pages/user.js', true, 8],
@@ -69,9 +70,13 @@ async function loadSession() {
   if (ctx.account) ctx.level = roleLevel[ctx.account.role] ?? -1;
 }
 
+// go opens a page of the app. What was just said (say('Set deleted.')
+// before go('/sets')) stays on the new page; a page opened by a link
+// starts with the status line empty.
+let going = false;
 export function go(hash) {
   if (location.pathname !== '/') { history.replaceState(null, '', '/#' + hash); route(); return; }
-  if (location.hash === '#' + hash) route(); else location.hash = hash;
+  if (location.hash === '#' + hash) route(); else { going = true; location.hash = hash; }
 }
 
 export async function signOut(everywhere) {
@@ -97,11 +102,23 @@ function nav() {
     button('Sign out', () => signOut(false), { class: 'link', id: 'signout' }));
 }
 
+// drawing counts route() calls: a page opened while another is still
+// loading wins, and the older one, finishing later, draws nothing.
+// body[data-settled] counts the calls that have ended, drawn or not.
+let drawing = 0, settled = 0;
+
 async function route() {
+  const mine = ++drawing;
+  try { await draw(() => mine !== drawing); } finally { document.body.dataset.settled = String(++settled); }
+}
+
+async function draw(stale) {
   const main = document.getElementById('main');
   let mod, params = {};
+  document.body.dataset.ready = 'false'; // a page is being drawn (the tests wait for 'true')
   try {
     await loadSession();
+    if (stale()) return;
     const landing = landings.find(([re]) => re.test(location.pathname));
     if (landing) {
       const m = location.pathname.match(landing[0]);
@@ -120,12 +137,15 @@ async function route() {
       else if (found.auth && ctx.level < found.level) mod = { render: () => h('div', {}, h('h1', {}, 'No access'), h('p', {}, 'This page is for staff of a higher level.')) };
       else mod = await import(found.file);
     }
+    if (stale()) return;
     nav();
     const node = await mod.render(ctx, params);
+    if (stale()) return;
     main.replaceChildren(node);
     const h1 = main.querySelector('h1');
     if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); document.title = h1.textContent + ' · Bobbin'; }
   } catch (e) {
+    if (stale()) return;
     console.error(e);
     nav();
     main.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error' }, e.message || String(e)));
@@ -134,5 +154,5 @@ async function route() {
   if (!performance.getEntriesByName('bobbin-ready').length) performance.mark('bobbin-ready'); // first page interactive
 }
 
-addEventListener('hashchange', () => { say(''); route(); });
+addEventListener('hashchange', () => { if (!going) say(''); going = false; route(); });
 route();

@@ -36,7 +36,7 @@ export async function render(ctx) {
       h('h3', {}, 'Key "' + k.name + '" created'),
       h('p', {}, 'Copy the secret now: it is shown only this once.'),
       h('dl', { class: 'facts' }, h('dt', {}, 'Key'), h('dd', {}, id, ' ', copyButton(k.key, id, 'Copy key')),
-        h('dt', {}, 'Secret'), h('dd', {}, secret, ' ', copyButton(k.secret, secret, 'Copy secret'))),
+        h('dt', {}, 'Secret'), h('dd', {}, secret, ' ', copyButton(k.secret, secret, 'Copy secret', { id: 'copy-secret' }))),
       h('p', { class: 'hint' }, 'Use them as HTTP Basic credentials on the routes ending in /key, e.g. curl -u KEY:SECRET ' + location.origin + '/whoami/key')));
     fm.reset();
     await list();

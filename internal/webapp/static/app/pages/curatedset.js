@@ -1,12 +1,11 @@
 // Curators: one curated set — names and notes per language, height,
 // published, and its measurements (in the curator's units, kept in mm),
 // saved with PATCH /curated-sets/{id}/jwt.
-import { call, languages } from '../api.js';
-import { h, field, form, check, section, say, button } from '../dom.js';
+import { call } from '../api.js';
+import { h, field, form, check, section, say } from '../dom.js';
 import { measurementNames, label, unit, show, toMM } from './units.js';
-
-const langs = ['en', 'de', 'es', 'fr', 'nl', 'uk']; // English first: it must keep a name
-const cap = (l) => l.charAt(0).toUpperCase() + l.slice(1);
+import { nameFields, nameValues } from './names.js';
+import { deleteSection } from './deleting.js';
 
 export async function render(ctx, p) {
   const c = (await call('GET', '/curated-sets/' + encodeURIComponent(p.id))).curatedSet;
@@ -14,20 +13,16 @@ export async function render(ctx, p) {
   const imperial = !!ctx.account.imperial;
   const names = await measurementNames();
   const title = c.nameEn || 'Curated set ' + c.id;
-  const about = langs.map((l) => h('fieldset', {}, h('legend', {}, languages[l] || l),
-    field('Name (' + l + ')', { name: 'name' + cap(l), value: c['name' + cap(l)], id: 'cset-name-' + l, required: l === 'en', lang: l }),
-    field('Notes (' + l + ')', { name: 'notes' + cap(l), type: 'textarea', value: c['notes' + cap(l)], rows: 2, id: 'cset-notes-' + l, lang: l })));
   const inputs = names.map((n) => field(label(n) + ' (' + unit(n, imperial) + ')',
     { name: 'm.' + n, value: show(n, c.measies[n], imperial), inputmode: 'decimal', id: 'cm-' + n, autocomplete: 'off' }));
   return h('div', {}, h('p', {}, h('a', { href: '/#/staff/curated' }, '← All curated sets')),
     h('h1', {}, title),
     section('Names, notes, height', form({ id: 'cset-meta' }, [
-      ...about,
+      ...nameFields('cset', c),
       field('Height (cm)', { name: 'height', value: c.height ? String(c.height) : '', inputmode: 'numeric', id: 'cset-height' }, 'The height of the person measured, a whole number of centimetres.'),
       check('Published: listed for everyone', { name: 'published', checked: c.published, id: 'cset-published' }),
     ], 'Save', async (v) => {
-      const body = { published: v.published };
-      for (const l of langs) { body['name' + cap(l)] = v['name' + cap(l)].trim(); body['notes' + cap(l)] = v['notes' + cap(l)]; }
+      const body = { published: v.published, ...nameValues(v) };
       const ht = v.height.trim();
       if (ht !== '') {
         body.height = Number(ht);
@@ -48,10 +43,5 @@ export async function render(ctx, p) {
         c.measies = (await call('PATCH', '/curated-sets/' + c.id, { measies })).curatedSet.measies;
         say('Measurements saved (' + Object.keys(c.measies).length + ').');
       })),
-    section('Delete', h('p', {}, 'Deleting a curated set cannot be undone.'),
-      button('Delete this curated set', async () => {
-        await call('DELETE', '/curated-sets/' + c.id);
-        say('Curated set deleted.');
-        ctx.go('/staff/curated');
-      }, { class: 'danger', id: 'cset-delete' })));
+    deleteSection(ctx, 'curated set', '/curated-sets/' + c.id, '/staff/curated', 'cset-delete'));
 }

@@ -1,13 +1,15 @@
-// Curators: option packs (create, delete).
+// Curators: option packs (create, delete); each opens for editing
+// (pages/pack.js).
 import { call } from '../api.js';
 import { h, field, form, section, say, button } from '../dom.js';
+import { readOptions } from './pack.js';
 
-export async function render() {
+export async function render(ctx) {
   const box = h('div', { id: 'packs-list' });
   async function list() {
     const packs = (await call('GET', '/option-packs', undefined, { auth: false })).optionPacks || [];
     box.replaceChildren(packs.length ? h('ul', { class: 'list' }, packs.map((p) => h('li', {},
-      h('strong', {}, p.nameEn || '(no English name)'), ' ', h('span', { class: 'muted' }, p.design + ' · ' + Object.keys(p.options || {}).length + ' options'), ' ',
+      h('a', { href: '/#/staff/packs/' + p.id, class: 'pack-link' }, h('strong', {}, p.nameEn || '(no English name)')), ' ', h('span', { class: 'muted' }, p.design + ' · ' + Object.keys(p.options || {}).length + ' options'), ' ',
       button('Delete', async () => { await call('DELETE', '/option-packs/' + p.id); say('Option pack deleted.'); await list(); }, { class: 'danger small', 'aria-label': 'Delete ' + (p.nameEn || p.id) }))))
       : h('p', {}, 'No option packs yet.'));
   }
@@ -17,12 +19,10 @@ export async function render() {
       field('Design', { name: 'design', required: true }),
       field('Name (English)', { name: 'nameEn', required: true }),
       field('Options (JSON)', { name: 'options', type: 'textarea', rows: 4, value: '{}', class: 'mono', spellcheck: 'false' }),
-    ], 'Create', async (v, f) => {
-      let options;
-      try { options = JSON.parse(v.options || '{}'); } catch { throw new Error('Options are not valid JSON.'); }
-      await call('POST', '/option-packs', { design: v.design.trim(), nameEn: v.nameEn.trim(), options });
-      f.reset();
-      await list();
+    ], 'Create', async (v) => {
+      const options = readOptions(v.options);
+      const p = (await call('POST', '/option-packs', { design: v.design.trim(), nameEn: v.nameEn.trim(), options })).optionPack;
+      ctx.go('/staff/packs/' + p.id);
     })),
     section('All option packs', box));
 }

@@ -1,6 +1,7 @@
 // One pattern: name, notes, public, settings (JSON), delete, link.
 import { call } from '../api.js';
-import { h, field, form, check, section, say, button, copyButton } from '../dom.js';
+import { h, field, form, check, section, say, copyButton } from '../dom.js';
+import { deleteSection } from './deleting.js';
 
 export async function render(ctx, p) {
   const pt = (await call('GET', '/patterns/' + encodeURIComponent(p.id))).pattern;
@@ -26,9 +27,5 @@ export async function render(ctx, p) {
       drawLink(r.public);
       say('Pattern saved.');
     }), linkBox),
-    section('Delete', button('Delete this pattern', async () => {
-      await call('DELETE', '/patterns/' + pt.id);
-      say('Pattern deleted.');
-      ctx.go('/patterns');
-    }, { class: 'danger' })));
+    deleteSection(ctx, 'pattern', '/patterns/' + pt.id, '/patterns', 'pattern-delete'));
 }

@@ -1,7 +1,8 @@
 // One measurement set: name, notes, public, measurements, delete, link.
 import { call } from '../api.js';
-import { h, field, form, check, section, say, button, copyButton } from '../dom.js';
+import { h, field, form, check, section, say, copyButton } from '../dom.js';
 import { measurementNames, label, unit, show, toMM } from './units.js';
+import { deleteSection } from './deleting.js';
 
 export async function render(ctx, p) {
   const s = (await call('GET', '/sets/' + encodeURIComponent(p.id))).set;
@@ -40,10 +41,5 @@ export async function render(ctx, p) {
         s.measies = r.measies;
         say('Measurements saved (' + Object.keys(r.measies).length + ').');
       })),
-    section('Delete', h('p', {}, 'Deleting a set cannot be undone.'),
-      button('Delete this set', async () => {
-        await call('DELETE', '/sets/' + s.id);
-        say('Set deleted.');
-        ctx.go('/sets');
-      }, { class: 'danger', id: 'set-delete' })));
+    deleteSection(ctx, 'set', '/sets/' + s.id, '/sets', 'set-delete'));
 }
