@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"bobbin/internal/activity"
 	"bobbin/internal/admin"
+	"bobbin/internal/apierr"
 	"bobbin/internal/apikey"
 	"bobbin/internal/audit"
 	"bobbin/internal/auth"
@@ -215,7 +217,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cors(w, r) {
 		return
 	}
+	if !pathText(r.URL.Path) {
+		s.writeError(w, r, apierr.NotFound)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// pathText reports whether a decoded request path is text a store can
+// hold: valid UTF-8 without U+0000. PostgreSQL refuses both in a query
+// parameter (a 500 for /users/%00 or /confirmations/%ff/x), and no id,
+// username, ehash or file name has them, so such a path names nothing:
+// 404 on both engines, before any route runs.
+func pathText(p string) bool {
+	return strings.IndexByte(p, 0) < 0 && utf8.ValidString(p)
 }
 
 // Values of the headers every answer carries, shared (a handler that sets

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,8 +109,10 @@ func NoContent(w http.ResponseWriter) error {
 
 // Decode reads a JSON object body into v. Empty body or {} is
 // postBodyMissing; anything that is not a JSON object is invalidJson; a
-// field of the wrong type is "<field>Invalid" (apierr.Invalid). It returns
-// the raw fields so a handler can tell an absent field from a null one.
+// field of the wrong type, or one holding U+0000 (NUL) in a string or an
+// object key at any depth, is "<field>Invalid" (apierr.Invalid). It
+// returns the raw fields so a handler can tell an absent field from a null
+// one.
 func Decode(r *http.Request, v any) (map[string]json.RawMessage, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -138,7 +142,60 @@ func Decode(r *http.Request, v any) (map[string]json.RawMessage, error) {
 			return nil, apierr.InvalidJSON
 		}
 	}
+	if f, ok := nulField(body, raw); ok {
+		return nil, apierr.Invalid(f)
+	}
 	return raw, nil
+}
+
+// nulEscape is the only way U+0000 can be in JSON text (a raw control
+// character is not valid JSON).
+var nulEscape = []byte(`\u0000`)
+
+// nulField names the first field (in name order) whose value holds U+0000
+// in a string or an object key. PostgreSQL's text and jsonb refuse the
+// character, and SQLite would keep it, so no body may carry it to a store
+// on either engine. The scan of the body is the whole cost when there is
+// none; a match (which may be an escaped backslash before u0000) decodes
+// the field.
+func nulField(body []byte, raw map[string]json.RawMessage) (string, bool) {
+	if !bytes.Contains(body, nulEscape) {
+		return "", false
+	}
+	names := make([]string, 0, len(raw))
+	for k, v := range raw {
+		if bytes.Contains(v, nulEscape) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		var v any
+		if json.Unmarshal(raw[k], &v) == nil && holdsNUL(v) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+func holdsNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.IndexByte(x, 0) >= 0
+	case []any:
+		for _, e := range x {
+			if holdsNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.IndexByte(k, 0) >= 0 || holdsNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // DecodeOptional is Decode for routes whose body may be empty.
