@@ -92,8 +92,8 @@ func (s *Server) OpenAPI() map[string]any {
 					"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Req), false)}}}
 			}
 			resp := map[string]any{"description": http.StatusText(rt.Status)}
-			if rt.Resp != nil {
-				resp["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Resp), true)}}
+			if rt.Resp != nil || rt.Media != nil {
+				resp["content"] = g.content(rt)
 			}
 			responses := map[string]any{strconv.Itoa(rt.Status): resp, "default": map[string]any{"$ref": "#/components/responses/Error"}}
 			for status, codes := range groupByStatus(RouteErrors(rt, ep)) {
@@ -347,6 +347,26 @@ func (g *schemaGen) schema(t reflect.Type, resp bool) map[string]any {
 	return map[string]any{}
 }
 
+// content is a success answer's media types: JSON unless the route names
+// others (a .yaml document, an SVG card, an image); a YAML answer holds
+// the document its JSON twin does.
+func (g *schemaGen) content(rt Route) map[string]any {
+	media := rt.Media
+	if media == nil {
+		media = []string{"application/json"}
+	}
+	out := map[string]any{}
+	for _, m := range media {
+		switch {
+		case rt.Resp != nil && (m == "application/json" || strings.HasPrefix(m, "text/yaml")):
+			out[m] = map[string]any{"schema": g.schema(reflect.TypeOf(rt.Resp), true)}
+		default:
+			out[m] = map[string]any{"schema": map[string]any{"type": "string"}}
+		}
+	}
+	return out
+}
+
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
 
 func (g *schemaGen) object(t reflect.Type, resp bool) map[string]any {
@@ -392,6 +412,12 @@ func (g *schemaGen) field(f reflect.StructField, resp bool) map[string]any {
 		}
 	} else {
 		s = g.schema(f.Type, resp)
+	}
+	if ts := f.Tag.Get("types"); ts != "" { // what a field of json.RawMessage (or a lenient type) takes
+		s = map[string]any{}
+		if ts != "any" {
+			s["type"] = strings.Split(ts, ",")
+		}
 	}
 	doc, ex := f.Tag.Get("doc"), f.Tag.Get("example")
 	if doc == "" && ex == "" {

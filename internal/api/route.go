@@ -57,6 +57,7 @@ type Route struct {
 	Status  int        // success status, for the docs
 	Req     any        // zero value of the request body type, nil if none
 	Resp    any        // zero value of the success body type, nil if empty
+	Media   []string   // the success answer's media types, for the docs; nil is JSON
 	Summary string
 	h       httpx.Handler
 }
@@ -135,6 +136,9 @@ func newRoute(pattern string, a Access, lvl auth.Level, h httpx.Handler) Route {
 func (rt Route) io(req, resp any) Route { rt.Req, rt.Resp = req, resp; return rt }
 
 // limit sets the body limit.
+// media names the success answer's media types (for the docs).
+func (rt Route) media(types ...string) Route { rt.Media = types; return rt }
+
 func (rt Route) limit(n int64) Route { rt.Body = n; return rt }
 
 // doc sets the one-line summary.

@@ -65,7 +65,7 @@ func (s *Server) routeTable() []Route {
 		twin("PATCH /sets/{id}", auth.WriteSome, userdata.IDFirst(httpx.OK(s.sets.Patch))).limit(ImageBody).doc("Update a set (own, or level 8); measies merge, null deletes"),
 		twin("DELETE /sets/{id}", auth.WriteSome, httpx.Empty(s.sets.Delete)).doc("Delete a set (own, or level 8)"),
 		twin("POST /sets/{id}/clone", auth.WriteSome, httpx.Made(s.sets.Clone)).doc("Copy an own, public (or, level 8, any) set into the caller's account"),
-		public("GET /sets/{file}", httpx.Raw(http.StatusOK, userdata.SetDocument{}, s.sets.Document)).doc("A public set as {id}.json or {id}.yaml"),
+		public("GET /sets/{file}", httpx.Raw(http.StatusOK, userdata.SetDocument{}, s.sets.Document)).media("application/json", "text/yaml; charset=utf-8").doc("A public set as {id}.json or {id}.yaml"),
 
 		// Patterns (internal/userdata)
 		twin("POST /patterns", auth.WriteSome, httpx.Made(s.patterns.Create)).limit(ImageBody).doc("Create a pattern"),
@@ -74,7 +74,7 @@ func (s *Server) routeTable() []Route {
 		twin("PATCH /patterns/{id}", auth.WriteSome, userdata.IDFirst(httpx.OK(s.patterns.Patch))).limit(ImageBody).doc("Update a pattern (own, or level 8); settings and data are replaced"),
 		twin("DELETE /patterns/{id}", auth.WriteSome, httpx.Empty(s.patterns.Delete)).doc("Delete a pattern (own, or level 8)"),
 		twin("POST /patterns/{id}/clone", auth.WriteSome, httpx.OK(s.patterns.Clone)).doc("Copy an own, public (or, level 8, any) pattern into the caller's account"),
-		public("GET /patterns/{file}", httpx.Raw(http.StatusOK, userdata.PatternDocument{}, s.patterns.Document)).doc("A public pattern as {id}.json or {id}.yaml"),
+		public("GET /patterns/{file}", httpx.Raw(http.StatusOK, userdata.PatternDocument{}, s.patterns.Document)).media("application/json", "text/yaml; charset=utf-8").doc("A public pattern as {id}.json or {id}.yaml"),
 
 		// Bookmarks (internal/userdata)
 		twin("POST /bookmarks", auth.WriteSome, httpx.Made(s.bookmarks.Create)).doc("Create a bookmark"),
@@ -84,7 +84,7 @@ func (s *Server) routeTable() []Route {
 		twin("DELETE /bookmarks/{id}", auth.WriteSome, httpx.Empty(s.bookmarks.Delete)).doc("Delete an own bookmark"),
 
 		// Images (internal/images; attached to objects through their img field)
-		public("GET /images/{name}", httpx.Raw(http.StatusOK, nil, s.images.Serve)).doc("An uploaded image (PNG, JPEG or WebP), cacheable for good"),
+		public("GET /images/{name}", httpx.Raw(http.StatusOK, nil, s.images.Serve)).media("image/png", "image/jpeg", "image/webp").doc("An uploaded image (PNG, JPEG or WebP), cacheable for good"),
 		twin("POST /images", auth.WriteSome, httpx.Made(s.uploads.Upload)).limit(ImageBody).doc("Upload an image (data: URI, PNG, JPEG or WebP, at most 5 MiB)"),
 		public("POST /images", httpx.Made(s.uploads.UploadAnon)).limit(AnonImageBody).doc("Upload an image for a support request (at most 1 MiB; throttled per address)"),
 		twin("DELETE /images/{id}", auth.WriteSome, httpx.Empty(s.uploads.Delete)).doc("Delete an image one uploaded ({id} is its imgId)"),
@@ -92,8 +92,8 @@ func (s *Server) routeTable() []Route {
 		// Curated sets, option packs and suggestions (internal/curation)
 		public("GET /curated-sets", httpx.OK(s.curatedSets.List)).doc("List published curated sets"),
 		public("GET /curated-sets.json", httpx.OK(s.curatedSets.Array)).doc("Published curated sets as a JSON array"),
-		public("GET /curated-sets.yaml", httpx.Raw(http.StatusOK, []curation.CuratedSet{}, s.curatedSets.YAML)).doc("Published curated sets as YAML"),
-		public("GET /curated-sets/{file}", httpx.Raw(http.StatusOK, curation.CuratedSetResponse{}, s.curatedSets.File)).doc("Read a published curated set; {id}.json and {id}.yaml answer a document"),
+		public("GET /curated-sets.yaml", httpx.Raw(http.StatusOK, []curation.CuratedSet{}, s.curatedSets.YAML)).media("text/yaml; charset=utf-8").doc("Published curated sets as YAML"),
+		public("GET /curated-sets/{file}", httpx.Raw(http.StatusOK, curation.CuratedSetResponse{}, s.curatedSets.File)).media("application/json", "text/yaml; charset=utf-8").doc("Read a published curated set; {id}.json and {id}.yaml answer a document"),
 		twin("GET /curated-sets", auth.Curator, httpx.OK(s.curatedSets.List)).doc("List every curated set, unpublished too"),
 		twin("GET /curated-sets/{id}", auth.Curator, httpx.OK(s.curatedSets.Get)).doc("Read a curated set, unpublished too"),
 		twin("POST /curated-sets", auth.Curator, httpx.Made(s.curatedSets.Create)).limit(ImageBody).doc("Create a curated set"),
@@ -106,8 +106,8 @@ func (s *Server) routeTable() []Route {
 		twin("POST /curated-sets/from/{id}", auth.Curator, httpx.Made(s.suggestions.FromSuggestion).OptionalBody()).doc("Turn a suggested set into an unpublished curated set"),
 		public("GET /option-packs", httpx.OK(s.optionPacks.List)).doc("List option packs"),
 		public("GET /option-packs.json", httpx.OK(s.optionPacks.Array)).doc("Option packs as a JSON array"),
-		public("GET /option-packs.yaml", httpx.Raw(http.StatusOK, []curation.OptionPack{}, s.optionPacks.YAML)).doc("Option packs as YAML"),
-		public("GET /option-packs/{file}", httpx.Raw(http.StatusOK, curation.OptionPackResponse{}, s.optionPacks.File)).doc("Read an option pack; {id}.json and {id}.yaml answer a document"),
+		public("GET /option-packs.yaml", httpx.Raw(http.StatusOK, []curation.OptionPack{}, s.optionPacks.YAML)).media("text/yaml; charset=utf-8").doc("Option packs as YAML"),
+		public("GET /option-packs/{file}", httpx.Raw(http.StatusOK, curation.OptionPackResponse{}, s.optionPacks.File)).media("application/json", "text/yaml; charset=utf-8").doc("Read an option pack; {id}.json and {id}.yaml answer a document"),
 		twin("POST /option-packs", auth.Curator, httpx.Made(s.optionPacks.Create)).limit(ImageBody).doc("Create an option pack"),
 		twin("PATCH /option-packs/{id}", auth.Curator, userdata.IDFirst(httpx.OK(s.optionPacks.Patch))).limit(ImageBody).doc("Update an option pack; null in options removes one"),
 		twin("DELETE /option-packs/{id}", auth.Curator, httpx.Empty(s.optionPacks.Delete)).doc("Delete an option pack"),
@@ -126,7 +126,7 @@ func (s *Server) routeTable() []Route {
 		twin("GET /account/export", auth.ReadOnly, raw(s.exportAccount)).io(nil, ExportResponse{}).doc("Everything the account holds, decrypted, as one document"),
 		twin("GET /account/audit", auth.ReadOnly, httpx.OK(s.accounts.AuditLog)).doc("The account's recent security events, newest first"),
 		public("GET /users/{id}", httpx.OK(s.accounts.PublicProfile)).doc("Public profile by id or username (never an email)"),
-		public("GET /users/{id}/card", httpx.Raw(http.StatusOK, nil, s.accounts.Card)).doc("A user's card: an SVG image with the username and id"),
+		public("GET /users/{id}/card", httpx.Raw(http.StatusOK, nil, s.accounts.Card)).media("image/svg+xml").doc("A user's card: an SVG image with the username and id"),
 		twin("GET /users/{id}", auth.ReadSome, httpx.OK(s.userData)).doc("A user's API keys, bookmarks, patterns and sets: own, or level 6"),
 
 		// Newsletter subscribers (internal/newsletter)

@@ -30,7 +30,7 @@ import (
 // set's.
 type CuratedSetSuggestion struct {
 	Set     *int64                     `json:"set"`
-	Height  json.RawMessage            `json:"height"`
+	Height  json.RawMessage            `json:"height" types:"string,number" doc:"The height as the user typed it (at most 64 characters)" example:"\"166cm\""`
 	Name    string                     `json:"name"`
 	Notes   string                     `json:"notes"`
 	Img     *string                    `json:"img"`

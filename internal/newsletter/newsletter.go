@@ -52,7 +52,7 @@ type Deps struct {
 type SubscribeRequest struct {
 	Email    string `json:"email" required:"true" example:"joost@example.org"`
 	Language string `json:"language" required:"true" enum:"Language"`
-	Test     Truthy `json:"test,omitempty"`
+	Test     Truthy `json:"test,omitempty" types:"any" doc:"Test mode: any value JavaScript reads as true"`
 }
 
 // Truthy is a JSON value read as JavaScript reads one in a condition:

@@ -70,7 +70,7 @@ func New(d Deps) *Signin { return &Signin{d} }
 // SigninRequest is the body of POST /signin. Username may be the username
 // (any case), the email (any case) or the numeric id.
 type SigninRequest struct {
-	Username Ident  `json:"username" required:"true" doc:"Username, email or numeric id (a JSON number or a digit string)" example:"joost"`
+	Username Ident  `json:"username" required:"true" types:"string,integer" doc:"Username, email or numeric id (a JSON number or a digit string)" example:"joost"`
 	Password string `json:"password" required:"true" example:"correct horse battery staple"`
 	Token    string `json:"token" doc:"The MFA code, when MFA is on" example:"123456"` // MFA code, when MFA is on
 }

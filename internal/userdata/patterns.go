@@ -90,14 +90,14 @@ func AsPattern(p *store.Pattern) Pattern {
 // settings and data are objects, replaced as a whole on PATCH. set (a set
 // id) or cset (a curated set id), both optional, are taken on POST only.
 type PatternRequest struct {
-	Design   json.RawMessage `json:"design" doc:"The design's name; required on create" example:"\"aaron\""`
-	Set      json.RawMessage `json:"set" doc:"Id of a set the caller may read (create only)" example:"12"`
-	Cset     json.RawMessage `json:"cset" doc:"Id of a published curated set (create only)" example:"3"`
+	Design   json.RawMessage `json:"design" types:"string" doc:"The design's name; required on create" example:"\"aaron\""`
+	Set      json.RawMessage `json:"set" types:"integer,null" doc:"Id of a set the caller may read (create only)" example:"12"`
+	Cset     json.RawMessage `json:"cset" types:"integer,null" doc:"Id of a published curated set (create only)" example:"3"`
 	Name     *string         `json:"name"`
 	Notes    *string         `json:"notes"`
 	Public   *bool           `json:"public"`
-	Settings json.RawMessage `json:"settings"`
-	Data     json.RawMessage `json:"data"`
+	Settings json.RawMessage `json:"settings" types:"object,null"`
+	Data     json.RawMessage `json:"data" types:"object,null"`
 	Img      *string         `json:"img" doc:"A data: URI of a PNG, JPEG or WebP image"`
 }
 
