@@ -16,9 +16,7 @@ import (
 func TestNULInBodiesIsRefusedAndNothingIsWritten(t *testing.T) {
 	t.Parallel()
 	onBoth(t, func(t *testing.T, e *apitest.Env) {
-		owner := e.NewUser("user")
-		cur := e.NewUser("curator")
-		adm := e.NewUser("admin")
+		owner, cur, adm := e.NewUser("user"), e.NewUser("curator"), e.NewUser("admin")
 		for _, m := range dataMethods {
 			u, c, a := m.as(owner), m.as(cur), m.as(adm)
 			set := dataID(e.Do("POST", "/sets/"+m.name, map[string]any{"name": "Mine"}, u).Expect(t, 201, "").Num("set.id"))
