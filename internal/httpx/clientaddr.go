@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 )
 
 // ClientAddr is the address a request came from: the socket peer, or,
@@ -47,22 +48,13 @@ func Trusted(a netip.Addr, trusted []netip.Prefix) bool {
 	return false
 }
 
+// splitComma is a header list's items, each trimmed of spaces and tabs,
+// empty ones left out.
 func splitComma(v string) []string {
 	var out []string
-	start := 0
-	for i := 0; i <= len(v); i++ {
-		if i == len(v) || v[i] == ',' {
-			part := v[start:i]
-			for len(part) > 0 && (part[0] == ' ' || part[0] == '\t') {
-				part = part[1:]
-			}
-			for len(part) > 0 && (part[len(part)-1] == ' ' || part[len(part)-1] == '\t') {
-				part = part[:len(part)-1]
-			}
-			if part != "" {
-				out = append(out, part)
-			}
-			start = i + 1
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.Trim(part, " \t"); part != "" {
+			out = append(out, part)
 		}
 	}
 	return out
